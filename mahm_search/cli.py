@@ -1,0 +1,180 @@
+"""The `mahm-search` command: one entry point, one sub-command per job.
+
+Each command is a thin shell: it parses options (typer), calls one function of the package, and
+turns MahmError into a clear message and exit status (2 for bad config/input). Imports are lazy so
+that `mahm-search --help` is instant and the ray extra stays optional.
+"""
+
+from __future__ import annotations
+
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+from .errors import ConfigError, MahmError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__.splitlines()[0])
+data_app = typer.Typer(no_args_is_help=True, help="Inspect the two-hand data sources.")
+mano_app = typer.Typer(no_args_is_help=True, help="Prepare MANO model files.")
+app.add_typer(data_app, name="data")
+app.add_typer(mano_app, name="mano")
+
+
+class Backend(str, Enum):
+    optuna = "optuna"
+    ray = "ray"
+
+
+class Source(str, Enum):
+    synthetic = "synthetic"
+    interhand = "interhand"
+
+
+class Fmt(str, Enum):
+    png = "png"
+    pdf = "pdf"
+    svg = "svg"
+
+
+def _fail(err: MahmError) -> None:
+    if isinstance(err, ConfigError):
+        for line in err.problems:
+            typer.secho(f"error: {line}", fg="red", err=True)
+        raise typer.Exit(2)
+    typer.secho(f"error: {err}", fg="red", err=True)
+    raise typer.Exit(2)
+
+
+@app.command()
+def run(
+    study: Path = typer.Argument(..., help="Study file (studies/NAME.yaml)."),
+    n_trials: Optional[int] = typer.Option(None, "--n-trials", help="Total trials to reach (overrides the file)."),
+    workers: int = typer.Option(1, "--workers", min=1, help="Worker processes sharing the storage."),
+    backend: Optional[Backend] = typer.Option(None, "--backend", help="Override the study's backend."),
+    address: Optional[str] = typer.Option(None, "--address", help="Ray cluster address (ray backend)."),
+):
+    """Create or continue a study; rerun the same command to resume after any interruption."""
+    try:
+        from .search.runner import run_study
+
+        run_study(study, n_trials=n_trials, workers=workers,
+                  backend=backend.value if backend else None, address=address)
+    except MahmError as err:
+        _fail(err)
+
+
+@app.command()
+def status(
+    study: Path = typer.Argument(..., help="Study file."),
+    json_out: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
+):
+    """Trials by state, the best trial, prune reasons and running trials."""
+    try:
+        from .search.status import print_status
+
+        print_status(study, as_json=json_out)
+    except MahmError as err:
+        _fail(err)
+
+
+@app.command()
+def plot(
+    study: Path = typer.Argument(..., help="Study file."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Output folder (default <study folder>/<name>-report/)."),
+    fmt: Fmt = typer.Option(Fmt.png, "--format", help="Figure format."),
+):
+    """Score-versus-steps curves, ablation, history and importance figures, and trials.csv."""
+    try:
+        from .report.figures import write_figures
+
+        write_figures(study, out=out, fmt=fmt.value)
+    except MahmError as err:
+        _fail(err)
+
+
+@app.command()
+def report(
+    study: Path = typer.Argument(..., help="Study file."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Output folder (default <study folder>/<name>-report/)."),
+):
+    """Write report.md: settings, best configurations, ablation tables, figures and findings."""
+    try:
+        from .report.markdown import write_report
+
+        write_report(study, out=out)
+    except MahmError as err:
+        _fail(err)
+
+
+@app.command()
+def train(
+    config: Path = typer.Argument(..., help="A TrialConfig YAML (arch/data/train/loss/mano sections)."),
+    out: Path = typer.Option(Path("runs/train"), "--out", help="Run folder: checkpoints and history.csv."),
+):
+    """Train one configuration with a progress bar; writes its score-versus-steps history as CSV."""
+    try:
+        from .train.command import train_command
+
+        train_command(config, out)
+    except MahmError as err:
+        _fail(err)
+
+
+@app.command()
+def describe(
+    spec: Path = typer.Argument(..., help="An arch spec, a TrialConfig or a study file."),
+    batch_size: Optional[int] = typer.Option(None, "--batch-size", help="Batch size for the memory estimate."),
+):
+    """Parameter count, FLOPs per sample and estimated training memory."""
+    try:
+        from .search.describe import describe_command
+
+        describe_command(spec, batch_size=batch_size)
+    except MahmError as err:
+        _fail(err)
+
+
+@data_app.command("preview")
+def data_preview(
+    source: Source = typer.Option(Source.synthetic, "--source"),
+    root: Optional[Path] = typer.Option(None, "--root", help="InterHand2.6M root (for --source interhand)."),
+    split: str = typer.Option("val", "--split"),
+    n: int = typer.Option(16, "--n", min=1, help="Samples in the grid."),
+    image_size: int = typer.Option(128, "--image-size", min=32),
+    seed: int = typer.Option(0, "--seed"),
+    out: Path = typer.Option(Path("preview"), "--out", help="Output folder."),
+):
+    """Write a PNG grid of samples with 2D joints and skeletons drawn per hand."""
+    try:
+        from .data.preview import preview_command
+
+        preview_command(source=source.value, root=root, split=split, n=n,
+                        image_size=image_size, seed=seed, out=out)
+    except MahmError as err:
+        _fail(err)
+
+
+@mano_app.command("convert")
+def mano_convert(
+    src: Path = typer.Argument(..., help="Folder with the official MANO_RIGHT.pkl / MANO_LEFT.pkl."),
+    dst: Path = typer.Argument(..., help="Folder to write chumpy-free MANO_RIGHT.npz / MANO_LEFT.npz."),
+):
+    """Convert the official (chumpy) MANO pickles to .npz files that smplx loads."""
+    try:
+        from .hands.convert import convert_mano_dir
+
+        for path in convert_mano_dir(src, dst):
+            typer.echo(f"wrote {path}")
+    except MahmError as err:
+        _fail(err)
+
+
+def main(argv: Optional[List[str]] = None) -> None:
+    app(args=argv, prog_name="mahm-search")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,66 @@
+"""What data a run trains and validates on. Both sources yield the one sample dict of design.md."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import List, Literal, Optional
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+
+class CropSpec(BaseModel):
+    """The report's 'cropping' (section 2.4); `enabled: false` ablates it (the whole frame is resized)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    enabled: bool = True
+    scale: float = Field(1.3, gt=0)  # crop side = scale * max side of both hands' box
+    # Training-time augmentation (never applied to validation):
+    jitter: float = Field(0.0, ge=0)  # centre shift, fraction of the crop side
+    rotation_deg: float = Field(0.0, ge=0)  # uniform in [-r, r]
+    scale_aug: float = Field(0.0, ge=0, lt=1)  # crop side scaled by uniform [1-s, 1+s]
+
+
+class SyntheticSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    n_train: int = Field(512, ge=1)
+    n_val: int = Field(64, ge=1)
+    seed: int = 0
+    texture: bool = False
+    clutter: bool = False
+    # Shards of rendered samples are cached here; None: the user cache folder (see data/cache.py).
+    cache_dir: Optional[Path] = None
+    cache: bool = True
+
+
+class InterHandSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    root: Path  # folder holding images/ and annotations/
+    train_split: Literal["train", "val", "test"] = "train"
+    val_split: Literal["train", "val", "test"] = "val"
+    captures: Optional[List[int]] = None  # None: all captures
+    fraction: float = Field(1.0, gt=0, le=1)  # keep this fraction of frames (deterministic)
+    stride: int = Field(1, ge=1)  # keep every stride-th frame
+    hand_type: Literal["interacting", "single", "all"] = "interacting"
+    max_train: Optional[int] = Field(None, ge=1)
+    max_val: Optional[int] = Field(None, ge=1)
+
+
+class DataSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    source: Literal["synthetic", "interhand"] = "synthetic"
+    # Side of the square network input, pixels. None: arch.input_size (filled in by TrialConfig).
+    image_size: Optional[int] = Field(None, ge=32)
+    synthetic: SyntheticSpec = SyntheticSpec()
+    interhand: Optional[InterHandSpec] = None
+    crop: CropSpec = CropSpec()
+    num_workers: int = Field(0, ge=0)
+
+    @model_validator(mode="after")
+    def _interhand_needs_root(self):
+        if self.source == "interhand" and self.interhand is None:
+            raise ValueError("source 'interhand' needs an 'interhand' section with at least 'root'")
+        return self

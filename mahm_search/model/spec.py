@@ -1,0 +1,57 @@
+"""ArchSpec: every option of a MAHM network in one validated place (timm's create_model idea)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import List, Literal, Optional, Union
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+
+class ArchSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    backbone: Literal["resnet18", "resnet34", "resnet50"] = "resnet18"
+    width_mult: float = Field(1.0, gt=0, le=4)  # channel multiplier, e.g. 0.25 for small CPU runs
+    backbone_weights: Optional[Path] = None  # a local state_dict file; nothing is downloaded
+    input_size: int = Field(128, ge=32)
+    split_dim: int = Field(256, ge=1)  # per-hand image-feature size (report section 2.1)
+    # MAHM stage widths, U-net style, e.g. [1024, 512, 256, 128, 256, 512, 1024]
+    cascade_widths: List[int] = Field(default_factory=lambda: [512, 256, 512])
+    unet_skips: bool = True
+    attention_heads: int = Field(4, ge=1)
+    cross_attention: bool = True
+    self_attention: Union[bool, List[bool]] = False  # one flag, or one per stage
+    heatmap: Literal["none", "aux", "feed"] = "none"
+    heatmap_size: Optional[int] = Field(None, ge=4)
+    pose_repr: Literal["axis_angle", "rot6d"] = "axis_angle"
+    ief_iters: int = Field(3, ge=1)  # HMR iterative error feedback iterations
+    dropout: float = Field(0.0, ge=0, lt=1)
+
+    @field_validator("cascade_widths")
+    @classmethod
+    def _widths_positive(cls, v: List[int]) -> List[int]:
+        if not v:
+            raise ValueError("must be a non-empty list of positive ints, e.g. [1024, 512, 256, 512, 1024]")
+        bad = [w for w in v if w <= 0]
+        if bad:
+            raise ValueError(f"every width must be a positive int, got {bad}")
+        return v
+
+    @model_validator(mode="after")
+    def _consistent(self):
+        if isinstance(self.self_attention, list) and len(self.self_attention) != len(self.cascade_widths):
+            raise ValueError(
+                f"self_attention: a per-stage list needs {len(self.cascade_widths)} entries "
+                f"(one per cascade width), got {len(self.self_attention)}"
+            )
+        if self.heatmap == "feed" and self.heatmap_size is None:
+            raise ValueError("heatmap_size: 'heatmap: feed' needs a heatmap_size (e.g. 32)")
+        if self.heatmap == "aux" and self.heatmap_size is None:
+            self.heatmap_size = max(8, self.input_size // 4)
+        return self
+
+    def self_attention_per_stage(self) -> List[bool]:
+        if isinstance(self.self_attention, list):
+            return list(self.self_attention)
+        return [bool(self.self_attention)] * len(self.cascade_widths)

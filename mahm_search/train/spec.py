@@ -1,0 +1,56 @@
+"""Loss weights and the training recipe of one run."""
+
+from __future__ import annotations
+
+from typing import List, Literal, Optional
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class LossWeights(BaseModel):
+    """One weight per loss term; every entry is searchable (e.g. `loss.weights.joints_3d`)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    joints_3d: float = Field(1.0, ge=0)
+    joints_2d: float = Field(1.0, ge=0)
+    pose: float = Field(1.0, ge=0)
+    shape: float = Field(1.0, ge=0)
+    root_rel: float = Field(1.0, ge=0)
+    vertices: float = Field(1.0, ge=0)
+    heatmap: float = Field(1.0, ge=0)
+
+
+class LossSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    weights: LossWeights = LossWeights()
+    # 'auto': measure each term over the first balance_steps steps, then rescale so all terms start
+    # within one order of magnitude (report section 2.3); `weights` then act as relative priorities.
+    balance: Literal["none", "auto"] = "none"
+    balance_steps: int = Field(10, ge=1)
+    stage_decay: float = Field(1.0, gt=0, le=1)  # stage k of K is weighted stage_decay**(K-1-k)
+
+
+class TrainSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    steps: int = Field(200, ge=1)
+    eval_every: int = Field(50, ge=1)
+    batch_size: int = Field(16, ge=1)
+    lr: float = Field(3e-4, gt=0)
+    weight_decay: float = Field(1e-4, ge=0)
+    warmup_steps: int = Field(10, ge=0)
+    schedule: Literal["cosine", "step", "constant"] = "cosine"
+    step_milestones: List[float] = Field(default_factory=lambda: [0.75])  # fractions of steps, for 'step'
+    step_gamma: float = Field(0.1, gt=0)
+    grad_clip: Optional[float] = Field(1.0, gt=0)
+    amp: Literal["none", "bf16", "fp16"] = "bf16"  # used on CUDA only
+    channels_last: Literal["auto", "on", "off"] = "auto"
+    # Memory rescue knobs (set by the scheduler; same mathematics, less memory):
+    checkpointing: List[Literal["stages", "backbone"]] = Field(default_factory=list)
+    micro_batches: int = Field(1, ge=1)  # gradient accumulation; batch_size stays the effective batch
+    checkpoint_every: Optional[int] = Field(None, ge=1)  # None: at every eval
+    objective: str = "score"  # metric name; 'score' = mean(MPJPE, MPVPE) in mm
+    seed: int = 0
+    device: Literal["auto", "cpu", "cuda"] = "auto"
