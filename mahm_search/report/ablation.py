@@ -1,0 +1,56 @@
+"""Ablation numbers: for each varied factor, the score of every level over the trials that have it.
+
+Each level's statistics pool every completed trial with that value (repeats and the other factors'
+values included), i.e. the factor's marginal effect, and say how many trials they rest on (n).
+"""
+
+from __future__ import annotations
+
+import statistics
+from typing import Any, Literal
+
+import pandas as pd
+
+from .factors import format_value, level_sort_key
+
+MAX_LEVELS = 6  # a numeric factor with more distinct values (e.g. a sampled lr) is cut into quartiles
+from .records import TrialRecord
+
+
+def ablation_table(records: list[TrialRecord], factors: list[str], metric: Literal["final", "best"],
+                   maximize: bool) -> dict[str, list[dict[str, Any]]]:
+    """{factor: [{level, value, n, mean, std, min, max, scores, trials, is_best}, ...]} in level order."""
+    done = [r for r in records if r.state == "COMPLETE" and getattr(r, metric) is not None]
+    out: dict[str, list[dict[str, Any]]] = {}
+    for factor in factors:
+        by_level: dict[str, list[TrialRecord]] = {}
+        raw: dict[str, Any] = {}
+        having = [r for r in done if factor in r.params]
+        for r, (key, value) in zip(having, _levels([r.params[factor] for r in having])):
+            by_level.setdefault(key, []).append(r)
+            raw[key] = value
+        rows = []
+        for key in sorted(by_level, key=lambda k: level_sort_key(raw[k])):
+            scores = [getattr(r, metric) for r in by_level[key]]
+            rows.append({
+                "level": key, "value": raw[key], "n": len(scores), "mean": statistics.fmean(scores),
+                "std": statistics.pstdev(scores), "min": min(scores), "max": max(scores),
+                "scores": scores, "trials": [r.number for r in by_level[key]], "is_best": False,
+            })
+        if rows:
+            best = (max if maximize else min)(rows, key=lambda row: row["mean"])
+            best["is_best"] = True
+            out[factor] = rows
+    return out
+
+
+def _levels(values: list[Any]) -> list[tuple[str, Any]]:
+    """(label, sortable value) per trial: the value itself, or its quartile bin for continuous params."""
+    numeric = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)
+    if not numeric or len(set(values)) <= MAX_LEVELS:
+        return [(format_value(v), v) for v in values]
+    bins = pd.qcut(pd.Series(values, dtype=float), q=4, labels=False, duplicates="drop")
+    # label each bin by the values really in it (qcut's own edges reach below the smallest value)
+    span = {b: (min(v for v, c in zip(values, bins) if c == b), max(v for v, c in zip(values, bins) if c == b))
+            for b in set(bins)}
+    return [(f"{span[b][0]:.3g} to {span[b][1]:.3g}", span[b][0]) for b in bins]

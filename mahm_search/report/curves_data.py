@@ -1,0 +1,102 @@
+"""The data behind curves.png: one line per configuration (mean over its repeats), JSON-ready.
+
+A configuration is the set of trials sharing a `config_key` (repeats differ only in the seed). A
+configuration with one trial is that trial's curve; with repeats it is the mean at every step plus a
+band (min-max or mean +- std). Curves that ended early carry the reason as their end marker.
+"""
+
+from __future__ import annotations
+
+import statistics
+from typing import Any, Optional
+
+import pandas as pd
+
+from .factors import curve_label
+from .records import TrialRecord
+from .settings import PlotSettings
+
+MAX_LINES = 20  # without plots.top_k, draw at most the 20 best configurations (a legend stays readable)
+
+
+def configurations(records: list[TrialRecord]) -> dict[str, list[TrialRecord]]:
+    groups: dict[str, list[TrialRecord]] = {}
+    for r in sorted(records, key=lambda r: r.number):
+        groups.setdefault(r.config_key, []).append(r)
+    return groups
+
+
+def config_score(members: list[TrialRecord], maximize: bool) -> tuple:
+    """Sort key, best first: mean final score of the completed repeats, then unfinished ones."""
+    done = [m.final for m in members if m.state == "COMPLETE" and m.final is not None]
+    if done:
+        mean = statistics.fmean(done)
+        return (0, -mean if maximize else mean)
+    seen = [m.best for m in members if m.best is not None]
+    if seen:
+        return (1, -max(seen) if maximize else min(seen))
+    return (2, 0.0)
+
+
+def curve_lines(records: list[TrialRecord], factors: list[str], settings: PlotSettings,
+                maximize: bool) -> list[dict[str, Any]]:
+    groups = {k: [m for m in ms if m.has_curve] for k, ms in configurations(records).items()}
+    groups = {k: ms for k, ms in groups.items() if ms}
+    ranked = sorted(groups, key=lambda k: config_score(groups[k], maximize))
+    ranked = ranked[: settings.top_k or MAX_LINES]
+    best_key = ranked[0] if ranked and config_score(groups[ranked[0]], maximize)[0] == 0 else None
+    colour_by = settings.group_by if settings.group_by is not None else factors
+    label_factors = list(colour_by) + [f for f in factors if f not in colour_by]
+    # colour by the first grouping factor, line style by the others (e.g. cascade x self-attn)
+    colour_keys: list[str] = []
+    style_keys: list[tuple] = []
+    lines = []
+    for key in sorted(ranked, key=lambda k: groups[k][0].number):
+        members = groups[key]
+        params = members[0].params
+        colour_key = repr(params.get(colour_by[0])) if colour_by else ""
+        style_key = tuple(repr(params.get(f)) for f in colour_by[1:])
+        colour_keys += [colour_key] if colour_key not in colour_keys else []
+        style_keys += [style_key] if style_key not in style_keys else []
+        line = _mean_line(members, settings)
+        line.update(
+            label=curve_label(params, label_factors, settings.label, members[0].number),
+            config_key=key, colour_group=colour_keys.index(colour_key),
+            style_group=style_keys.index(style_key), is_best=key == best_key,
+            smoothed=_ema(line["values"], settings.smoothing),
+            params={k: v for k, v in params.items()},
+        )
+        lines.append(line)
+    return lines
+
+
+def _mean_line(members: list[TrialRecord], settings: PlotSettings) -> dict[str, Any]:
+    table = pd.DataFrame({m.number: pd.Series(m.values, index=m.steps) for m in members}).sort_index()
+    ended = [{"trial": m.number, "step": m.steps[-1], "value": m.values[-1], "reason": m.end}
+             for m in members if m.end]
+    reasons = {m.end for m in members}
+    line: dict[str, Any] = {
+        "trials": [m.number for m in members],
+        "states": [m.state for m in members],
+        "repeats": len(members),
+        "steps": [int(s) for s in table.index],
+        "values": [float(v) for v in table.mean(axis=1)],
+        "band_low": None, "band_high": None, "band": None,
+        # the whole line's end marker: the reason when every member of it ended that way
+        "end_marker": next(iter(reasons)) if len(reasons) == 1 else None,
+        "end_markers": ended,
+    }
+    if len(members) > 1:
+        if settings.band == "std":
+            mean, std = table.mean(axis=1), table.std(axis=1, ddof=0)
+            low, high = mean - std, mean + std
+        else:
+            low, high = table.min(axis=1), table.max(axis=1)
+        line.update(band=settings.band, band_low=[float(v) for v in low], band_high=[float(v) for v in high])
+    return line
+
+
+def _ema(values: list[float], smoothing: float) -> Optional[list[float]]:
+    if not smoothing or len(values) < 2:
+        return None
+    return [float(v) for v in pd.Series(values).ewm(alpha=1.0 - smoothing, adjust=False).mean()]

@@ -1,0 +1,125 @@
+"""`mahm-search plot`: curves, ablation, history and importance figures, trials.csv and curves.json.
+
+Works on a finished study and on one still running (running trials' curves so far are drawn).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal, Optional
+
+from .ablation import ablation_table
+from .ablation_plot import plot_ablation
+from .curves_data import curve_lines
+from .curves_plot import plot_curves
+from .errors import EmptyStudyError
+from .factors import varied_factors
+from .optuna_plots import plot_history, plot_importance
+from .records import TrialRecord, trial_records
+from .source import LoadedStudy, load_study
+from .trials_table import trials_frame
+
+
+@dataclass
+class FiguresResult:
+    out: Path
+    files: dict[str, Path]  # e.g. {"curves": .../curves.png, "trials": .../trials.csv}
+    notes: list[str]  # figures skipped and why
+    loaded: LoadedStudy
+    records: list[TrialRecord]
+    factors: list[str]
+    lines: list[dict[str, Any]]
+    ablation: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+
+
+def write_figures(study_path: str | Path, out: Optional[str | Path] = None,
+                  fmt: Literal["png", "pdf", "svg"] = "png", quiet: bool = False) -> FiguresResult:
+    loaded = load_study(study_path)
+    records = trial_records(loaded.study)
+    out_dir = Path(out) if out is not None else loaded.default_out
+    _require_scores(loaded, records, out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    settings = loaded.plots
+    factors = varied_factors(records)
+    lines = curve_lines(records, factors, settings, loaded.maximize)
+    table = ablation_table(records, settings.group_by or factors, settings.ablation_metric, loaded.maximize)
+    files: dict[str, Path] = {}
+    notes: list[str] = []
+
+    files["trials"] = out_dir / "trials.csv"
+    trials_frame(records).to_csv(files["trials"], index=False)
+    files["curves_json"] = out_dir / "curves.json"
+    files["curves_json"].write_text(json.dumps(
+        {"study": loaded.name, "maximize": loaded.maximize, "factors": factors, "lines": lines}, indent=1,
+        default=str))
+
+    title = f"Study '{loaded.name}': {_counts_text(records)}"
+    if "curves" in settings.figures:
+        files["curves"] = out_dir / f"curves.{fmt}"
+        plot_curves(lines, files["curves"], f"{title}\nvalidation score vs training steps",
+                    loaded.maximize, _not_drawn_note(records, lines))
+    if "ablation" in settings.figures:
+        if table:
+            files["ablation"] = out_dir / f"ablation.{fmt}"
+            plot_ablation(table, files["ablation"], f"Study '{loaded.name}': ablation per factor",
+                          loaded.maximize, settings.ablation_metric, settings.band)
+        else:
+            notes.append("ablation skipped: no varied factor has a completed trial")
+    if "history" in settings.figures:
+        if any(r.state == "COMPLETE" for r in records):
+            files["history"] = out_dir / f"history.{fmt}"
+            plot_history(loaded.study, files["history"], f"Study '{loaded.name}': objective per trial",
+                         loaded.maximize)
+        else:
+            notes.append("history skipped: no completed trial yet")
+    if "importance" in settings.figures:
+        files["importance"] = out_dir / f"importance.{fmt}"
+        note = plot_importance(loaded.study, files["importance"],
+                               f"Study '{loaded.name}': parameter importance", len(factors))
+        if note:
+            del files["importance"]
+            notes.append(note)
+    if not quiet:
+        for path in files.values():
+            print(f"wrote {path}")
+        for note in notes:
+            print(f"note: {note}")
+    return FiguresResult(out=out_dir, files=files, notes=notes, loaded=loaded, records=records,
+                         factors=factors, lines=lines, ablation=table)
+
+
+def _counts_text(records: list[TrialRecord]) -> str:
+    counts = Counter(r.state.lower() for r in records)
+    parts = ", ".join(f"{n} {state}" for state, n in sorted(counts.items()))
+    return f"{len(records)} trials ({parts})"
+
+
+def _not_drawn_note(records: list[TrialRecord], lines: list[dict[str, Any]]) -> str:
+    silent = Counter(r.end or "complete" for r in records if not r.has_curve)
+    notes = []
+    if silent:
+        parts = ", ".join(f"{reason}: {n}" for reason, n in sorted(silent.items()))
+        notes.append(f"not drawn, no score reported ({parts})")
+    configs = {r.config_key for r in records if r.has_curve}
+    if len(configs) > len(lines):
+        notes.append(f"best {len(lines)} of {len(configs)} configurations shown (plots.top_k)")
+    return "; ".join(notes)
+
+
+def _require_scores(loaded: LoadedStudy, records: list[TrialRecord], out_dir: Path) -> None:
+    """Nothing to draw until some trial reported a score; say why, and where the failures are listed."""
+    if any(r.has_curve or r.final is not None for r in records):
+        return
+    where = f"{loaded.path}: study '{loaded.name}'"
+    if not any(r.state in ("COMPLETE", "PRUNED", "FAIL") for r in records):
+        running = sum(r.state == "RUNNING" for r in records)
+        raise EmptyStudyError(
+            f"{where} has no finished trials yet ({len(records)} trials, {running} running without a "
+            f"reported score); run `mahm-search run {loaded.path}` or wait for the first evaluation")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    trials_frame(records).to_csv(out_dir / "trials.csv", index=False)
+    raise EmptyStudyError(f"{where} has no trial with a score yet: {_counts_text(records)}; "
+                          f"each trial's state and error are in {out_dir / 'trials.csv'}")

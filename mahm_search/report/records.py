@@ -1,0 +1,84 @@
+"""TrialRecord: one trial of the study as the report sees it (state, params, curve, user attrs).
+
+Every figure and table starts from these records, so the reading of Optuna's storage and of the
+user attrs listed in docs/interfaces.md happens in this one place.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+import optuna
+from optuna.trial import FrozenTrial, TrialState
+
+# How a curve ended, when not by completing: the prune_reason user attr, or the trial's state.
+END_REASONS = ("memory", "oom", "nan", "pruner", "failed", "running")
+
+
+@dataclass
+class TrialRecord:
+    number: int
+    state: str  # COMPLETE | PRUNED | FAIL | RUNNING | WAITING
+    params: dict[str, Any]
+    steps: list[int]
+    values: list[float]
+    final: Optional[float]  # the trial's value, else its last reported score
+    best: Optional[float]  # best score it ever reported
+    end: Optional[str]  # one of END_REASONS, None when it completed
+    config_key: str
+    repeat: int = 0
+    seed: Optional[int] = None
+    attrs: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def has_curve(self) -> bool:
+        return bool(self.steps)
+
+
+def trial_records(study: optuna.Study) -> list[TrialRecord]:
+    maximize = study.direction == optuna.study.StudyDirection.MAXIMIZE
+    return [_record(t, maximize) for t in study.get_trials(deepcopy=False)]
+
+
+def is_seed_param(name: str) -> bool:
+    return name.split(".")[-1] == "seed"
+
+
+def _finite(x: Any) -> bool:
+    return isinstance(x, (int, float)) and math.isfinite(x)
+
+
+def _record(t: FrozenTrial, maximize: bool) -> TrialRecord:
+    curve = sorted((int(s), float(v)) for s, v in t.intermediate_values.items() if _finite(v))
+    steps = [s for s, _ in curve]
+    values = [v for _, v in curve]
+    final = t.value if t.state == TrialState.COMPLETE and _finite(t.value) else (values[-1] if values else None)
+    scored = values + ([final] if final is not None else [])
+    best = (max if maximize else min)(scored) if scored else None
+    attrs = dict(t.user_attrs)
+    return TrialRecord(
+        number=t.number, state=t.state.name, params=dict(t.params), steps=steps, values=values,
+        final=final, best=best, end=_end_reason(t, attrs), config_key=str(attrs.get("config_key") or _key(t.params)),
+        repeat=int(attrs.get("repeat") or 0), seed=attrs.get("seed"), attrs=attrs,
+    )
+
+
+def _end_reason(t: FrozenTrial, attrs: dict) -> Optional[str]:
+    if t.state == TrialState.PRUNED:
+        reason = str(attrs.get("prune_reason") or "pruner")
+        return reason if reason in END_REASONS else "pruner"
+    if t.state == TrialState.FAIL:
+        return "failed"
+    if t.state in (TrialState.RUNNING, TrialState.WAITING):
+        return "running"
+    return None
+
+
+def _key(params: dict) -> str:
+    # Same idea as search/'s config_key: the params without the seed, so repeats share it.
+    core = {k: v for k, v in params.items() if not is_seed_param(k)}
+    return hashlib.sha1(json.dumps(core, sort_keys=True, default=str).encode()).hexdigest()[:12]

@@ -1,0 +1,29 @@
+"""trials.csv: one row per trial with its state, params, scores, steps, memory and how it ended."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from .records import TrialRecord
+
+ATTR_COLUMNS = ("steps_done", "wall_time_s", "params_count", "memory_estimate_bytes", "memory_peak_bytes",
+                "rescue", "prune_reason", "error")
+
+
+def trials_frame(records: list[TrialRecord]) -> pd.DataFrame:
+    rows = []
+    for r in records:
+        row = {"number": r.number, "state": r.state, "config_key": r.config_key, "repeat": r.repeat,
+               "seed": r.seed}
+        row.update({f"param:{k}": v for k, v in r.params.items()})
+        row.update({"final_score": r.final, "best_score": r.best,
+                    "last_step": r.steps[-1] if r.steps else None, "n_evals": len(r.steps)})
+        row.update({k: r.attrs.get(k) for k in ATTR_COLUMNS})
+        if row["steps_done"] is None:
+            row["steps_done"] = row["last_step"]
+        rows.append(row)
+    frame = pd.DataFrame(rows)
+    # params first after the identity columns, in a stable order whatever the trials' order
+    params = sorted(c for c in frame.columns if c.startswith("param:"))
+    head = ["number", "state", "config_key", "repeat", "seed"]
+    return frame[head + params + [c for c in frame.columns if c not in head and c not in params]]

@@ -1,0 +1,127 @@
+"""Predict a config's peak training memory without running it on its device, and rescue configs
+that do not fit a budget (activation checkpointing, then micro-batches) without changing the maths.
+
+Method (see /work/shared/notes/stack.md): the trainer's own step runs twice on fake tensors under
+MemTracker (memory_fake.py); if that fails for a config, a saved-tensor lower bound is used instead
+(memory_saved.py). Every figure says which method made it.
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+from dataclasses import dataclass
+
+import torch
+
+from ..config import TrialConfig
+from ..errors import MahmError
+from .memory_units import default_budget_bytes, format_bytes, parse_bytes  # noqa: F401 (public API)
+
+# CUDA figures add what a fake run cannot see. The CUDA context (driver, cuBLAS/cuDNN handles and
+# kernels, loaded lazily) takes ~0.3-0.6 GiB outside torch's allocator; the budget is the card's total
+# memory, so it must be counted. The caching allocator rounds blocks (512 B; 2 MiB segments for blocks
+# over 1 MiB), fragments, and cuDNN asks it for workspaces: 10% on top of the tensor peak covers both.
+CUDA_CONTEXT_BYTES = 512 * 2**20
+CUDA_ALLOCATOR_OVERHEAD = 0.10
+
+METHOD_FAKE = "fake-run"  # MemTracker on fake tensors: the step's exact tensor peak
+METHOD_LOWER_BOUND = "saved-tensor lower bound"
+
+
+@dataclass
+class MemoryEstimate:
+    bytes: int  # what to compare with a budget (on CUDA: tensors + allocator overhead + context)
+    tensor_bytes: int  # the tensor peak alone (compare with torch.cuda.max_memory_allocated)
+    method: str
+    seconds: float
+
+
+@dataclass
+class MemoryPlan:
+    config: TrialConfig  # the config to train: the input, or a rescued copy of it
+    estimate_bytes: int
+    original_estimate_bytes: int
+    rescue: str  # "none", or e.g. "checkpointing=stages+backbone, micro_batches=4"
+    fits: bool
+    method: str
+
+
+def _fake_device(device: torch.device) -> torch.device:
+    # A fake 'cuda' tensor aborts the process in autograd on a CPU-only torch build: estimate on fake
+    # CPU there (the CUDA allowance is still added below).
+    if device.type == "cuda" and not torch.cuda.is_available():
+        return torch.device("cpu")
+    return torch.device(device.type)
+
+
+def estimate_peak(config: TrialConfig, device: str | torch.device) -> MemoryEstimate:
+    """Peak training memory of `config` (its batch, micro-batches and checkpointing) on `device`."""
+    from .memory_fake import fake_peak_bytes
+    from .memory_saved import saved_tensor_lower_bound
+
+    device = torch.device(device)
+    started = time.perf_counter()
+    try:
+        tensor_bytes, method = fake_peak_bytes(config, _fake_device(device)), METHOD_FAKE
+    except MahmError:
+        raise  # a bad config or a missing MANO folder: the user must fix it, no estimate can help
+    except Exception as err:  # noqa: BLE001 - any op the fake run cannot do: fall back, say so
+        warnings.warn(f"fake-run memory estimate failed ({type(err).__name__}: {err}); using the "
+                      f"saved-tensor lower bound", RuntimeWarning, stacklevel=2)
+        tensor_bytes, method = saved_tensor_lower_bound(config, device), METHOD_LOWER_BOUND
+    total = tensor_bytes
+    if device.type == "cuda":
+        total = int(tensor_bytes * (1 + CUDA_ALLOCATOR_OVERHEAD)) + CUDA_CONTEXT_BYTES
+    return MemoryEstimate(bytes=total, tensor_bytes=tensor_bytes, method=method,
+                          seconds=time.perf_counter() - started)
+
+
+def estimate_peak_bytes(config: TrialConfig, device: str | torch.device) -> int:
+    return estimate_peak(config, device).bytes
+
+
+def _with(config: TrialConfig, checkpointing: list[str], micro_batches: int) -> TrialConfig:
+    train = config.train.model_copy(update={"checkpointing": checkpointing, "micro_batches": micro_batches})
+    return config.model_copy(update={"train": train})
+
+
+def rescue_ladder(config: TrialConfig) -> list[tuple[str, TrialConfig]]:
+    """Rescues to try, mildest first: checkpoint the stages, then the backbone too, then micro-batches
+    (divisors of the batch, so every micro-batch is equal) on top. Settings already on are kept."""
+    spec = config.train
+    ladder, checkpointing = [], list(spec.checkpointing)
+    for part in ("stages", "backbone"):
+        if part not in checkpointing:
+            checkpointing = checkpointing + [part]
+            ladder.append((checkpointing, spec.micro_batches))
+    micro = spec.micro_batches * 2
+    while micro <= spec.batch_size:
+        if spec.batch_size % micro == 0:
+            ladder.append((checkpointing, micro))
+        micro *= 2
+    return [(_describe(c, m), _with(config, c, m)) for c, m in ladder]
+
+
+def _describe(checkpointing: list[str], micro_batches: int) -> str:
+    parts = [f"checkpointing={'+'.join(checkpointing)}"] if checkpointing else []
+    if micro_batches > 1:
+        parts.append(f"micro_batches={micro_batches}")
+    return ", ".join(parts)
+
+
+def plan_memory(config: TrialConfig, budget_bytes: int | None, device: str | torch.device) -> MemoryPlan:
+    """Estimate `config`; if over `budget_bytes`, try the rescue ladder until one fits.
+    None budget: estimate only. Nothing fits: fits=False with the original config."""
+    original = estimate_peak(config, device)
+    plan = MemoryPlan(config=config, estimate_bytes=original.bytes, original_estimate_bytes=original.bytes,
+                      rescue="none", fits=True, method=original.method)
+    if budget_bytes is None or original.bytes <= budget_bytes:
+        return plan
+    for rescue, rescued in rescue_ladder(config):
+        found = estimate_peak(rescued, device)
+        if found.bytes <= budget_bytes:
+            return MemoryPlan(config=rescued, estimate_bytes=found.bytes, original_estimate_bytes=original.bytes,
+                              rescue=rescue, fits=True, method=found.method)
+    plan.fits = False
+    return plan

@@ -1,0 +1,205 @@
+"""The Ray Tune backend: the same study, run as `ray.tune.Tuner` trials on a local Ray or a cluster.
+
+Sampling: Ray's OptunaSearch with the study's sampler and storage (AdmittingOptunaSearch adds the
+memory admission and n_trials budget). Pruning: the study's pruner as a Tune scheduler. Results:
+every trial writes straight into the study's Optuna storage, so status / plot / report read it
+exactly as they read an Optuna-backend study.
+
+Resume: Ray's files live in <study folder>/<name>_ray/run_NNN. Rerunning restores the latest
+experiment (Tuner.restore: interrupted trials continue from their checkpoints, finished ones are not
+repeated); if the study still needs trials after that (e.g. a larger --n-trials), a new experiment
+continues the same study.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from pathlib import Path
+from typing import Callable, Optional
+
+import optuna
+
+from ..errors import MahmError
+from .progress import SearchProgress
+from .ray_suggestion import suggestion_info
+from .ray_session import import_ray, ray_session
+from .storage import make_storage, open_study, with_retries
+from .trial_counts import count_trials
+
+MAX_EXPERIMENTS_PER_RUN = 3  # restore the old one, then at most a couple of fresh ones
+
+
+def run_ray(spec, n_trials: int, workers: int = 1, address: Optional[str] = None,
+            train_fn: Optional[Callable] = None) -> optuna.Study:
+    """Run the study on Ray until it holds n_trials counted trials. `train_fn` replaces
+    train.trainer.train in the workers (tests and benchmarks; it must be picklable)."""
+    import_ray()  # a missing extra fails here, before anything is created
+    study = open_study(spec, create=True)  # checks the direction, records the study's attrs
+    progress = SearchProgress(n_trials, spec.objective.metric, spec.objective.direction == "maximize",
+                              workers=1)  # one bar; finished trials print a line each
+    from .ray_progress import StorageProgressCallback
+
+    from .ray_resources import local_cpus
+
+    with ray_session(address, num_cpus=None if address else local_cpus(spec)) as ray, progress:
+        StorageProgressCallback.live = (study, progress)
+        progress.refresh(_trials(study), _done(study))  # trials finished before this run are not re-printed
+        try:
+            for _ in range(MAX_EXPERIMENTS_PER_RUN):
+                if _done(study) >= n_trials and not _restorable(spec):
+                    break
+                _run_experiment(spec, study, n_trials, workers, ray.cluster_resources(), train_fn)
+                if _done(study) >= n_trials:
+                    break
+        finally:
+            StorageProgressCallback.live = None
+            progress.refresh(_trials(study), _done(study))
+    return study
+
+
+def experiments_dir(spec) -> Path:
+    return spec.folder / f"{spec.name}_ray"
+
+
+def _run_experiment(spec, study, n_trials: int, workers: int, cluster: dict,
+                    train_fn: Optional[Callable]) -> None:
+    from ray import tune
+
+    from .ray_progress import StorageProgressCallback
+    from .ray_resources import resources_function
+    from .ray_schedulers import make_scheduler
+    from .ray_searcher import AdmittingOptunaSearch
+    from .ray_trainable import run_tune_trial
+
+    trainable = tune.with_resources(tune.with_parameters(run_tune_trial, spec=spec, train_fn=train_fn),
+                                    resources_function(spec, cluster))
+    latest = _latest_experiment(spec)
+    if latest is not None and _restorable(spec):
+        tuner = tune.Tuner.restore(str(latest), trainable, resume_unfinished=True, resume_errored=True)
+    else:
+        searcher = AdmittingOptunaSearch(spec, make_storage(spec), _sampler(spec), n_trials,
+                                         gpu_budget_bytes=_gpu_budget(spec, cluster))
+        metric, mode = spec.objective.metric, "max" if spec.objective.direction == "maximize" else "min"
+        steps, first_eval = _steps(spec)
+        tuner = tune.Tuner(
+            trainable,
+            tune_config=tune.TuneConfig(
+                search_alg=searcher, scheduler=make_scheduler(spec, metric, mode, steps, first_eval),
+                num_samples=-1,  # the searcher says FINISHED when the study holds n_trials
+                max_concurrent_trials=workers if workers > 1 else None,
+                reuse_actors=True,  # a fresh worker re-imports torch (seconds) for every trial
+                trial_name_creator=trial_name, trial_dirname_creator=trial_name),
+            run_config=tune.RunConfig(
+                name=_next_name(spec), storage_path=str(experiments_dir(spec)), verbose=0,
+                log_to_file=True, callbacks=[StorageProgressCallback()],
+                checkpoint_config=tune.CheckpointConfig(num_to_keep=1)))
+    # Tune admits one pending trial at a time with a searcher; let every free slot get one.
+    os.environ["TUNE_MAX_PENDING_TRIALS_PG"] = str(_slots(spec, cluster, workers))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        tuner.fit()
+
+
+def trial_name(trial) -> str:
+    """Tune's trial and folder name: the Optuna trial number (not the whole config)."""
+    return f"trial_{suggestion_info(trial.config).get('number', trial.trial_id)}"
+
+
+def _slots(spec, cluster: dict, workers: int) -> int:
+    slots = int(float(cluster.get("CPU", 1)) // max(spec.ray.cpus_per_trial, 1e-9)) or 1
+    return max(1, min(slots, workers) if workers > 1 else slots)
+
+
+def _sampler(spec):
+    from .samplers import make_sampler
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return make_sampler(spec.sampler.type, spec.sampler.seed, spec.sampler.args, spec.search_space)
+
+
+def _steps(spec) -> tuple[int, int]:
+    """(most steps any trial trains, first eval step): the schedulers' max_t and first rung."""
+    from ..config import TrialConfig
+
+    train = TrialConfig.model_validate(spec.base_config).train
+    steps = train.steps
+    searched = spec.search_space.params.get("train.steps")
+    if searched is not None:
+        steps = max(int(v) for v in searched.corners())
+    return steps, min(train.eval_every, steps)
+
+
+def _gpu_budget(spec, cluster: dict) -> Optional[int]:
+    """Memory of one GPU for pack_gpu: the study's `memory`, else this machine's first CUDA device."""
+    if not spec.pack_gpu or float(cluster.get("GPU", 0) or 0) <= 0:
+        return None
+    if spec.memory_bytes:
+        return spec.memory_bytes
+    import torch
+
+    if torch.cuda.is_available():
+        return int(torch.cuda.get_device_properties(0).total_memory)
+    return None
+
+
+def _experiment_dirs(spec) -> list[Path]:
+    root = experiments_dir(spec)
+    return sorted(p for p in root.glob("run_*") if p.is_dir()) if root.is_dir() else []
+
+
+def _latest_experiment(spec) -> Optional[Path]:
+    from ray import tune
+
+    dirs = _experiment_dirs(spec)
+    return dirs[-1] if dirs and tune.Tuner.can_restore(str(dirs[-1])) else None
+
+
+def _next_name(spec) -> str:
+    return f"run_{len(_experiment_dirs(spec)):03d}"
+
+
+def _restorable(spec) -> bool:
+    """The latest experiment still has trials Ray started and did not finish (a killed driver)."""
+    latest = _latest_experiment(spec)
+    if latest is None:
+        return False
+    return _unfinished_marker(latest)
+
+
+def _unfinished_marker(path: Path) -> bool:
+    # Tune writes experiment_state-*.json; a run that ended normally has no trial left pending/running.
+    import json
+
+    states = sorted(path.glob("experiment_state-*.json"))
+    if not states:
+        return True
+    try:
+        data = json.loads(states[-1].read_text())
+    except (OSError, ValueError):
+        return True
+    trials = data.get("trial_data", [])
+    return any(_trial_status(t) in ("PENDING", "RUNNING", "PAUSED") for t in trials) or not trials
+
+
+def _trial_status(entry) -> str:
+    import json
+
+    try:
+        meta = json.loads(entry[0]) if isinstance(entry, list) else entry
+        return str(meta.get("status", ""))
+    except (TypeError, ValueError, AttributeError):
+        return ""
+
+
+def _trials(study) -> list:
+    return with_retries(lambda: study.get_trials(deepcopy=False))
+
+
+def _done(study) -> int:
+    return count_trials(_trials(study)).done
+
+
+class RayBackendError(MahmError):
+    """The Ray run could not go on (e.g. a trial kept failing inside Ray)."""

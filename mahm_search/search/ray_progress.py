@@ -1,0 +1,41 @@
+"""Our progress display for the Ray backend: the Optuna backend's SearchProgress, refreshed from
+the study's storage by a Tune callback in the driver (Tune's own status tables are off)."""
+
+from __future__ import annotations
+
+import time
+
+from ray.tune import Callback
+
+from .storage import with_retries
+from .trial_counts import count_trials
+
+REFRESH_S = 1.0
+
+
+class StorageProgressCallback(Callback):
+    """Tune pickles its callbacks with the experiment; a restored copy in a new driver finds that
+    driver's display through `live` (set by run_ray), since the old one is gone."""
+
+    live: tuple | None = None  # (study, SearchProgress) of the driver running now
+
+    def __init__(self):
+        self._last = 0.0
+
+    def refresh(self) -> None:
+        if StorageProgressCallback.live is None:
+            return
+        study, progress = StorageProgressCallback.live
+        trials = with_retries(lambda: study.get_trials(deepcopy=False))
+        progress.refresh(trials, count_trials(trials).done)
+        self._last = time.monotonic()
+
+    def on_step_end(self, iteration, trials, **info):
+        if time.monotonic() - self._last >= REFRESH_S:
+            self.refresh()
+
+    def on_trial_complete(self, iteration, trials, trial, **info):
+        self.refresh()
+
+    def on_trial_error(self, iteration, trials, trial, **info):
+        self.refresh()

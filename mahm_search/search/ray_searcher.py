@@ -1,0 +1,158 @@
+"""Ray's OptunaSearch with our admission in front of it and our bookkeeping behind it.
+
+- suggest(): the study's sampler proposes params on an Optuna trial in the study's storage, then
+  TrialObjective's own sampling / config / memory-gate code runs here, in the driver, BEFORE Tune
+  creates a trial: a config that does not fit is rescued (the rescued config is what the trial
+  gets) or recorded as PRUNED (prune_reason=memory) and the next one is asked for; it never holds a
+  CPU or GPU. With pack_gpu the estimate also sets the trial's GPU fraction.
+- The trial itself (ray_trainable.py) writes intermediate values, user attrs and its final state
+  straight into the storage; on_trial_complete() only fixes trials a scheduler stopped (still
+  RUNNING -> PRUNED, prune_reason=pruner) or that crashed (-> FAIL with `error`).
+- The study's n_trials budget is enforced here: Searcher.FINISHED once enough trials count.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from typing import Any, Dict, Optional
+
+import optuna
+from optuna.trial import TrialState
+from ray.tune.search import Searcher
+from ray.tune.search.optuna import OptunaSearch
+
+from .trial import TrialObjective
+from .trial_counts import count_trials
+from .trial_reporter import PRUNE_REASON_ATTR
+
+from .ray_suggestion import CONFIG_KEY
+MAX_GPU_SHARERS = 8  # never split one GPU finer than this, whatever the estimates say
+
+
+class _AdmissionOnly(TrialObjective):
+    """TrialObjective up to (not including) training: sample, build, gate memory, record attrs."""
+
+    def _train(self, trial, config, started):
+        self.admitted = config
+        return 0.0
+
+
+class _SpaceMarker:
+    """OptunaSearch needs a (picklable) space; the real sampling happens in TrialObjective."""
+
+    def __call__(self, trial) -> None:
+        return None
+
+
+class AdmittingOptunaSearch(OptunaSearch):
+    def __init__(self, spec, storage: optuna.storages.BaseStorage, sampler, n_trials: int,
+                 gpu_budget_bytes: Optional[int] = None):
+        mode = "max" if spec.objective.direction == "maximize" else "min"
+        super().__init__(space=_SpaceMarker(), metric=spec.objective.metric, mode=mode, sampler=sampler,
+                         study_name=spec.name, storage=storage)
+        self.spec = spec
+        self.n_trials = n_trials
+        self.gpu_budget_bytes = gpu_budget_bytes if spec.pack_gpu else None
+        self._objective: Optional[_AdmissionOnly] = None
+
+    # -- Tune's Searcher API -------------------------------------------------------------------
+    def suggest(self, trial_id: str) -> Optional[Dict[str, Any]]:
+        if trial_id in self._ot_trials:  # asked again for the same trial (e.g. after a restore)
+            return self._suggestion(self._ot_trials[trial_id], None)
+        while True:
+            if self._budget_reached():
+                return Searcher.FINISHED
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                ot_trial = self._ot_study.ask()
+            admitted = self._admit(ot_trial)
+            if admitted is not None:
+                self._ot_trials[trial_id] = ot_trial
+                return self._suggestion(ot_trial, admitted)
+
+    def on_trial_result(self, trial_id: str, result: Dict) -> None:
+        """Nothing: the trial wrote its intermediate value to the storage before reporting."""
+
+    def on_trial_complete(self, trial_id: str, result: Optional[Dict] = None, error: bool = False) -> None:
+        ot_trial = self._ot_trials.get(trial_id)
+        if ot_trial is None or trial_id in self._completed_trials:
+            return
+        self._completed_trials.add(trial_id)
+        finalize_stopped_trial(self._ot_study, ot_trial._trial_id, error, result)
+
+    def save(self, checkpoint_path: str) -> None:
+        cache, self._objective = self._objective, None  # holds lambdas; rebuilt on demand
+        try:
+            super().save(checkpoint_path)
+        finally:
+            self._objective = cache
+
+    # -- pieces ------------------------------------------------------------------------------
+    def _budget_reached(self) -> bool:
+        trials = self._ot_study.get_trials(deepcopy=False)
+        counts = count_trials(trials)
+        # Running trials will count once they finish; waiting ones are queued repeats still to come.
+        return counts.done + counts.running >= self.n_trials
+
+    def _admit(self, ot_trial: optuna.Trial):
+        """The memory-checked config, or None after recording the trial as PRUNED / FAIL."""
+        if self._objective is None:
+            self._objective = _AdmissionOnly(self.spec)
+        objective = self._objective
+        objective.admitted = None
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                objective(ot_trial)
+        except optuna.TrialPruned:  # memory: attrs (prune_reason=memory, estimate) already set
+            self._ot_study.tell(ot_trial, state=TrialState.PRUNED)
+            return None
+        except Exception as err:  # e.g. a config the trainer rejects: FAIL it, as the Optuna backend does
+            ot_trial.set_user_attr("error", f"{type(err).__name__}: {err}"[:2000])
+            self._ot_study.tell(ot_trial, state=TrialState.FAIL)
+            return None
+        return objective.admitted
+
+    def _suggestion(self, ot_trial: optuna.Trial, config) -> Dict[str, Any]:
+        attrs = ot_trial.user_attrs
+        config_dict = config.to_dict() if config is not None else attrs.get("config")
+        return {**ot_trial.params, CONFIG_KEY: {
+            "trial_id": ot_trial._trial_id, "number": ot_trial.number, "config": config_dict,
+            "gpu_share": self._gpu_share(attrs.get("memory_estimate_bytes"))}}
+
+    def _gpu_share(self, estimate: Optional[int]) -> float:
+        """pack_gpu: 1/k of a GPU when k such trials fit in its memory at once (k >= 2), else 1."""
+        if not self.gpu_budget_bytes or not estimate:
+            return 1.0
+        k = min(MAX_GPU_SHARERS, int(self.gpu_budget_bytes // max(int(estimate), 1)))
+        return 1.0 if k < 2 else math.floor(10_000 / k) / 10_000
+
+
+def finalize_stopped_trial(study: optuna.Study, trial_id: int, error: bool, result: Optional[Dict]) -> None:
+    """A trial Tune ended while its Optuna trial is still RUNNING: stopped by the scheduler
+    (PRUNED, prune_reason=pruner) or crashed (FAIL with `error`). Finished trials are left alone."""
+    storage = study._storage
+    frozen = storage.get_trial(trial_id)
+    if frozen.state != TrialState.RUNNING:
+        return
+    if error:
+        storage.set_trial_user_attr(trial_id, "error", "the Ray trial failed (see the Ray logs under "
+                                    "<study>_ray/ for its traceback)")
+        state = TrialState.FAIL
+    else:
+        storage.set_trial_user_attr(trial_id, PRUNE_REASON_ATTR, "pruner")
+        for key, value in _attrs_from_last_result(result or {}).items():
+            storage.set_trial_user_attr(trial_id, key, value)
+        state = TrialState.PRUNED
+    try:
+        storage.set_trial_state_values(trial_id, state)
+    except (RuntimeError, optuna.exceptions.UpdateFinishedTrialError):
+        pass  # the trial finished itself in the meantime: its own state wins
+
+
+def _attrs_from_last_result(result: Dict) -> Dict[str, Any]:
+    """The user attrs a stopped trial could not write itself, from the last result Tune holds."""
+    metrics = {k: float(v) for k, v in result.get("metrics", {}).items()}
+    return {"steps_done": int(result.get("step", 0)), "final_metrics": metrics,
+            "wall_time_s": round(float(result.get("time_total_s", 0.0)), 3), "memory_peak_bytes": None}

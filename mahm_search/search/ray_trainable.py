@@ -1,0 +1,134 @@
+"""The Tune function trainable: one admitted Optuna trial, trained in a Ray worker.
+
+It runs TrialObjective's training half on the Optuna trial the driver admitted (same run folder,
+same user attrs, same outcomes as the Optuna backend) and writes to the study's storage directly:
+each eval's intermediate value is stored BEFORE Tune sees the result, so a scheduler stopping the
+trial at that result cannot lose it; the final state (COMPLETE, PRUNED nan/oom, FAIL) is told before
+the last result reaches Tune, so stopping at max_t cannot turn a finished trial into a pruned one.
+
+Checkpoints: the trainer writes run_dir/checkpoint.pt after each eval's report; the Tune result for
+that eval is sent one optimizer step later, with a copy of the fresh checkpoint.pt attached as a
+tune.Checkpoint. A restored trial copies Tune's checkpoint into its run folder when that folder has
+none (another node); otherwise the local file is the newest and the trainer resumes from it.
+"""
+
+from __future__ import annotations
+
+import math
+import shutil
+import tempfile
+import time
+from pathlib import Path
+from typing import Optional
+
+import optuna
+from optuna.trial import TrialState
+from ray import tune
+
+from ..config import TrialConfig
+from ..train.checkpoint import CHECKPOINT_NAME
+from ..train.reporter import Reporter
+from .ray_suggestion import suggestion_info
+from .storage import make_storage, with_retries
+from .trial import TrialObjective, trial_run_dir
+
+
+class TuneReporter(Reporter):
+    """Wraps the trial's TrialReporter (`inner`): it stores the value, this forwards it to Tune."""
+
+    def __init__(self, inner: Reporter, run_dir: Path):
+        self.inner = inner
+        self.run_dir = run_dir
+        self.pending: Optional[dict] = None
+        self._attached: Optional[tuple] = None
+
+    def start(self, info: dict) -> None:
+        self.inner.start(info)
+        # A scheduler may stop this trial at any report; record what is known now.
+        if info.get("params_count") is not None:
+            self.inner.trial.set_user_attr("params_count", int(info["params_count"]))
+
+    def step_end(self, step: int, loss: float) -> None:
+        self.inner.step_end(step, loss)
+        self.flush()  # the previous eval's checkpoint is on disk by now
+
+    def report(self, step: int, metrics: dict[str, float]) -> None:
+        self.inner.report(step, metrics)
+        finite = {k: float(v) for k, v in metrics.items() if isinstance(v, (int, float)) and math.isfinite(v)}
+        # Top-level keys for the scheduler (metric, step); `metrics` for the driver's bookkeeping.
+        self.pending = {"step": int(step), **finite, "metrics": finite}
+
+    def stop(self, reason: str, step: int, message: str) -> None:
+        self.inner.stop(reason, step, message)
+
+    def flush(self) -> None:
+        if self.pending is None:
+            return
+        result, self.pending = self.pending, None
+        ckpt = self.run_dir / CHECKPOINT_NAME
+        stamp = (ckpt.stat().st_mtime_ns, ckpt.stat().st_size) if ckpt.is_file() else None
+        if stamp is None or stamp == self._attached:
+            tune.report(result)
+            return
+        with tempfile.TemporaryDirectory(prefix="mahm-ckpt-") as tmp:
+            shutil.copy2(ckpt, Path(tmp) / CHECKPOINT_NAME)
+            tune.report(result, checkpoint=tune.Checkpoint.from_directory(tmp))  # persisted before return
+        self._attached = stamp
+
+
+class _TuneBridge:
+    """The `progress` hook of TrialObjective: how its reporter gets wrapped for Tune."""
+
+    def __init__(self, run_dir: Path):
+        self.run_dir = run_dir
+        self.reporter: Optional[TuneReporter] = None
+
+    def trial_eval(self, step: int, value: float) -> None:
+        pass
+
+    def wrap_reporter(self, reporter: Reporter, number: int, steps: int) -> Reporter:
+        self.reporter = TuneReporter(reporter, self.run_dir)
+        return self.reporter
+
+
+def run_tune_trial(config: dict, spec, train_fn=None) -> None:
+    """Tune calls this with the searcher's suggestion; `spec` (and `train_fn`, None: the real
+    trainer) come via tune.with_parameters."""
+    info = suggestion_info(config)
+    optuna.logging.set_verbosity(optuna.logging.ERROR)
+    study = with_retries(lambda: optuna.load_study(
+        study_name=spec.name, storage=make_storage(spec), pruner=optuna.pruners.NopPruner(),
+        sampler=optuna.samplers.RandomSampler()))  # Tune's scheduler prunes, not Optuna's pruner
+    trial = optuna.Trial(study, int(info["trial_id"]))
+    if study._storage.get_trial(trial._trial_id).state != TrialState.RUNNING:
+        return  # finished before a driver restart: nothing to repeat
+    run_dir = trial_run_dir(spec.runs_dir, trial)
+    _restore_tune_checkpoint(run_dir)
+    bridge = _TuneBridge(run_dir)
+    objective = TrialObjective(spec, progress=bridge, train_fn=train_fn)
+    started = time.perf_counter()
+    try:
+        value = objective._train(trial, TrialConfig.model_validate(info["config"]), started)
+    except optuna.TrialPruned:  # nan / oom: TrialObjective set prune_reason and the attrs
+        _tell(study, trial, TrialState.PRUNED)
+        return
+    except Exception:  # TrialObjective stored `error`; FAIL, and the study goes on (as with Optuna)
+        _tell(study, trial, TrialState.FAIL)
+        return
+    _tell(study, trial, TrialState.COMPLETE, value)
+    if bridge.reporter is not None:
+        bridge.reporter.flush()  # the last eval reaches Tune only after the trial is COMPLETE
+
+
+def _tell(study: optuna.Study, trial: optuna.Trial, state: TrialState, value: float | None = None) -> None:
+    try:
+        with_retries(lambda: study.tell(trial, value, state=state, skip_if_finished=True))
+    except (ValueError, RuntimeError):
+        pass  # the driver finished it first (a scheduler stop racing the end of training)
+
+
+def _restore_tune_checkpoint(run_dir: Path) -> None:
+    run_dir.mkdir(parents=True, exist_ok=True)
+    checkpoint = tune.get_checkpoint()
+    if checkpoint is not None and not (run_dir / CHECKPOINT_NAME).is_file():
+        checkpoint.to_directory(str(run_dir))

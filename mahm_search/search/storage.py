@@ -1,0 +1,96 @@
+"""Open (or create) the Optuna study behind a StudySpec, with crash safety on RDB storages.
+
+RDB (SQLite default, PostgreSQL, MySQL): heartbeats + RetryHeartbeatStaleTrialCallback, so a
+trial whose process died is failed and re-queued with its intermediate values. SQLite gets a long
+busy timeout and retries around the calls that open the study ("database is locked" with workers).
+`journal:FILE` selects Optuna's JournalStorage (file lock; safe for parallel local workers, but it
+has no heartbeat, so a killed trial stays RUNNING there).
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+from typing import Callable, TypeVar
+
+import optuna
+from sqlalchemy.exc import OperationalError
+
+from ..errors import ConfigError, MahmError
+from .samplers import make_pruner, make_sampler
+
+T = TypeVar("T")
+SQLITE_TIMEOUT_S = 60
+
+
+class StudyStorageError(MahmError):
+    """The storage cannot be opened, or holds no such study."""
+
+
+def make_storage(spec) -> optuna.storages.BaseStorage:
+    url = spec.storage_url
+    if url.startswith("journal:"):
+        from optuna.storages.journal import JournalFileBackend
+
+        return optuna.storages.JournalStorage(JournalFileBackend(url[len("journal:"):]))
+    engine_kwargs = {"connect_args": {"timeout": SQLITE_TIMEOUT_S}} if url.startswith("sqlite") else {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+        retry = optuna.storages.RetryHeartbeatStaleTrialCallback(
+            max_retry=spec.heartbeat.max_retry, inherit_intermediate_values=True)
+        try:
+            return with_retries(lambda: optuna.storages.RDBStorage(
+                url, engine_kwargs=engine_kwargs, heartbeat_interval=spec.heartbeat.interval,
+                grace_period=spec.heartbeat.grace_period, heartbeat_stale_trial_callback=retry))
+        except (ImportError, ValueError, OperationalError) as err:
+            raise StudyStorageError(f"{spec.path}: storage: cannot open {url}: {err}") from None
+
+
+def open_study(spec, create: bool) -> optuna.Study:
+    """create=True: create or continue; create=False: the study must exist (status, report)."""
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    url = spec.storage_url
+    if not create and url.startswith("sqlite:///") and not _sqlite_file_exists(url):
+        raise StudyStorageError(f"{spec.path}: no study yet ({url[len('sqlite:///'):]} does not exist); "
+                                f"run `mahm-search run {spec.path}` first")
+    storage = make_storage(spec)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        sampler = make_sampler(spec.sampler.type, spec.sampler.seed, spec.sampler.args, spec.search_space)
+    pruner = make_pruner(spec.pruner.type, spec.pruner.args)
+    if not create:
+        try:
+            return with_retries(lambda: optuna.load_study(study_name=spec.name, storage=storage,
+                                                          sampler=sampler, pruner=pruner))
+        except KeyError:
+            raise StudyStorageError(f"{spec.path}: storage {url} holds no study named '{spec.name}'; "
+                                    f"run `mahm-search run {spec.path}` first") from None
+    study = with_retries(lambda: optuna.create_study(
+        study_name=spec.name, storage=storage, sampler=sampler, pruner=pruner,
+        direction=spec.objective.direction, load_if_exists=True))
+    if study.direction.name.lower() != spec.objective.direction:
+        raise ConfigError([f"{spec.path}: objective.direction: the stored study '{spec.name}' "
+                           f"{study.direction.name.lower()}s; expected the same direction "
+                           f"(or use a new name)"])
+    if "objective_metric" not in study.user_attrs:
+        with_retries(lambda: study.set_user_attr("objective_metric", spec.objective.metric))
+        with_retries(lambda: study.set_user_attr("study_file", str(spec.path)))
+    return study
+
+
+def with_retries(fn: Callable[[], T], attempts: int = 8, delay_s: float = 0.5) -> T:
+    """Retry on SQLite's 'database is locked' (busy writers), with a growing pause."""
+    for i in range(attempts):
+        try:
+            return fn()
+        except OperationalError as err:
+            if "locked" not in str(err) or i == attempts - 1:
+                raise
+            time.sleep(delay_s * (i + 1))
+    raise AssertionError("unreachable")
+
+
+def _sqlite_file_exists(url: str) -> bool:
+    from pathlib import Path
+
+    return Path(url[len("sqlite:///"):]).is_file()

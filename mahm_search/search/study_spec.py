@@ -1,0 +1,238 @@
+"""StudySpec: one study file (studies/NAME.yaml), validated completely before any trial starts.
+
+`load_study_spec(path)` reads the YAML, resolves the base config and the search space (inline or
+files relative to the study file), merges the study's train/data/mano sections into the base,
+and checks that every corner value of every distribution still gives a valid TrialConfig.
+All problems are collected and raised together as one ConfigError (CLI exit status 2).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Dict, List, Literal, Optional, Union
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator
+
+from ..config import TrialConfig, deep_merge, is_config_path, load_yaml, set_dotted
+from ..errors import ConfigError, parse_model
+from .samplers import check_sampler_and_pruner
+from .sizes import parse_bytes
+from .space import SearchSpace, load_space
+
+# What the trainer reports at each eval (train/metrics.py); lower is better for all of them.
+KNOWN_METRICS = ("score", "mpjpe", "mpvpe", "pa_mpjpe", "mrrpe")
+
+
+class ObjectiveSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    metric: str = "score"
+    direction: Literal["minimize", "maximize"] = "minimize"
+
+    @field_validator("metric")
+    @classmethod
+    def _known(cls, v: str) -> str:
+        if v not in KNOWN_METRICS:
+            raise ValueError(f"expected one of {', '.join(KNOWN_METRICS)}")
+        return v
+
+
+class SamplerSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    type: Literal["tpe", "random", "grid", "qmc", "gp", "cmaes", "bruteforce"] = "tpe"
+    seed: Optional[int] = None
+    args: Dict[str, Any] = Field(default_factory=dict)
+
+
+class PrunerSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    type: Literal["median", "percentile", "successive_halving", "hyperband", "patient", "none"] = "median"
+    args: Dict[str, Any] = Field(default_factory=dict)
+
+
+class PlotsSpec(BaseModel):
+    """Stored for report/ (which validates it again with the same fields)."""
+
+    model_config = ConfigDict(extra="forbid")
+    figures: List[Literal["curves", "ablation", "history", "importance"]] = Field(
+        default_factory=lambda: ["curves", "ablation", "history", "importance"])
+    group_by: Optional[List[str]] = None
+    label: Optional[str] = None
+    top_k: Optional[int] = Field(None, ge=1)
+    smoothing: float = Field(0.0, ge=0, lt=1)
+    band: Literal["minmax", "std"] = "minmax"
+    ablation_metric: Literal["final", "best"] = "final"
+
+    @field_validator("group_by")
+    @classmethod
+    def _config_paths(cls, v):
+        bad = [p for p in v or [] if not is_config_path(p)]
+        if bad:
+            raise ValueError(f"expected dotted TrialConfig paths, not {bad}")
+        return v
+
+
+class RaySpec(BaseModel):
+    """For the Ray backend; validated loosely (extra keys are passed on)."""
+
+    model_config = ConfigDict(extra="allow")
+    address: Optional[str] = None
+    cpus_per_trial: float = Field(1.0, gt=0)
+    gpus_per_trial: float = Field(0.0, ge=0)
+
+
+class HeartbeatSpec(BaseModel):
+    """Crash safety (RDB storages): a trial silent for `grace_period` s is failed and retried."""
+
+    model_config = ConfigDict(extra="forbid")
+    interval: int = Field(10, ge=1)
+    grace_period: int = Field(60, ge=2)
+    max_retry: int = Field(3, ge=0)
+
+
+class StudySpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(..., pattern=r"^[A-Za-z0-9_.\-]+$")
+    storage: Optional[str] = None  # SQLAlchemy URL, or journal:FILE; default sqlite next to the file
+    backend: Literal["optuna", "ray"] = "optuna"
+    objective: ObjectiveSpec = ObjectiveSpec()
+    sampler: SamplerSpec = SamplerSpec()
+    pruner: PrunerSpec = PrunerSpec()
+    n_trials: int = Field(10, ge=1)  # COMPLETE + PRUNED + errored FAIL trials to reach (repeats count)
+    timeout: Optional[float] = Field(None, gt=0)  # seconds per `run` invocation; no new trial after it
+    repeats: int = Field(1, ge=1)  # seeds per sampled configuration
+    train: Dict[str, Any] = Field(default_factory=dict)
+    data: Dict[str, Any] = Field(default_factory=dict)
+    mano: Dict[str, Any] = Field(default_factory=dict)
+    memory: Optional[Union[int, str]] = None  # e.g. 10GiB; default: CUDA total, or a share of RAM
+    memory_ram_share: float = Field(0.5, gt=0, le=1)
+    base: Union[str, Dict[str, Any]] = Field(default_factory=dict)
+    space: Union[str, Dict[str, Any]] = Field(default_factory=dict)
+    plots: PlotsSpec = PlotsSpec()
+    pack_gpu: bool = False
+    ray: RaySpec = RaySpec()
+    heartbeat: HeartbeatSpec = HeartbeatSpec()
+
+    _path: Path = PrivateAttr(default=Path("."))
+    _base_config: Dict[str, Any] = PrivateAttr(default_factory=dict)
+    _search_space: SearchSpace = PrivateAttr(default_factory=SearchSpace)
+
+    @field_validator("memory")
+    @classmethod
+    def _size(cls, v):
+        if v is not None:
+            parse_bytes(v)
+        return v
+
+    # -- resolved by load_study_spec -------------------------------------------------------------
+    @property
+    def path(self) -> Path:
+        return self._path
+
+    @property
+    def folder(self) -> Path:
+        return self._path.parent
+
+    @property
+    def base_config(self) -> Dict[str, Any]:
+        """The fixed TrialConfig dict (base + study train/data/mano), before params and seed."""
+        return self._base_config
+
+    @property
+    def search_space(self) -> SearchSpace:
+        return self._search_space
+
+    @property
+    def memory_bytes(self) -> Optional[int]:
+        return parse_bytes(self.memory) if self.memory is not None else None
+
+    @property
+    def runs_dir(self) -> Path:
+        return self.folder / f"{self.name}_runs"
+
+    @property
+    def storage_url(self) -> str:
+        url = self.storage or f"sqlite:///{self.name}.db"
+        for prefix in ("sqlite:///", "journal:"):
+            if url.startswith(prefix):
+                file = Path(url[len(prefix):])
+                if not file.is_absolute():
+                    file = (self.folder / file).resolve()
+                url = f"{prefix}{file}"
+        return url
+
+
+def load_study_spec(path: str | Path) -> StudySpec:
+    path = Path(path)
+    data = load_yaml(path)
+    if not isinstance(data, dict):
+        raise ConfigError([f"{path}: expected a mapping with at least 'name' (got {type(data).__name__})"])
+    spec = parse_model(StudySpec, data, path)
+    spec._path = path.resolve()
+    problems: List[str] = []
+
+    base = _load_base(spec, path, problems)
+    merged = deep_merge(base, {k: v for k, v in (("train", spec.train), ("data", spec.data),
+                                                 ("mano", spec.mano)) if v})
+    merged = deep_merge(merged, {"train": {"objective": spec.objective.metric}})
+    spec._base_config = merged
+    try:
+        parse_model(TrialConfig, merged, path)
+    except ConfigError as err:
+        problems.extend(err.problems)
+
+    try:
+        spec._search_space, space_source = load_space(spec.space, path)
+    except ConfigError as err:
+        problems.extend(err.problems)
+        space_source = path
+    if not problems:
+        problems.extend(_check_corners(spec, space_source))
+        problems.extend(check_sampler_and_pruner(spec, path))
+    if problems:
+        raise ConfigError(problems)
+    return spec
+
+
+def _load_base(spec: StudySpec, path: Path, problems: List[str]) -> Dict[str, Any]:
+    if isinstance(spec.base, dict):
+        return dict(spec.base)
+    file = path.parent / spec.base
+    if not file.is_file():
+        problems.append(f"{path}: base: file '{spec.base}' does not exist (expected a TrialConfig "
+                        f"YAML relative to the study file)")
+        return {}
+    data = load_yaml(file)
+    if data is not None and not isinstance(data, dict):
+        problems.append(f"{file}: expected a mapping of arch/data/train/loss/mano sections")
+        return {}
+    return data or {}
+
+
+def _check_corners(spec: StudySpec, source: Path) -> List[str]:
+    """Every edge value of every distribution (and all-low / all-high) must give a valid config."""
+    problems: List[str] = []
+    seen = set()
+    for assignment in spec.search_space.corner_assignments():
+        tree = _copy(spec.base_config)
+        for dotted, value in assignment.items():
+            set_dotted(tree, dotted, value)
+        try:
+            parse_model(TrialConfig, tree, source)
+        except ConfigError as err:
+            shown = ", ".join(f"{k}={v!r}" for k, v in assignment.items())
+            for line in err.problems:
+                msg = line.split(": ", 1)[1] if ": " in line else line
+                key = (shown, msg)
+                if key not in seen:
+                    seen.add(key)
+                    problems.append(f"{source}: space: {shown} gives an invalid config: {msg}")
+    return problems
+
+
+def _copy(tree: Any) -> Any:
+    if isinstance(tree, dict):
+        return {k: _copy(v) for k, v in tree.items()}
+    if isinstance(tree, list):
+        return [_copy(v) for v in tree]
+    return tree

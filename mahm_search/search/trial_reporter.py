@@ -1,0 +1,51 @@
+"""The trainer's Reporter for one Optuna trial: report each eval, ask the pruner, remember the curve."""
+
+from __future__ import annotations
+
+import math
+import warnings
+from typing import Any, Dict, Optional
+
+import optuna
+
+from ..train.reporter import Reporter
+
+PRUNE_REASON_ATTR = "prune_reason"
+
+
+class TrialReporter(Reporter):
+    def __init__(self, trial: optuna.Trial, metric: str, on_eval=None):
+        self.trial = trial
+        self.metric = metric
+        self.on_eval = on_eval
+        self.info: Dict[str, Any] = {}
+        self.last_step = 0
+        self.last_metrics: Dict[str, float] = {}
+        self.stop_reason: Optional[str] = None
+
+    def start(self, info: dict) -> None:
+        self.info = dict(info)
+        self.last_step = int(info.get("start_step", 0) or 0)
+
+    def step_end(self, step: int, loss: float) -> None:
+        self.last_step = step
+
+    def report(self, step: int, metrics: dict[str, float]) -> None:
+        self.last_step = step
+        self.last_metrics = dict(metrics)
+        value = metrics.get(self.metric)
+        if value is None or not math.isfinite(value):
+            return  # the trainer stops non-finite runs itself (reason 'nan')
+        with warnings.catch_warnings():
+            # A retry inherits the dead trial's values; Optuna keeps those and ignores a re-report.
+            warnings.filterwarnings("ignore", message=".*already reported")
+            self.trial.report(float(value), step)
+        if self.on_eval is not None:
+            self.on_eval(step, float(value))
+        if self.trial.should_prune():
+            self.trial.set_user_attr(PRUNE_REASON_ATTR, "pruner")
+            raise optuna.TrialPruned(f"pruned by the pruner at step {step} ({self.metric}={value:.4g})")
+
+    def stop(self, reason: str, step: int, message: str) -> None:
+        self.stop_reason = reason
+        self.last_step = step

@@ -1,0 +1,38 @@
+"""Validation: the LAST stage's prediction over the whole val set, aggregated with the metrics'
+MetricAccumulator (means over all valid joints/vertices of the set, not means of batch means)."""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+import torch
+
+from ..errors import ConfigError
+from .metrics import MetricAccumulator
+from .step import autocast_for, to_device
+from .targets import ground_truth
+
+
+@torch.no_grad()
+def evaluate(model: torch.nn.Module, batches: Iterable[dict], device: torch.device, spec,
+             channels_last: bool = False) -> dict[str, float]:
+    was_training = model.training
+    model.eval()
+    acc = MetricAccumulator()
+    try:
+        for cpu_batch in batches:
+            batch = to_device(cpu_batch, device, channels_last)
+            with autocast_for(device, spec):
+                last = model(batch["image"])["stages"][-1]
+            acc.update(last, batch, ground_truth(model.mano, batch)["vertices"])
+    finally:
+        model.train(was_training)
+    return {k: float(v) for k, v in acc.compute().items()}
+
+
+def with_objective(metrics: dict[str, float], objective: str) -> dict[str, float]:
+    """`score` becomes the objective named by train.objective (lower is better)."""
+    if objective not in metrics:
+        raise ConfigError([f"train.objective: '{objective}' is not a metric; expected one of "
+                           f"{sorted(metrics)}"])
+    return {**metrics, "score": metrics[objective]}

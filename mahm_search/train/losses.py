@@ -1,0 +1,105 @@
+"""MAHMLoss: the weighted, deep-supervised training loss of a MAHM network.
+
+Terms (each a masked mean; units chosen so that untrained magnitudes are of similar size):
+- joints_3d: L1 on root-relative joints, in cm (mm * MM_TO_LOSS); mask joint_valid * hand_valid.
+- joints_2d: L1 on joints normalised to [-1, 1] by the crop size; mask joint_valid * hand_valid.
+- pose:      squared error on ROTATION MATRICES of the 16 MANO joint rotations (from axis-angle with
+             smplx's batch_rodrigues): no 2*pi ambiguity, as in HMR/SPIN; mask mano_valid * hand_valid.
+- shape:     squared error on beta; mask mano_valid * hand_valid.
+- root_rel:  L1 on the left-minus-right root offset, in cm; mask: both hands valid.
+- vertices:  L1 on root-relative vertices, in cm; GT from ground_truth() (MANO on GT pose/shape);
+             mask mano_valid * hand_valid.
+- heatmap:   squared error to Gaussian targets (only when outputs["heatmaps"] is not None);
+             mask joint_valid * hand_valid.
+Every stage is supervised; stage k of K gets stage_decay**(K-1-k), normalised to sum 1 (so the loss
+scale does not grow with depth). Each term's denominator is a count of valid entries that can be taken
+from the FULL batch (`denominators`), so micro-batch losses add up exactly to the big-batch loss.
+"""
+
+from __future__ import annotations
+
+import torch
+from smplx.lbs import batch_rodrigues
+from torch import nn
+
+from ..hands.joints import ROOT
+from .heatmap_targets import gaussian_heatmaps
+from .spec import LossSpec
+
+MM_TO_LOSS = 0.1  # 3D distances enter the loss in centimetres
+TERMS = ("joints_3d", "joints_2d", "pose", "shape", "root_rel", "vertices", "heatmap")
+
+
+def _masks(batch: dict) -> dict[str, torch.Tensor]:
+    hand = batch["hand_valid"].float()
+    joint = batch["joint_valid"].float() * hand[:, :, None]  # (B,2,21)
+    mano = batch["mano_valid"].float() * hand  # (B,2)
+    both = hand[:, 0] * hand[:, 1]  # (B,)
+    return {"joints_3d": joint, "joints_2d": joint, "pose": mano, "shape": mano,
+            "root_rel": both, "vertices": mano, "heatmap": joint.flatten(1)}
+
+
+def _masked_sum(err: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """Sum of err over entries whose leading dims are valid (mask broadcasts over trailing dims)."""
+    mask = mask.reshape(mask.shape + (1,) * (err.dim() - mask.dim()))
+    return (err * mask).sum()
+
+
+class MAHMLoss(nn.Module):
+    def __init__(self, spec: LossSpec = LossSpec(), weights: dict[str, float] | None = None):
+        super().__init__()
+        self.spec = spec
+        self.weights = dict(weights if weights is not None else spec.weights.model_dump())
+
+    def set_weights(self, weights: dict[str, float]) -> None:
+        self.weights = {t: float(weights[t]) for t in TERMS}
+
+    @staticmethod
+    def denominators(batch: dict) -> dict[str, torch.Tensor]:
+        """Number of valid units per term (joints, hands, samples); pass the full batch's counts when
+        the loss is evaluated on micro-batches of it."""
+        return {t: m.sum().clamp_min(1.0) for t, m in _masks(batch).items()}
+
+    def stage_weights(self, n_stages: int) -> list[float]:
+        w = [self.spec.stage_decay ** (n_stages - 1 - k) for k in range(n_stages)]
+        return [x / sum(w) for x in w]
+
+    def stage_terms(self, stage: dict, batch: dict, gt: dict, masks: dict, den: dict) -> dict:
+        """Unweighted terms of one stage's prediction."""
+        size = batch["image"].shape[-1]
+        gt_j3d = batch["joints_3d"] - batch["joints_3d"][:, :, ROOT : ROOT + 1]
+        pred_pose = batch_rodrigues(stage["pose"].float().reshape(-1, 3))
+        gt_pose = batch_rodrigues(batch["mano_pose"].float().reshape(-1, 3))
+        b = batch["image"].shape[0]
+        errs = {
+            "joints_3d": (stage["joints_3d"].float() - gt_j3d).abs() * MM_TO_LOSS,
+            "joints_2d": (stage["joints_2d"].float() - batch["joints_2d"]).abs() * (2.0 / size),
+            "pose": (pred_pose - gt_pose).reshape(b, 2, -1) ** 2,
+            "shape": (stage["shape"].float() - batch["mano_shape"]) ** 2,
+            "root_rel": (stage["root_rel"].float() - batch["root_rel"]).abs() * MM_TO_LOSS,
+            "vertices": (stage["vertices"].float() - gt["vertices"]).abs() * MM_TO_LOSS,
+        }
+        return {t: _masked_sum(e, masks[t]) / (den[t] * (e[0].numel() // max(1, masks[t][0].numel())))
+                for t, e in errs.items()}
+
+    def terms(self, outputs: dict, batch: dict, gt: dict, denominators: dict | None = None) -> dict:
+        """Unweighted terms, each the stage-weighted mean over all stages (heatmap: once)."""
+        masks = _masks(batch)
+        den = denominators if denominators is not None else self.denominators(batch)
+        stages = outputs["stages"]
+        out: dict[str, torch.Tensor] = {}
+        for w, stage in zip(self.stage_weights(len(stages)), stages):
+            for t, v in self.stage_terms(stage, batch, gt, masks, den).items():
+                out[t] = out[t] + w * v if t in out else w * v
+        heatmaps = outputs.get("heatmaps")
+        if heatmaps is not None:
+            target = gaussian_heatmaps(batch["joints_2d"], batch["image"].shape[-1], heatmaps.shape[-2:])
+            err = (heatmaps.float() - target) ** 2
+            out["heatmap"] = _masked_sum(err, masks["heatmap"]) / (den["heatmap"] * err[0, 0].numel())
+        return out
+
+    def forward(self, outputs: dict, batch: dict, gt: dict, denominators: dict | None = None):
+        """-> (total, terms): total = sum of weight * term; terms are detached, unweighted."""
+        terms = self.terms(outputs, batch, gt, denominators)
+        total = sum(self.weights[t] * v for t, v in terms.items())
+        return total, {t: v.detach() for t, v in terms.items()}

@@ -1,0 +1,96 @@
+"""One optimizer step, as a function: the trainer runs it, and search/memory.py runs the SAME step
+under FakeTensorMode to estimate memory (so nothing in it may read a tensor's value, e.g. `.item()`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass
+from typing import Callable
+
+import torch
+
+from .losses import MAHMLoss
+from .spec import TrainSpec
+from .targets import ground_truth
+
+
+@dataclass
+class StepOutput:
+    loss: torch.Tensor  # detached total loss of the whole batch (sum over micro-batches)
+    terms: dict[str, torch.Tensor]  # detached unweighted terms of the whole batch
+
+
+def autocast_for(device: torch.device, spec: TrainSpec):
+    """bf16/fp16 autocast on CUDA only; CPU runs in fp32 (CPU autocast is slower for these convs)."""
+    if device.type == "cuda" and spec.amp != "none":
+        dtype = torch.bfloat16 if spec.amp == "bf16" else torch.float16
+        return torch.autocast(device_type="cuda", dtype=dtype)
+    return contextlib.nullcontext()
+
+
+def make_grad_scaler(device: torch.device, spec: TrainSpec) -> torch.amp.GradScaler:
+    """Loss scaling is needed for fp16 only; a disabled scaler is a pass-through."""
+    return torch.amp.GradScaler(device.type, enabled=device.type == "cuda" and spec.amp == "fp16")
+
+
+def split_batch(batch: dict, n: int) -> list[dict]:
+    if n <= 1:
+        return [batch]
+    keys = list(batch)
+    parts = [torch.tensor_split(batch[k], n) for k in keys]
+    return [{k: p[i] for k, p in zip(keys, parts)} for i in range(n) if parts[0][i].shape[0] > 0]
+
+
+def to_device(batch: dict, device: torch.device, channels_last: bool = False) -> dict:
+    out = {k: v.to(device, non_blocking=True) for k, v in batch.items()}
+    if channels_last:
+        out["image"] = out["image"].contiguous(memory_format=torch.channels_last)
+    return out
+
+
+def make_loss_forward(model: torch.nn.Module, loss_fn: MAHMLoss, spec: TrainSpec) -> Callable:
+    """forward(batch, denominators=None) -> (total, terms): network + ground truth + loss."""
+
+    def forward(batch: dict, denominators: dict | None = None):
+        with autocast_for(batch["image"].device, spec):
+            outputs = model(batch["image"])
+        gt = ground_truth(model.mano, batch)
+        return loss_fn(outputs, batch, gt, denominators)
+
+    return forward
+
+
+def make_training_step(model: torch.nn.Module, loss_fn: MAHMLoss, optimizer: torch.optim.Optimizer,
+                       spec: TrainSpec, scheduler=None, scaler: torch.amp.GradScaler | None = None
+                       ) -> Callable[[dict], StepOutput]:
+    """-> step(batch): zero grads, forward+backward over spec.micro_batches micro-batches (each loss
+    normalised by the FULL batch's valid counts, so gradients equal the one-big-batch gradients),
+    unscale, clip, optimizer step, scheduler step. `batch` must already be on the model's device.
+    """
+    forward = make_loss_forward(model, loss_fn, spec)
+    scaler = scaler if scaler is not None else torch.amp.GradScaler("cpu", enabled=False)
+
+    def step(batch: dict) -> StepOutput:
+        optimizer.zero_grad(set_to_none=True)
+        den = loss_fn.denominators(batch)
+        total, terms = None, {}
+        for micro in split_batch(batch, spec.micro_batches):
+            loss, micro_terms = forward(micro, den)
+            scaler.scale(loss).backward()
+            total = loss.detach() if total is None else total + loss.detach()
+            for t, v in micro_terms.items():
+                terms[t] = terms[t] + v if t in terms else v
+        if spec.grad_clip is not None:
+            scaler.unscale_(optimizer)
+            torch.nn.utils.clip_grad_norm_(model.parameters(), spec.grad_clip)
+        scaler.step(optimizer)
+        scaler.update()
+        if scheduler is not None:
+            scheduler.step()
+        return StepOutput(loss=total, terms=terms)
+
+    return step
+
+
+make_step = make_training_step  # the name docs/interfaces.md uses

@@ -1,0 +1,130 @@
+"""train(config, reporter, run_dir) -> TrainResult: one run from a TrialConfig, resumable exactly.
+
+Recipe: AdamW, warm-up + cosine/step LambdaLR, grad clipping, AMP on CUDA only, optional
+channels_last, micro-batches, activation checkpointing. Evaluates every eval_every steps and at the
+last step, reports to the Reporter, and checkpoints run_dir/checkpoint.pt (at every eval, or every
+checkpoint_every steps). OOM errors propagate: search/ turns them into prune_reason=oom.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from ..config import TrialConfig
+from .balance import balanced_weights, calibrate
+from .batches import train_batches, val_batches
+from .checkpoint import CHECKPOINT_NAME, load_checkpoint, rng_states, save_checkpoint, set_rng_states
+from .device import resolve_device, use_channels_last
+from .evaluate import evaluate, with_objective
+from .losses import MAHMLoss
+from .peak_memory import PeakMemory
+from .reporter import Reporter
+from .result import TrainResult
+from .resume import check_same_config
+from .schedule import make_scheduler
+from .step import make_grad_scaler, make_loss_forward, make_training_step, make_step, to_device  # noqa: F401
+
+
+def seed_everything(seed: int) -> None:
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+
+def _is_due(step: int, every: int, last: int) -> bool:
+    return step % every == 0 or step == last
+
+
+def train(config: TrialConfig, reporter: Reporter | None = None, run_dir: Path | None = None) -> TrainResult:
+    from ..data.build import build_datasets
+    from ..model.builder import build_model
+
+    started = time.perf_counter()
+    reporter = reporter or Reporter()
+    spec = config.train
+    device = resolve_device(spec)
+    memory = PeakMemory(device)
+    seed_everything(spec.seed)
+
+    model = build_model(config.arch, config.mano).to(device)
+    channels_last = use_channels_last(spec, device)
+    if channels_last:
+        model = model.to(memory_format=torch.channels_last)
+    model.set_checkpointing(stages="stages" in spec.checkpointing, backbone="backbone" in spec.checkpointing)
+    train_ds, val_ds = build_datasets(config.data, config.mano)
+    loss_fn = MAHMLoss(config.loss)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=spec.lr, weight_decay=spec.weight_decay)
+    scheduler = make_scheduler(optimizer, spec)
+    scaler = make_grad_scaler(device, spec)
+    pin = device.type == "cuda"
+    loader = lambda start, end: (to_device(b, device, channels_last) for b in train_batches(  # noqa: E731
+        train_ds, spec.batch_size, spec.seed, start, end, config.data.num_workers, pin))
+
+    start_step, history, wall_before, window = 0, [], 0.0, [0.0, 0]
+    ckpt_path = Path(run_dir) / CHECKPOINT_NAME if run_dir is not None else None
+    if ckpt_path is not None and ckpt_path.exists():
+        state = load_checkpoint(ckpt_path)  # CPU: RNG states must stay CPU tensors
+        check_same_config(ckpt_path, state["config"], config.to_dict())
+        model.load_state_dict(state["model"])
+        optimizer.load_state_dict(state["optimizer"])
+        scheduler.load_state_dict(state["scheduler"])
+        scaler.load_state_dict(state["scaler"])
+        loss_fn.set_weights(state["loss_weights"])
+        start_step, history = state["step"], state["history"]
+        wall_before, window = state["wall_time_s"], state["loss_window"]
+        set_rng_states(state["rng"])
+    elif config.loss.balance == "auto":
+        model.train()
+        forward = make_loss_forward(model, loss_fn, spec)
+        magnitudes = calibrate(model, lambda b: forward(b)[1], loader(0, min(spec.steps, config.loss.balance_steps)))
+        loss_fn.set_weights(balanced_weights(magnitudes, config.loss.weights.model_dump()))
+
+    params_count = sum(p.numel() for p in model.parameters())
+    reporter.start({"params_count": params_count, "device": str(device), "loss_weights": dict(loss_fn.weights),
+                    "start_step": start_step, "history": list(history)})
+
+    def result(status: str, message: str, steps_done: int) -> TrainResult:
+        final = {k: v for k, v in history[-1].items() if k != "step"} if history else {}
+        return TrainResult(status=status, message=message, history=list(history), steps_done=steps_done,
+                           wall_time_s=wall_before + time.perf_counter() - started,
+                           memory_peak_bytes=memory.peak_bytes(), params_count=params_count,
+                           loss_weights=dict(loss_fn.weights), final_metrics=final)
+
+    step_fn = make_training_step(model, loss_fn, optimizer, spec, scheduler, scaler)
+    model.train()
+    step = start_step
+    for batch in loader(start_step, spec.steps):
+        lr = optimizer.param_groups[0]["lr"]
+        out = step_fn(batch)
+        loss = float(out.loss)
+        step += 1
+        if not math.isfinite(loss):
+            bad = sorted(t for t, v in out.terms.items() if not math.isfinite(float(v)))
+            message = (f"non-finite training loss ({loss}) at step {step}, lr {lr:.3g}"
+                       + (f"; non-finite terms: {', '.join(bad)}" if bad else "; every term finite, weights too large?"))
+            reporter.stop("nan", step, message)
+            return result("nan", message, step)
+        reporter.step_end(step, loss)
+        window = [window[0] + loss, window[1] + 1]
+        if _is_due(step, spec.eval_every, spec.steps):
+            metrics = evaluate(model, val_batches(val_ds, spec.batch_size, config.data.num_workers, pin),
+                               device, spec, channels_last)
+            metrics = with_objective(metrics, spec.objective)
+            metrics.update(train_loss=window[0] / max(1, window[1]), lr=lr)
+            window = [0.0, 0]
+            history.append({"step": step, **metrics})
+            reporter.report(step, metrics)
+        if ckpt_path is not None and _is_due(step, spec.checkpoint_every or spec.eval_every, spec.steps):
+            save_checkpoint(ckpt_path, {
+                "config": config.to_dict(), "step": step, "model": model.state_dict(),
+                "optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(),
+                "scaler": scaler.state_dict(), "loss_weights": dict(loss_fn.weights), "history": history,
+                "loss_window": window, "rng": rng_states(),
+                "wall_time_s": wall_before + time.perf_counter() - started})
+    return result("complete", f"trained {step} steps", step)

@@ -1,0 +1,45 @@
+"""Stand-ins for the Ray backend tests: a trainer that follows train()'s contract (Reporter calls,
+run_dir/checkpoint.pt written after each eval's report, resume from it) in milliseconds, and a
+memory planner whose estimate grows with the batch size."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import time
+from pathlib import Path
+
+from mahm_search.search.memory_gate import StandInPlan
+from mahm_search.train.result import TrainResult
+
+STEP_SLEEP_S = float(os.environ.get("MAHM_FAKE_STEP_S", "0.05"))
+BYTES_PER_SAMPLE = 1000
+
+
+def fake_train(config, reporter, run_dir: Path) -> TrainResult:
+    spec = config.train
+    ckpt = Path(run_dir) / "checkpoint.pt"
+    state = json.loads(ckpt.read_text()) if ckpt.is_file() else {"step": 0, "history": []}
+    reporter.start({"params_count": 1234, "device": "cpu", "loss_weights": {},
+                    "start_step": state["step"], "history": state["history"]})
+    for step in range(state["step"] + 1, spec.steps + 1):
+        time.sleep(STEP_SLEEP_S)
+        reporter.step_end(step, 1.0 / step)
+        if step % spec.eval_every == 0 or step == spec.steps:
+            score = 10.0 * abs(math.log10(spec.lr) + 3.0) + 5.0 / step
+            metrics = {"score": score, "mpjpe": score, "mpvpe": score, "pa_mpjpe": score, "mrrpe": score}
+            state["history"].append({"step": step, **metrics})
+            reporter.report(step, metrics)
+            state["step"] = step
+            ckpt.write_text(json.dumps(state))
+    last = state["history"][-1]
+    return TrainResult(status="complete", message="", history=state["history"], steps_done=spec.steps,
+                       wall_time_s=0.1, memory_peak_bytes=4321, params_count=1234,
+                       final_metrics={k: v for k, v in last.items() if k != "step"})
+
+
+def fake_plan(config, budget_bytes, device):
+    estimate = config.train.batch_size * BYTES_PER_SAMPLE
+    return StandInPlan(config=config, estimate_bytes=estimate, rescue="none",
+                       fits=budget_bytes is None or estimate <= budget_bytes)

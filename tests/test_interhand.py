@@ -1,0 +1,142 @@
+"""InterHand2.6M reader on a tiny fixture written in the exact official release layout."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from mahm_search.data.interhand import InterHandDataset
+from mahm_search.data.spec import CropSpec, InterHandSpec
+from mahm_search.errors import DataError
+
+W, H = 334, 512
+CAMERAS = {  # camera id -> (camrot, campos mm, focal, princpt)
+    "400001": (np.eye(3), [0.0, 0.0, -500.0], [1000.0, 1000.0], [160.0, 256.0]),
+    "400002": (np.array([[0.0, -1.0, 0.0], [1.0, 0.0, 0.0], [0.0, 0.0, 1.0]]), [100.0, 0.0, -400.0],
+               [800.0, 820.0], [170.0, 250.0]),
+}
+SEQ = "0000_neutral_relaxed"
+
+
+def hand_world(offset_x: float) -> np.ndarray:
+    """21 joints of one hand in a small fan around a wrist at (offset_x, 20, 0) (world mm)."""
+    j = np.zeros((21, 3))
+    for k in range(20):
+        j[k] = [offset_x + 4 * (k % 4) + 8 * (k // 4) - 20, 20 - 10 * (4 - k % 4) - 20, 5.0 * (k // 4)]
+    j[20] = [offset_x, 20.0, 0.0]
+    return j
+
+
+def write_fixture(root: Path, split: str = "val") -> dict:
+    """Four frames x two cameras: frames 0,1 good, 2 has a null left MANO fit, 3 is a right-hand-only frame."""
+    world = np.concatenate([hand_world(10.0), hand_world(-40.0)])  # right = 0-20, left = 21-41
+    images, annots, joints, manos = [], [], {"0": {}}, {"0": {}}
+    rng = np.random.default_rng(0)
+    for frame in range(4):
+        fk = str(frame)
+        valid = np.ones(42)
+        if frame == 1:
+            valid[41] = 0  # left root invalid -> whole left hand invalid
+        hand_type = "right" if frame == 3 else "interacting"
+        joints["0"][fk] = {"world_coord": (world + frame).tolist(), "joint_valid": valid[:, None].tolist(),
+                           "hand_type": hand_type, "hand_type_valid": 1}
+        fit = {"pose": [0.3, -0.2, 0.1] + [0.01] * 45, "shape": [0.5] * 10, "trans": [0.0, 0.0, 0.0]}
+        manos["0"][fk] = {"right": fit, "left": None if frame == 2 else fit}
+        for cam in CAMERAS:
+            name = f"Capture0/{SEQ}/cam{cam}/image{frame:04d}.jpg"
+            path = root / "images" / split / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            cv2.imwrite(str(path), rng.integers(0, 255, (H, W, 3), dtype=np.uint8))
+            iid = len(images)
+            images.append({"id": iid, "file_name": name, "width": W, "height": H, "capture": 0, "subject": 0,
+                           "seq_name": SEQ, "camera": cam, "frame_idx": frame})
+            annots.append({"id": iid, "image_id": iid, "bbox": [0, 0, W, H], "joint_valid": valid[:, None].tolist(),
+                           "hand_type": hand_type, "hand_type_valid": 1})
+    cams = {"0": {"campos": {c: v[1] for c, v in CAMERAS.items()},
+                  "camrot": {c: np.asarray(v[0]).tolist() for c, v in CAMERAS.items()},
+                  "focal": {c: v[2] for c, v in CAMERAS.items()}, "princpt": {c: v[3] for c, v in CAMERAS.items()}}}
+    ann = root / "annotations" / split
+    ann.mkdir(parents=True, exist_ok=True)
+    for kind, obj in (("data", {"images": images, "annotations": annots}), ("camera", cams),
+                      ("joint_3d", joints), ("MANO_NeuralAnnot", manos)):
+        (ann / f"InterHand2.6M_{split}_{kind}.json").write_text(json.dumps(obj))
+    return {"world": world}
+
+
+@pytest.fixture()
+def fixture_root(tmp_path):
+    write_fixture(tmp_path)
+    return tmp_path
+
+
+def open_ds(root, **kw):
+    crop = kw.pop("crop", CropSpec())
+    return InterHandDataset(InterHandSpec(root=root, **kw), "val", image_size=64, crop=crop)
+
+
+def test_skips_null_mano_and_other_hand_types(fixture_root):
+    ds = open_ds(fixture_root)
+    assert len(ds) == 4  # frames 0 and 1, two cameras each
+    assert ds.skipped["no_mano"] == 2 and ds.skipped["hand_type"] == 2
+    assert len(open_ds(fixture_root, hand_type="all")) == 6  # the right-only frame needs only its right fit
+    assert len(open_ds(fixture_root, stride=2)) == 2
+    assert len(open_ds(fixture_root, captures=[7])) == 0
+
+
+def test_camera_projection_by_hand(fixture_root):
+    ds = open_ds(fixture_root)
+    raw = ds.raw_sample(0)  # frame 0, camera 400001: R = I, campos = (0, 0, -500)
+    # right wrist world (10, 20, 0) -> camera (10, 20, 500) -> pixels (10/500*1000+160, 20/500*1000+256)
+    np.testing.assert_allclose(raw["joints_3d"][0, 20], [10, 20, 500], atol=1e-4)
+    np.testing.assert_allclose(raw["joints_2d"][0, 20], [180, 296], atol=1e-3)
+    # left wrist is dataset joint 41 -> hand 1, joint 20: world (-40, 20, 0)
+    np.testing.assert_allclose(raw["joints_3d"][1, 20], [-40, 20, 500], atol=1e-4)
+    raw = ds.raw_sample(2)  # frame 0, camera 400002: R = 90 deg about z, campos = (100, 0, -400)
+    # world - campos = (-90, 20, 400); R @ that = (-20, -90, 400)
+    np.testing.assert_allclose(raw["joints_3d"][0, 20], [-20, -90, 400], atol=1e-4)
+    np.testing.assert_allclose(raw["joints_2d"][0, 20], [-20 / 400 * 800 + 170, -90 / 400 * 820 + 250], atol=1e-3)
+    # MANO global rotation in the camera frame: R @ R_world
+    r_world, _ = cv2.Rodrigues(np.array([0.3, -0.2, 0.1]))
+    expected = CAMERAS["400002"][0] @ r_world
+    np.testing.assert_allclose(cv2.Rodrigues(raw["mano_pose"][0, :3].astype(np.float64))[0], expected, atol=1e-5)
+    np.testing.assert_allclose(raw["mano_pose"][0, 3:], 0.01, atol=1e-7)
+
+
+def test_invalid_root_invalidates_hand(fixture_root):
+    s = open_ds(fixture_root)[1]  # frame 1, left root invalid
+    assert s["joint_valid"][1].sum() == 0 and s["hand_valid"].tolist() == [1.0, 0.0]
+    assert s["joint_valid"][0].sum() == 21
+
+
+def test_cropped_sample_is_consistent(fixture_root):
+    for crop in (CropSpec(), CropSpec(enabled=False)):
+        s = open_ds(fixture_root, crop=crop)[2]
+        assert s["image"].shape == (3, 64, 64)
+        proj = s["joints_3d"] @ s["K"].T
+        np.testing.assert_allclose((proj[..., :2] / proj[..., 2:]).numpy(), s["joints_2d"].numpy(), atol=1e-2)
+    root_rel = s["joints_3d"][1, 20] - s["joints_3d"][0, 20]
+    np.testing.assert_allclose(s["root_rel"].numpy(), root_rel.numpy(), atol=1e-5)
+
+
+def test_missing_annotation_file_names_it(fixture_root):
+    (fixture_root / "annotations/val/InterHand2.6M_val_camera.json").unlink()
+    with pytest.raises(DataError, match="InterHand2.6M_val_camera.json.*missing"):
+        open_ds(fixture_root)
+
+
+def test_malformed_json_names_it(fixture_root):
+    (fixture_root / "annotations/val/InterHand2.6M_val_joint_3d.json").write_text("{not json")
+    with pytest.raises(DataError, match="InterHand2.6M_val_joint_3d.json: not valid JSON"):
+        open_ds(fixture_root)
+
+
+def test_corrupt_image_names_it(fixture_root):
+    ds = open_ds(fixture_root)
+    bad = fixture_root / "images/val" / ds.index.files[0]
+    bad.write_bytes(b"not a jpeg")
+    with pytest.raises(DataError, match=f"{bad.name}: image file is corrupt"):
+        ds[0]

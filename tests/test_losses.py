@@ -1,0 +1,108 @@
+"""MAHMLoss, heatmap targets, stage weights and loss balancing (no network: hand-made tensors)."""
+
+import torch
+
+from mahm_search.train.balance import balanced_weights
+from mahm_search.train.heatmap_targets import gaussian_heatmaps
+from mahm_search.train.losses import TERMS, MAHMLoss
+from mahm_search.train.spec import LossSpec
+
+B, S = 4, 64
+
+
+def make_batch(seed=0):
+    g = torch.Generator().manual_seed(seed)
+    r = lambda *s: torch.randn(*s, generator=g)  # noqa: E731
+    joint_valid = torch.ones(B, 2, 21)
+    joint_valid[0, 0, 3] = 0  # one invalid joint
+    hand_valid = torch.ones(B, 2)
+    hand_valid[1, 1] = 0  # one invalid hand
+    mano_valid = torch.ones(B, 2)
+    mano_valid[2, 0] = 0  # one hand without MANO fit
+    return {"image": r(B, 3, S, S), "joints_3d": r(B, 2, 21, 3) * 50, "joints_2d": torch.rand(B, 2, 21, 2, generator=g) * S,
+            "mano_pose": r(B, 2, 48) * 0.3, "mano_shape": r(B, 2, 10), "root_rel": r(B, 3) * 100,
+            "hand_valid": hand_valid, "joint_valid": joint_valid, "mano_valid": mano_valid, "K": torch.eye(3).expand(B, 3, 3)}
+
+
+def make_outputs(seed=1, n_stages=3, heatmaps=True):
+    g = torch.Generator().manual_seed(seed)
+    r = lambda *s: torch.randn(*s, generator=g)  # noqa: E731
+    stages = [{"pose": r(B, 2, 48) * 0.3, "shape": r(B, 2, 10), "cam": r(B, 2, 3), "root_rel": r(B, 3) * 100,
+               "vertices": r(B, 2, 778, 3) * 50, "joints_3d": r(B, 2, 21, 3) * 50,
+               "joints_2d": torch.rand(B, 2, 21, 2, generator=g) * S} for _ in range(n_stages)]
+    return {"stages": stages, "heatmaps": torch.rand(B, 42, 16, 16, generator=g) if heatmaps else None}
+
+
+def gt_for(seed=2):
+    return {"vertices": torch.randn(B, 2, 778, 3, generator=torch.Generator().manual_seed(seed)) * 50}
+
+
+def test_every_term_is_present_and_finite():
+    total, terms = MAHMLoss()(make_outputs(), make_batch(), gt_for())
+    assert set(terms) == set(TERMS)
+    assert torch.isfinite(total) and all(torch.isfinite(v) and v > 0 for v in terms.values())
+
+
+def test_invalid_joints_hands_and_mano_do_not_change_the_loss():
+    batch, out, gt = make_batch(), make_outputs(), gt_for()
+    loss = MAHMLoss()
+    before, _ = loss(out, batch, gt)
+    for st in out["stages"]:
+        st["joints_3d"][0, 0, 3] += 1e4  # invalid joint
+        st["joints_2d"][0, 0, 3] += 1e4
+        st["joints_3d"][1, 1] += 1e4  # invalid hand
+        st["vertices"][1, 1] += 1e4
+        st["pose"][1, 1] += 3
+        st["root_rel"][1] += 1e4  # needs both hands
+        st["vertices"][2, 0] += 1e4  # no MANO fit
+        st["pose"][2, 0] += 3
+        st["shape"][2, 0] += 10
+    out["heatmaps"][1, 21:] += 5  # hand 1 of sample 1 is invalid
+    out["heatmaps"][0, 3] += 5  # joint 3 of hand 0, sample 0
+    after, _ = loss(out, batch, gt)
+    torch.testing.assert_close(after, before)
+    out["stages"][-1]["joints_3d"][0, 0, 4] += 10.0  # a valid joint does count
+    assert loss(out, batch, gt)[0] > before
+
+
+def test_micro_batch_terms_add_up_to_the_full_batch():
+    batch, out, gt = make_batch(), make_outputs(), gt_for()
+    loss = MAHMLoss()
+    full, _ = loss(out, batch, gt)
+    den = loss.denominators(batch)
+    half = lambda tree, sl: {k: (v[sl] if torch.is_tensor(v) else [half(s, sl) for s in v] if isinstance(v, list) else v)  # noqa: E731
+                             for k, v in tree.items()}
+    parts = [loss(half(out, sl), half(batch, sl), half(gt, sl), den)[0] for sl in (slice(0, 1), slice(1, B))]
+    torch.testing.assert_close(parts[0] + parts[1], full)
+
+
+def test_stage_decay_weights_late_stages_more_and_sum_to_one():
+    w = MAHMLoss(LossSpec(stage_decay=0.5)).stage_weights(3)
+    assert abs(sum(w) - 1) < 1e-9 and w[0] < w[1] < w[2]
+    assert MAHMLoss().stage_weights(4) == [0.25] * 4
+
+
+def test_zero_weight_removes_a_term():
+    batch, out, gt = make_batch(), make_outputs(), gt_for()
+    loss = MAHMLoss(LossSpec(weights={"vertices": 0.0}))
+    total, terms = loss(out, batch, gt)
+    torch.testing.assert_close(total, sum(v for t, v in terms.items() if t != "vertices"))
+
+
+def test_gaussian_heatmap_peaks_at_the_joint():
+    joints = torch.zeros(1, 2, 21, 2)
+    joints[0, 0, 5] = torch.tensor([40.0, 8.0])  # x, y in a 64-px crop -> (10, 2) in a 16-px map
+    hm = gaussian_heatmaps(joints, 64, (16, 16))
+    assert hm.shape == (1, 42, 16, 16)
+    y, x = divmod(int(hm[0, 5].argmax()), 16)
+    assert (x, y) in {(9, 1), (10, 2), (9, 2), (10, 1)} and hm[0, 5].max() > 0.5
+
+
+def test_balanced_weights_bring_terms_to_their_priorities():
+    magnitudes = {"joints_3d": 40.0, "joints_2d": 0.3, "pose": 0.05, "shape": 1.2, "root_rel": 8.0,
+                  "vertices": 35.0}
+    priorities = LossSpec().weights.model_dump() | {"pose": 3.0}
+    w = balanced_weights(magnitudes, priorities)
+    weighted = {t: w[t] * m for t, m in magnitudes.items()}
+    assert max(weighted.values()) / min(weighted.values()) <= 10
+    assert abs(weighted["pose"] - 3.0) < 1e-9 and w["heatmap"] == priorities["heatmap"]  # unmeasured: kept

@@ -1,0 +1,82 @@
+"""Memory estimation and rescue on tiny configs (fake runs: each estimate takes well under a second)."""
+
+import copy
+
+import pytest
+import torch
+
+from mahm_search.config import TrialConfig
+from mahm_search.search.memory import (METHOD_FAKE, estimate_peak, estimate_peak_bytes, plan_memory,
+                                       rescue_ladder)
+
+
+def tiny(**train) -> TrialConfig:
+    return TrialConfig(
+        arch={"width_mult": 0.125, "input_size": 64, "cascade_widths": [32, 16, 32], "ief_iters": 1},
+        train={"batch_size": 8, "device": "cpu", **train},
+    )
+
+
+def with_arch(config: TrialConfig, **arch) -> TrialConfig:
+    return config.model_copy(update={"arch": config.arch.model_copy(update=arch)})
+
+
+@pytest.fixture(scope="module")
+def base_estimate():
+    return estimate_peak(tiny(), "cpu")
+
+
+def test_fake_run_is_used_and_fast(base_estimate):
+    assert base_estimate.method == METHOD_FAKE
+    assert base_estimate.bytes == base_estimate.tensor_bytes > 0
+    assert base_estimate.seconds < 10
+
+
+def test_grows_with_batch_size(base_estimate):
+    assert estimate_peak_bytes(tiny(batch_size=32), "cpu") > base_estimate.bytes
+
+
+def test_grows_with_self_attention(base_estimate):
+    assert estimate_peak_bytes(with_arch(tiny(), self_attention=True), "cpu") > base_estimate.bytes
+
+
+def test_checkpointing_lowers(base_estimate):
+    stages = estimate_peak_bytes(tiny(checkpointing=["stages"]), "cpu")
+    both = estimate_peak_bytes(tiny(checkpointing=["stages", "backbone"]), "cpu")
+    assert both < base_estimate.bytes
+    assert stages <= base_estimate.bytes
+
+
+def test_micro_batches_lower(base_estimate):
+    assert estimate_peak_bytes(tiny(micro_batches=4), "cpu") < base_estimate.bytes
+
+
+def test_rescue_ladder_order_keeps_effective_batch():
+    names = [name for name, _ in rescue_ladder(tiny(batch_size=8))]
+    assert names == ["checkpointing=stages", "checkpointing=stages+backbone",
+                     "checkpointing=stages+backbone, micro_batches=2",
+                     "checkpointing=stages+backbone, micro_batches=4",
+                     "checkpointing=stages+backbone, micro_batches=8"]
+    assert all(c.train.batch_size == 8 for _, c in rescue_ladder(tiny(batch_size=8)))
+
+
+def test_plan_without_budget_does_not_rescue(base_estimate):
+    plan = plan_memory(tiny(), None, "cpu")
+    assert (plan.rescue, plan.fits) == ("none", True)
+    assert plan.estimate_bytes == plan.original_estimate_bytes == base_estimate.bytes
+
+
+def test_plan_tiny_budget_does_not_fit():
+    plan = plan_memory(tiny(), 1024, "cpu")
+    assert not plan.fits
+    assert plan.config.train.micro_batches == 1
+
+
+def test_plan_rescues_between_estimates(base_estimate):
+    rescued = estimate_peak_bytes(tiny(checkpointing=["stages", "backbone"]), "cpu")
+    budget = (rescued + base_estimate.bytes) // 2
+    plan = plan_memory(tiny(), budget, "cpu")
+    assert plan.fits and plan.rescue.startswith("checkpointing=stages")
+    assert plan.estimate_bytes <= budget < plan.original_estimate_bytes
+    assert plan.config.train.checkpointing and plan.config.train.batch_size == 8
+    assert tiny().train.checkpointing == []  # the input config is not modified

@@ -1,0 +1,120 @@
+"""train(): overfitting, exact resume, micro-batch gradients, NaN stop, balance: auto, the CLI."""
+
+import math
+
+import pandas as pd
+import pytest
+import torch
+from typer.testing import CliRunner
+
+from mahm_search.cli import app
+from mahm_search.data.dummy import dummy_batch
+from mahm_search.model.builder import build_model
+from mahm_search.train import losses as losses_module
+from mahm_search.train.checkpoint import load_checkpoint
+from mahm_search.train.losses import MAHMLoss
+from mahm_search.train.step import make_training_step
+from mahm_search.train.trainer import train
+from test_trainer_helpers import Recorder, tiny_config
+
+
+def test_few_samples_overfit():
+    cfg = tiny_config(steps=40, eval_every=40, lr=2e-3, warmup_steps=2, schedule="constant", batch_size=4)
+    cfg.data.synthetic.n_train = 4
+    rec = Recorder()
+    result = train(cfg, rec)
+    assert result.status == "complete" and result.steps_done == 40
+    first = sum(rec.losses[s] for s in (1, 2, 3)) / 3
+    last = sum(rec.losses[s] for s in (38, 39, 40)) / 3
+    assert last < 0.5 * first, (first, last)
+    assert [h["step"] for h in result.history] == [40] and math.isfinite(result.history[-1]["score"])
+    assert result.params_count > 0 and result.memory_peak_bytes > 0
+
+
+def test_resume_continues_exactly(tmp_path):
+    cfg = tiny_config()
+    whole = Recorder()
+    ref = train(cfg, whole, run_dir=tmp_path / "whole")
+    with pytest.raises(KeyboardInterrupt):
+        train(cfg, Recorder(die_after_step=4), run_dir=tmp_path / "cut")  # killed after the step-3 checkpoint
+    rest = Recorder()
+    resumed = train(cfg, rest, run_dir=tmp_path / "cut")
+    assert rest.info["start_step"] == 3 and sorted(rest.losses) == [4, 5, 6]  # no restarted steps
+    assert rest.losses[4] == pytest.approx(whole.losses[4], rel=1e-6, abs=1e-7)
+    assert [h["step"] for h in resumed.history] == [3, 6] and resumed.steps_done == 6
+    assert resumed.history[0] == ref.history[0]
+    assert resumed.history[1]["score"] == pytest.approx(ref.history[1]["score"], rel=1e-4)
+
+
+def _grads(micro_batches):
+    cfg = tiny_config(micro_batches=micro_batches, grad_clip=None)
+    torch.manual_seed(0)
+    model = build_model(cfg.arch, cfg.mano).eval()  # eval: BatchNorm statistics differ per micro-batch
+    opt = torch.optim.SGD(model.parameters(), lr=0.0)
+    batch = dummy_batch(4, 64)
+    batch["joint_valid"][0, 1, :5] = 0  # uneven masks across micro-batches
+    batch["mano_valid"][3, 0] = 0
+    out = make_training_step(model, MAHMLoss(cfg.loss), opt, cfg.train)(batch)
+    return out.loss, [p.grad.clone() for p in model.parameters() if p.grad is not None]
+
+
+def test_micro_batches_give_the_same_gradients():
+    loss1, g1 = _grads(1)
+    loss2, g2 = _grads(2)
+    torch.testing.assert_close(loss2, loss1, rtol=1e-5, atol=1e-6)
+    assert len(g1) == len(g2) > 0
+    for a, b in zip(g1, g2):
+        torch.testing.assert_close(b, a, rtol=1e-4, atol=1e-6)
+
+
+def test_non_finite_loss_stops_with_reason(monkeypatch):
+    original = MAHMLoss.terms
+    calls = {"n": 0}
+
+    def poisoned(self, *args, **kwargs):
+        calls["n"] += 1
+        terms = original(self, *args, **kwargs)
+        return {**terms, "shape": terms["shape"] * math.nan} if calls["n"] >= 2 else terms
+
+    monkeypatch.setattr(losses_module.MAHMLoss, "terms", poisoned)
+    rec = Recorder()
+    result = train(tiny_config(), rec)
+    assert result.status == "nan" and result.steps_done == 2
+    assert rec.stops and rec.stops[0][:2] == ("nan", 2) and "shape" in rec.stops[0][2]
+
+
+def test_balance_auto_puts_terms_within_an_order_and_stores_weights(tmp_path):
+    cfg = tiny_config(steps=1, eval_every=1)
+    cfg.loss.balance, cfg.loss.balance_steps = "auto", 2
+    rec = Recorder()
+    result = train(cfg, rec, run_dir=tmp_path)
+    assert result.loss_weights != cfg.loss.weights.model_dump()
+    assert rec.info["loss_weights"] == result.loss_weights
+    assert load_checkpoint(tmp_path / "checkpoint.pt")["loss_weights"] == result.loss_weights
+    # The first batch, weighted with the chosen weights, through a freshly built (same-seed) network:
+    torch.manual_seed(cfg.train.seed)
+    model = build_model(cfg.arch, cfg.mano)
+    from mahm_search.data.build import build_datasets
+    from mahm_search.train.batches import train_batches
+    from mahm_search.train.step import make_loss_forward
+
+    loss = MAHMLoss(cfg.loss, result.loss_weights)
+    batch = next(iter(train_batches(build_datasets(cfg.data, cfg.mano)[0], 4, cfg.train.seed, 0, 1)))
+    with torch.no_grad():
+        _, terms = make_loss_forward(model.train(), loss, cfg.train)(batch)
+    weighted = [result.loss_weights[t] * float(v) for t, v in terms.items()]
+    assert max(weighted) / min(weighted) < 10, dict(zip(terms, weighted))
+
+
+def test_train_cli_writes_history_csv(tmp_path):
+    cfg_file = tmp_path / "cfg.yaml"
+    import yaml
+
+    cfg_file.write_text(yaml.safe_dump(tiny_config(steps=4, eval_every=2).to_dict()))
+    result = CliRunner().invoke(app, ["train", str(cfg_file), "--out", str(tmp_path / "run")])
+    assert result.exit_code == 0, result.output
+    hist = pd.read_csv(tmp_path / "run" / "history.csv")
+    assert list(hist["step"]) == [2, 4] and {"score", "mpjpe", "mpvpe", "train_loss"} <= set(hist.columns)
+    again = CliRunner().invoke(app, ["train", str(cfg_file), "--out", str(tmp_path / "run")])
+    assert again.exit_code == 0 and "resuming" in again.output
+    assert list(pd.read_csv(tmp_path / "run" / "history.csv")["step"]) == [2, 4]
