@@ -66,7 +66,7 @@ class Scenes:
     mano_shape: np.ndarray  # (N, 2, 10)
 
 
-def contact_pull(right: torch.Tensor, left: torch.Tensor, iterations: int = 3, step: int = 3) -> torch.Tensor:
+def contact_pull(right: torch.Tensor, left: torch.Tensor, iterations: int = 3, step: int = 6) -> torch.Tensor:
     """(N, 3) translation of the left hand that brings its closest skin point onto the right hand's.
 
     Pushing along x alone leaves the hands apart when their profiles differ, so the left hand is moved

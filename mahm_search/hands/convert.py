@@ -19,6 +19,11 @@ from .model_file import REQUIRED_KEYS, check_mano_npz
 
 SOURCES = {"MANO_RIGHT.pkl": "MANO_RIGHT.npz", "MANO_LEFT.pkl": "MANO_LEFT.npz"}
 EXTRA_KEYS = ("J",)  # kept when present; smplx does not need it
+# Plain data constructors a pickle of numpy arrays may name (bytes under protocol 2, containers).
+SAFE_GLOBALS = {("_codecs", "encode"), ("builtins", "set"), ("builtins", "frozenset"), ("__builtin__", "set"),
+                ("builtins", "slice"), ("builtins", "complex"), ("__builtin__", "complex"),
+                ("copy_reg", "_reconstructor"), ("copyreg", "_reconstructor")}
+NUMPY_NAMES = {"_reconstruct", "dtype", "ndarray", "scalar", "_frombuffer"}  # array rebuilding only
 
 
 class ChumpyStandIn:
@@ -65,7 +70,7 @@ class MANOUnpickler(pickle.Unpickler):
             return _sparse_class(layout)
         if module.startswith("numpy.core"):  # numpy 2 renamed numpy.core to numpy._core
             module = "numpy._core" + module[len("numpy.core"):]
-        if module.split(".")[0] in ("numpy", "copy_reg", "copyreg", "__builtin__", "builtins") and name not in ("eval", "exec", "getattr", "__import__", "open", "system"):
+        if (module.split(".")[0] == "numpy" and name in NUMPY_NAMES) or (module, name) in SAFE_GLOBALS:
             return super().find_class(module, name)
         raise pickle.UnpicklingError(f"refusing to load {module}.{name}")
 
