@@ -1,7 +1,5 @@
 """Memory estimation and rescue on tiny configs (fake runs: each estimate takes well under a second)."""
 
-import copy
-
 import pytest
 import torch
 
@@ -12,8 +10,8 @@ from mahm_search.search.memory import (METHOD_FAKE, estimate_peak, estimate_peak
 
 def tiny(**train) -> TrialConfig:
     return TrialConfig(
-        arch={"width_mult": 0.125, "input_size": 64, "cascade_widths": [32, 16, 32], "ief_iters": 1},
-        train={"batch_size": 8, "device": "cpu", **train},
+        arch={"width_mult": 0.125, "input_size": 64, "cascade_widths": [16], "ief_iters": 1},
+        train={"batch_size": 16, "device": "cpu", **train},
     )
 
 
@@ -26,14 +24,14 @@ def base_estimate():
     return estimate_peak(tiny(), "cpu")
 
 
-def test_fake_run_is_used_and_fast(base_estimate):
+def test_fake_run_is_used(base_estimate):
+    # speed is measured in benchmarks/bench_memory.py, not asserted here
     assert base_estimate.method == METHOD_FAKE
     assert base_estimate.bytes == base_estimate.tensor_bytes > 0
-    assert base_estimate.seconds < 10
 
 
 def test_grows_with_batch_size(base_estimate):
-    assert estimate_peak_bytes(tiny(batch_size=32), "cpu") > base_estimate.bytes
+    assert estimate_peak_bytes(tiny(batch_size=64), "cpu") > base_estimate.bytes
 
 
 def test_grows_with_self_attention(base_estimate):
@@ -48,11 +46,11 @@ def test_checkpointing_lowers(base_estimate):
 
 
 def test_micro_batches_lower(base_estimate):
-    assert estimate_peak_bytes(tiny(micro_batches=4), "cpu") < base_estimate.bytes
+    assert estimate_peak_bytes(tiny(micro_batches=2), "cpu") < base_estimate.bytes
 
 
 def test_rescue_ladder_order_keeps_effective_batch():
-    names = [name for name, _ in rescue_ladder(tiny(batch_size=8))]
+    names = [name for name, _ in rescue_ladder(tiny(batch_size=8))]  # builds configs only: instant
     assert names == ["checkpointing=stages", "checkpointing=stages+backbone",
                      "checkpointing=stages+backbone, micro_batches=2",
                      "checkpointing=stages+backbone, micro_batches=4",
@@ -67,7 +65,7 @@ def test_plan_without_budget_does_not_rescue(base_estimate):
 
 
 def test_plan_tiny_budget_does_not_fit():
-    plan = plan_memory(tiny(), 1024, "cpu")
+    plan = plan_memory(tiny(batch_size=2), 1024, "cpu")  # short ladder: 3 rescues
     assert not plan.fits
     assert plan.config.train.micro_batches == 1
 
@@ -78,5 +76,5 @@ def test_plan_rescues_between_estimates(base_estimate):
     plan = plan_memory(tiny(), budget, "cpu")
     assert plan.fits and plan.rescue.startswith("checkpointing=stages")
     assert plan.estimate_bytes <= budget < plan.original_estimate_bytes
-    assert plan.config.train.checkpointing and plan.config.train.batch_size == 8
+    assert plan.config.train.checkpointing and plan.config.train.batch_size == 16
     assert tiny().train.checkpointing == []  # the input config is not modified

@@ -102,7 +102,7 @@ def test_self_attention_saves_tokens_squared_times_heads():
     att = InteractingHandsAttention(width=64, heads=4, self_attention=True, cross_attention=False)
     shapes = []
     with torch.autograd.graph.saved_tensors_hooks(lambda t: shapes.append(tuple(t.shape)) or t, lambda t: t):
-        att(torch.randn(3, 2, 64))
+        att(torch.randn(3, 2, 64), torch.randn(3, 2, 21, 3))
     assert (6, 4, 21, 21) in shapes  # (B*2 hands, heads, J, J) attention weights kept for backward
 
 

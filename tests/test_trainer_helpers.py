@@ -5,11 +5,11 @@ from mahm_search.train.reporter import Reporter
 
 
 def tiny_config(**train):
-    base = {"steps": 6, "eval_every": 3, "batch_size": 4, "lr": 1e-3, "warmup_steps": 1, "seed": 0}
+    base = {"steps": 4, "eval_every": 2, "batch_size": 2, "lr": 1e-3, "warmup_steps": 1, "seed": 0}
     return trial_config({
         "arch": {"backbone": "resnet18", "width_mult": 0.125, "input_size": 64, "cascade_widths": [32, 16, 32],
                  "split_dim": 32},
-        "data": {"source": "synthetic", "synthetic": {"n_train": 8, "n_val": 4}},
+        "data": {"source": "synthetic", "synthetic": {"n_train": 4, "n_val": 2}},
         "train": base | train,
     })
 

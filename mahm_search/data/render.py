@@ -1,18 +1,23 @@
-"""Painter's-algorithm rendering of both hands' meshes with OpenCV: Lambert-shaded flat triangles.
+"""Z-buffer rendering of both hands' meshes, vectorised in numpy: Lambert-shaded flat triangles.
 
-Back faces are culled (the faces are wound outward), the remaining triangles of both hands are sorted
-far-to-near by mean depth and filled with cv2.fillConvexPoly at 1/16-pixel precision. Drawing is the
-only per-triangle Python loop; everything else is vectorised numpy.
+OpenCV has no depth test, and filling ~1,500 triangles one cv2.fillConvexPoly call at a time cost
+~15 ms an image, so triangles are rasterised all at once instead: back faces are culled (the faces
+are wound outward), every remaining triangle's bounding box is expanded into candidate pixel centres,
+an exact integer edge test (1/16-pixel fixed point, so neighbouring triangles leave no cracks) keeps
+the covered ones, and per pixel the nearest (largest interpolated 1/z) triangle wins. Ties are broken
+by triangle index, so the result is deterministic.
 """
 
 from __future__ import annotations
 
 from typing import Optional
 
-import cv2
 import numpy as np
 
-SUBPIXEL_BITS = 4  # cv2 'shift': vertex coordinates in 1/16 pixel
+SUBPIXEL_BITS = 4  # vertex coordinates in 1/16 pixel, as cv2's 'shift'
+ONE = 1 << SUBPIXEL_BITS
+Z_NEAR = 1.0  # mm: faces with a vertex nearer than this (or behind the camera) are dropped
+WORD_BITS = 62  # z-buffer word: quantised 1/z (< 1) in the high bits, the triangle's index in the low
 
 
 def project(points: np.ndarray, K: np.ndarray) -> np.ndarray:
@@ -36,23 +41,124 @@ def face_albedo(vertices: np.ndarray, faces: np.ndarray, skin: np.ndarray,
     return albedo * (1 + 0.25 * wave + speckle)[:, None] * np.where(wave[:, None] > 0.3, tint, 1.0)
 
 
+def project_fixed(vertices: np.ndarray, K: np.ndarray) -> tuple:
+    """(N, V, 3) camera mm, intrinsics (N, 3, 3) -> x, y (N, V) int64 pixels in 1/ONE pixel."""
+    uvw = np.einsum("nvk,njk->jnv", vertices, K)
+    scale = ONE / np.maximum(uvw[2], 1e-6)
+    return np.rint(uvw[0] * scale).astype(np.int64), np.rint(uvw[1] * scale).astype(np.int64)
+
+
+def edge_functions(x: np.ndarray, y: np.ndarray) -> tuple:
+    """Integer edge functions of triangles with corners x, y (T, 3): e_i(q) = a_i*qx + b_i*qy + c_i is
+    twice the signed area of (q, edge opposite corner i). Returns a, b, c (T, 3) and twice the area (T,).
+    Exact, so an edge shared by two triangles has exactly negated coefficients in the other one."""
+    nxt, prv = [1, 2, 0], [2, 0, 1]
+    xa, ya, xb, yb = x[:, nxt], y[:, nxt], x[:, prv], y[:, prv]
+    c = xa * yb - xb * ya
+    return ya - yb, xb - xa, c, c.sum(1)
+
+
+def expand(counts: np.ndarray) -> tuple:
+    """For items with counts (M,): the item of every sub-entry and the sub-entry's offset in its item."""
+    item = np.repeat(np.arange(len(counts)), counts)
+    offset = np.arange(len(item)) - np.repeat(np.cumsum(counts) - counts, counts)
+    return item, offset
+
+
+def edge_lines(a: np.ndarray, b: np.ndarray, c: np.ndarray, side: np.ndarray) -> tuple:
+    """Crossing lines px = alpha*py + beta (each (T, 2)) of the first and last edge with `side` (T, 3)
+    true; a triangle has one or two edges on each side (then the first and last are the same)."""
+    pick = np.stack([side.argmax(1), 2 - side[:, ::-1].argmax(1)], 1)
+    a, b, c = (np.take_along_axis(v, pick, 1).astype(np.float64) for v in (a, b, c))
+    # From exact integers: the two triangles sharing an edge get bit-identical crossings (signs cancel).
+    return -b / a, -c / (a * ONE)
+
+
+def row_spans(a: np.ndarray, b: np.ndarray, c: np.ndarray, y: np.ndarray, height: int, width: int) -> tuple:
+    """Covered pixel centres of triangles with positive area, as row spans.
+
+    Edge i bounds px from below where a_i > 0 and from above where a_i < 0 (horizontal edges bound
+    nothing the triangle's rows do not). Bit-identical crossings of shared edges give every pixel centre
+    to one of the two triangles (both when exactly on the edge): no cracks.
+    Returns per (triangle, row) with a non-empty span: triangle, py, first px and span length."""
+    low_alpha, low_beta = edge_lines(a, b, c, a > 0)
+    high_alpha, high_beta = edge_lines(a, b, c, a < 0)
+    y0 = np.maximum(-(-y.min(1) // ONE), 0)  # first and last pixel-centre rows of the bounding box
+    y1 = np.minimum(y.max(1) // ONE, height - 1)
+    tri, row = expand(np.maximum(y1 - y0 + 1, 0))
+    py = y0[tri] + row
+    crossing = lambda alpha, beta, k: alpha[:, k][tri] * py + beta[:, k][tri]  # noqa: E731
+    first = np.ceil(np.maximum(crossing(low_alpha, low_beta, 0), crossing(low_alpha, low_beta, 1)))
+    last = np.floor(np.minimum(crossing(high_alpha, high_beta, 0), crossing(high_alpha, high_beta, 1)))
+    first, last = np.maximum(first, 0).astype(np.int64), np.minimum(last, width - 1).astype(np.int64)
+    keep = last >= first
+    return tri[keep], py[keep], first[keep], (last - first + 1)[keep]
+
+
+def rasterise(x: np.ndarray, y: np.ndarray, inv_z: np.ndarray, image: np.ndarray, shape: tuple) -> np.ndarray:
+    """Nearest triangle per pixel of N images, (N*H*W,) int64 with -1 where none covers the centre.
+
+    x, y (T, 3) int64 corners of triangles with positive area in 1/ONE pixel, pixel centres at
+    integers; inv_z (T, 3) their 1/z; image (T,) the image each belongs to; shape (N, H, W)."""
+    n, height, width = shape
+    a, b, c, area = edge_functions(x, y)
+    tri, py, first, length = row_spans(a, b, c, y, height, width)
+    # 1/z is affine in screen space (barycentric weights e_i / area): iz = dx*px + dy*py + d0.
+    dx = np.einsum("tk,tk->t", a, inv_z) * ONE / area
+    row_depth = (np.einsum("tk,tk->t", b, inv_z) * ONE / area)[tri] * py + dx[tri] * first
+    row_depth += (np.einsum("tk,tk->t", c, inv_z) / area)[tri]
+    row_pixel = (image[tri] * height + py) * width + first
+    row, offset = expand(length)
+    tri = tri[row]
+    depth = row_depth[row] + dx[tri] * offset
+    index_bits = max(1, len(x).bit_length())
+    scale = 2.0 ** (WORD_BITS - index_bits)  # 1/z < 1 after culling at Z_NEAR
+    word = (np.rint(np.clip(depth, 0, 1) * scale).astype(np.int64) << index_bits) | tri
+    zbuf = np.full(n * height * width, -1, np.int64)
+    np.maximum.at(zbuf, row_pixel[row] + offset, word)
+    return np.where(zbuf >= 0, zbuf & ((1 << index_bits) - 1), -1)
+
+
+def lambert(tri: np.ndarray, albedo: np.ndarray, light: np.ndarray, ambient: np.ndarray) -> np.ndarray:
+    """(T, 3) uint8 flat-shaded colour of triangles tri (T, 3, 3) camera mm with albedo (T, 3),
+    unit light direction (T, 3) from the hands toward the light and ambient (T,)."""
+    normal = np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0])
+    cosine = np.einsum("tk,tk->t", normal, light) / (np.sqrt(np.einsum("tk,tk->t", normal, normal)) + 1e-12)
+    colour = albedo * (ambient + (1 - ambient) * np.clip(cosine, 0, None))[:, None]
+    return np.rint(np.clip(colour, 0, 255)).astype(np.uint8)
+
+
+def render_batch(canvas: np.ndarray, vertices: np.ndarray, faces: np.ndarray, K: np.ndarray,
+                 albedo: np.ndarray, light: np.ndarray, ambient: np.ndarray) -> np.ndarray:
+    """Draw N meshes onto canvas (N, H, W, 3) uint8 RGB, in place: vertices (N, V, 3) camera mm,
+    faces (F, 3) wound outward, intrinsics K (N, 3, 3), albedo (N, F, 3), light (N, 3), ambient (N,).
+
+    Several hands in one image: concatenate their vertices and offset faces, so one depth test covers all.
+    """
+    x, y = project_fixed(vertices, K)
+    # Back faces run clockwise on screen (y down): culled by the sign of their projected area, reversed
+    # corner order below makes the kept ones positive.
+    f0, f1, f2 = faces.T
+    area = (x[:, f1] - x[:, f0]) * (y[:, f2] - y[:, f0]) - (x[:, f2] - x[:, f0]) * (y[:, f1] - y[:, f0])
+    near = vertices[..., 2] > Z_NEAR
+    front = (area < 0) & near[:, f0] & near[:, f1] & near[:, f2]
+    image, face = np.nonzero(front)
+    corner = (image[:, None] * vertices.shape[1] + faces[face])[:, ::-1]  # (T, 3) flattened vertex rows
+    flat = vertices.reshape(-1, 3)
+    winner = rasterise(x.reshape(-1)[corner], y.reshape(-1)[corner], 1.0 / flat[corner, 2], image,
+                       canvas.shape[:3])
+    light = np.asarray(light, np.float64)
+    light = light / np.linalg.norm(light, axis=1, keepdims=True)
+    colour = lambert(flat[corner], albedo[image, face], light[image], np.asarray(ambient, np.float64)[image])
+    drawn = np.flatnonzero(winner >= 0)
+    canvas.reshape(-1, 3)[drawn] = colour[winner[drawn]]
+    return canvas
+
+
 def render_meshes(canvas: np.ndarray, vertices: np.ndarray, faces: np.ndarray, K: np.ndarray,
                   albedo: np.ndarray, light: np.ndarray, ambient: float) -> np.ndarray:
-    """Draw a mesh (V, 3) camera mm with faces (F, 3) onto canvas (H, W, 3) uint8 RGB, in place.
-
-    Several hands: concatenate their vertices and offset faces first, so one depth sort covers all.
-    """
-    tri = vertices[faces]  # (F, 3, 3)
-    normal = np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0])
-    front = np.einsum("fk,fk->f", normal, tri[:, 0]) < 0  # normal points at the camera (at the origin)
-    front &= tri[:, :, 2].min(1) > 1.0  # drop faces behind or at the camera
-    tri, normal, albedo = tri[front], normal[front], albedo[front]
-    normal /= np.linalg.norm(normal, axis=1, keepdims=True) + 1e-12
-    light = light / np.linalg.norm(light)
-    lambert = np.clip(normal @ light, 0, None)  # `light` points from the hands toward the light
-    colour = np.clip(albedo * (ambient + (1 - ambient) * lambert)[:, None], 0, 255)
-    pts = np.rint(project(tri, K) * (1 << SUBPIXEL_BITS)).astype(np.int32)
-    order = np.argsort(-tri[:, :, 2].mean(1), kind="stable")  # far first, near last (painter's)
-    for p, c in zip(pts[order], colour[order].tolist()):
-        cv2.fillConvexPoly(canvas, p, c, cv2.LINE_8, SUBPIXEL_BITS)
+    """Draw one mesh (V, 3) camera mm with faces (F, 3) onto canvas (H, W, 3) uint8 RGB, in place."""
+    batch = np.ascontiguousarray(canvas)[None]
+    render_batch(batch, vertices[None], faces, K[None], albedo[None], np.asarray(light)[None], np.array([ambient]))
+    canvas[...] = batch[0]
     return canvas

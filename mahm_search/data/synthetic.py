@@ -22,12 +22,12 @@ from ..hands.layer import TwoHandMANO
 from .background import background
 from .cache import ShardCache, content_key, default_cache_dir
 from .crop import augmentation_rng, choose_affine, crop_sample
-from .render import face_albedo, project, render_meshes
+from .render import face_albedo, project, render_batch
 from .sample import to_sample
 from .spec import CropSpec, SyntheticSpec
 from .synthetic_scene import pose_scenes, sample_params
 
-RENDER_VERSION = 2  # bump when rendering changes, so old cached shards are not reused
+RENDER_VERSION = 3  # bump when rendering changes, so old cached shards are not reused
 SHARD_SIZE = 64
 SPLIT_CODES = {"train": 0, "val": 1}
 FRAME_FACTOR = 2  # the virtual full frame is FRAME_FACTOR x the crop size
@@ -50,17 +50,20 @@ def render_samples(mano: TwoHandMANO, seed: int, split: str, start: int, stop: i
     n = len(params)
     images = np.empty((n, image_size, image_size, 3), np.uint8)
     joints_2d, Ks = np.empty((n, 2, NUM_JOINTS, 2), np.float32), np.empty((n, 3, 3), np.float32)
+    verts = scenes.vertices.reshape(n, -1, 3).astype(np.float64)
+    albedo, Kfull = np.empty((n, len(faces), 3)), np.empty((n, 3, 3))
     for k, (p, rng) in enumerate(zip(params, rngs)):
         f = p["focal_frac"] * frame
         K = np.array([[f, 0, frame / 2], [0, f, frame / 2], [0, 0, 1]])
         full = {"joints_2d": project(scenes.joints[k], K), "joint_valid": np.ones((2, NUM_JOINTS))}
         affine, _ = choose_affine(full, crop, image_size, (frame, frame))
-        Kc = np.vstack([affine, [0, 0, 1]]) @ K
-        verts = scenes.vertices[k].reshape(-1, 3).astype(np.float64)
-        canvas = background(image_size, rng, clutter)
-        albedo = face_albedo(verts, faces, p["skin"], rng if texture else None)
-        images[k] = render_meshes(canvas, verts, faces, Kc, albedo, p["light"], p["ambient"])
+        Kc = Kfull[k] = np.vstack([affine, [0, 0, 1]]) @ K
+        images[k] = background(image_size, rng, clutter)
+        albedo[k] = face_albedo(verts[k], faces, p["skin"], rng if texture else None)
         joints_2d[k], Ks[k] = project(scenes.joints[k], Kc), Kc
+    # One vectorised z-buffer pass for the whole shard, with the float64 intrinsics used for joints_2d.
+    render_batch(images, verts, faces, Kfull, albedo, np.stack([p["light"] for p in params]),
+                 np.array([p["ambient"] for p in params]))
     return {"image": images, "joints_3d": scenes.joints.astype(np.float32), "joints_2d": joints_2d,
             "mano_pose": scenes.mano_pose.astype(np.float32), "mano_shape": scenes.mano_shape.astype(np.float32),
             "K": Ks}

@@ -67,7 +67,7 @@ class TwoHandMANO(nn.Module):
             return torch.stack([getattr(right, name), getattr(left, name)])
 
         self.register_buffer("v_template", both("v_template"))  # (2,V,3) metres
-        self.register_buffer("shapedirs", both("shapedirs")[..., :NUM_BETAS])  # (2,V,3,10)
+        self.register_buffer("shapedirs", both("shapedirs")[..., :NUM_BETAS].contiguous())  # (2,V,3,10)
         self.register_buffer("posedirs", both("posedirs"))  # (2,135,V*3)
         self.register_buffer("J_regressor", both("J_regressor"))  # (2,16,V)
         self.register_buffer("lbs_weights", both("lbs_weights"))  # (2,V,16)
@@ -98,7 +98,8 @@ class TwoHandMANO(nn.Module):
             fingers = torch.einsum("bhn,hnk->bhk", fingers, self.hands_components[:, :n])
         full_pose = torch.cat([global_orient, fingers + self.pose_mean], dim=-1)  # (B,2,48)
 
-        v_shaped = self.v_template + torch.einsum("bhl,hvkl->bhvk", shape, self.shapedirs)
+        shape_offsets = torch.matmul(self.shapedirs.flatten(1, 2), shape.unsqueeze(-1))  # (B,2,V*3,1)
+        v_shaped = self.v_template + shape_offsets.view(batch, 2, -1, 3)
         rest_joints = torch.einsum("hjv,bhvk->bhjk", self.J_regressor, v_shaped)
 
         rot = batch_rodrigues(full_pose.reshape(-1, 3)).view(batch, 2, 16, 3, 3)
@@ -110,9 +111,11 @@ class TwoHandMANO(nn.Module):
         posed_joints, rel_transforms = batch_rigid_transform(
             rot.reshape(-1, 16, 3, 3), rest_joints.reshape(-1, 16, 3), self.parents, dtype=dtype
         )
-        per_vertex = torch.einsum("hvj,bhjk->bhvk", self.lbs_weights, rel_transforms.view(batch, 2, 16, 16))
-        per_vertex = per_vertex.view(batch, 2, -1, 4, 4)
-        vertices = torch.einsum("bhvij,bhvj->bhvi", per_vertex[..., :3, :3], v_posed) + per_vertex[..., :3, 3]
+        # Blend only the 3x4 top of each joint's 4x4 transform; apply it with an elementwise product
+        # (a batched 3x3 matmul per vertex is several times slower on CPU).
+        top = rel_transforms.view(batch, 2, 16, 16)[..., :12]
+        per_vertex = torch.matmul(self.lbs_weights, top).view(batch, 2, -1, 3, 4)  # (2,V,16) @ (B,2,16,12)
+        vertices = (per_vertex[..., :3] * v_posed.unsqueeze(-2)).sum(-1) + per_vertex[..., 3]
 
         tips = vertices.index_select(2, self.tip_vertices)
         joints = torch.cat([posed_joints.view(batch, 2, 16, 3), tips], dim=2).index_select(2, self.to_interhand)

@@ -1,7 +1,6 @@
 """Interacting-hands attention (after IntagHand's cross-hand attention, Li et al. 2022).
 
-A stage's per-hand feature (B,2,w) becomes J = 21 tokens per hand (one per joint: a learned projection
-plus a learned per-hand joint embedding). Then, pre-LayerNorm throughout:
+A stage's per-hand feature (B,2,w) becomes J = 21 tokens per hand, one per joint (HandTokenizer). Then, pre-LayerNorm throughout:
   - optional self-attention within each hand (one projection set for both hands),
   - cross-hand attention: each hand's queries attend to the OTHER hand's keys/values, one projection
     set shared by both hands, residual add, then a per-hand feed-forward block.
@@ -30,17 +29,22 @@ def token_dim(width: int, heads: int) -> int:
 
 
 class HandTokenizer(nn.Module):
-    """(B,2,w) -> (B,2,J,d): one token per joint."""
+    """(B,2,w) hand features + (B,2,J,3) current joints -> (B,2,J,d): one token per joint.
+
+    token = projection of the hand feature + embedding of the joint's current 3D position + a learned
+    embedding of (hand, joint). Cheap (no w x J*d matrix) and geometric: the hands attend to each
+    other's joints where they are.
+    """
 
     def __init__(self, width: int, dim: int, num_tokens: int = NUM_JOINTS):
         super().__init__()
         self.num_tokens, self.dim = num_tokens, dim
-        self.proj = nn.Linear(width, num_tokens * dim)
+        self.feature = nn.Linear(width, dim)
+        self.position = nn.Linear(3, dim)
         self.embed = nn.Parameter(torch.randn(2, num_tokens, dim) * 0.02)  # which hand, which joint
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        tokens = self.proj(x).unflatten(-1, (self.num_tokens, self.dim))
-        return tokens + self.embed
+    def forward(self, x: torch.Tensor, joints_unit: torch.Tensor) -> torch.Tensor:
+        return self.feature(x).unsqueeze(2) + self.position(joints_unit) + self.embed
 
 
 class MultiHeadAttention(nn.Module):
@@ -77,7 +81,8 @@ class SelfAttention(nn.Module):
 
 
 class PerHandFeedForward(nn.Module):
-    """Pre-LN feed-forward with separate weights for the right and the left hand (one batched einsum)."""
+    """Pre-LN feed-forward with separate weights for the right and the left hand: hands become the batch
+    dimension of two baddbmm calls, so both hands run in one kernel each."""
 
     def __init__(self, dim: int, dropout: float = 0.0):
         super().__init__()
@@ -94,10 +99,12 @@ class PerHandFeedForward(nn.Module):
         self.drop = nn.Dropout(dropout)
 
     def forward(self, tokens: torch.Tensor) -> torch.Tensor:  # (B,2,J,d)
-        x = F.layer_norm(tokens, tokens.shape[-1:]) * self.norm_weight + self.norm_bias
-        x = F.gelu(torch.einsum("bhjd,hde->bhje", x, self.w1) + self.b1)
-        x = torch.einsum("bhje,hed->bhjd", self.drop(x), self.w2) + self.b2
-        return tokens + self.drop(x)
+        b, _, j, d = tokens.shape
+        x = tokens.transpose(0, 1).reshape(2, b * j, d)  # hand-major rows
+        x = torch.addcmul(self.norm_bias, F.layer_norm(x, (d,)), self.norm_weight)
+        x = F.gelu(torch.baddbmm(self.b1, x, self.w1))
+        x = torch.baddbmm(self.b2, self.drop(x), self.w2)
+        return tokens + self.drop(x).view(2, b, j, d).transpose(0, 1)
 
 
 class CrossHandAttention(nn.Module):
@@ -117,7 +124,7 @@ class CrossHandAttention(nn.Module):
 
 
 class InteractingHandsAttention(nn.Module):
-    """(B,2,w) -> (B,2,J,d) tokens after [self-attention] -> [cross-hand attention]."""
+    """(B,2,w) features, (B,2,J,3) joints -> (B,2,J,d) tokens after [self-attn] -> [cross-hand attn]."""
 
     def __init__(self, width: int, heads: int, self_attention: bool, cross_attention: bool,
                  dropout: float = 0.0):
@@ -131,8 +138,8 @@ class InteractingHandsAttention(nn.Module):
     def out_features(self) -> int:
         return self.tokenizer.num_tokens * self.dim
 
-    def forward(self, hand_features: torch.Tensor) -> torch.Tensor:
-        tokens = self.tokenizer(hand_features)
+    def forward(self, hand_features: torch.Tensor, joints_unit: torch.Tensor) -> torch.Tensor:
+        tokens = self.tokenizer(hand_features, joints_unit)
         if self.self_attn is not None:
             tokens = self.self_attn(tokens)
         if self.cross_attn is not None:

@@ -3,7 +3,7 @@
   image feature --split MLP--> right/left vectors of split_dim
   [hand vector, cam, joints (21x3 / JOINT_SCALE_MM), shape, pose, (heatmap joint features)] per hand
   --compress MLP--> w_k (+ U-net skip) --interacting-hands attention--> 21 tokens per hand
-  --HMR (1 feedback iteration)--> parameter updates per hand; a small head updates root_rel.
+  --HMR (1 feedback iteration, hidden w_k/2)--> parameter updates per hand; a small head updates root_rel.
 Both hands run as one batch of 2B rows.
 """
 
@@ -28,8 +28,9 @@ class MAHMStage(nn.Module):
         in_dim = split_dim + state_dim + NUM_JOINTS * 3 + extra_dim
         self.compress = nn.Sequential(nn.Linear(in_dim, width), nn.ReLU(inplace=True), nn.LayerNorm(width))
         self.attention = InteractingHandsAttention(width, heads, self_attention, cross_attention, dropout)
-        self.hmr = IEFRegressor(self.attention.out_features, state_dim, hidden=width, iters=1, dropout=dropout)
-        self.root_head = small_linear(2 * width, 3)
+        self.hmr_hidden = max(64, width // 2)  # lean: the cascade must cost little next to the backbone
+        self.hmr = IEFRegressor(self.attention.out_features, state_dim, self.hmr_hidden, iters=1, dropout=dropout)
+        self.root_head = small_linear(2 * self.hmr_hidden, 3)
 
     def forward(self, image_feat: torch.Tensor, hand_state: torch.Tensor, joints_unit: torch.Tensor,
                 root_rel_unit: torch.Tensor, extra: Optional[torch.Tensor] = None,
@@ -42,7 +43,7 @@ class MAHMStage(nn.Module):
         feats = self.compress(torch.cat(parts, dim=-1))
         if skip is not None:
             feats = feats + skip
-        tokens = self.attention(feats)  # (B,2,J,d)
+        tokens = self.attention(feats, joints_unit.unflatten(-1, (NUM_JOINTS, 3)))  # (B,2,J,d)
         state, hidden = self.hmr(tokens.flatten(-2).flatten(0, 1), hand_state.flatten(0, 1))
-        root_rel_unit = root_rel_unit + self.root_head(hidden.view(b, 2 * self.width))
+        root_rel_unit = root_rel_unit + self.root_head(hidden.reshape(b, 2 * self.hmr_hidden))
         return state.view_as(hand_state), root_rel_unit, feats

@@ -8,6 +8,8 @@ MemTracker (memory_fake.py); if that fails for a config, a saved-tensor lower bo
 
 from __future__ import annotations
 
+import functools
+import json
 import time
 import warnings
 from dataclasses import dataclass
@@ -56,11 +58,18 @@ def _fake_device(device: torch.device) -> torch.device:
 
 
 def estimate_peak(config: TrialConfig, device: str | torch.device) -> MemoryEstimate:
-    """Peak training memory of `config` (its batch, micro-batches and checkpointing) on `device`."""
+    """Peak training memory of `config` (its batch, micro-batches and checkpointing) on `device`.
+    Memoised per (config, device): repeats and rescue ladders ask for the same configs again."""
+    device = torch.device(device)
+    return _estimate_cached(json.dumps(config.to_dict(), sort_keys=True), str(device))
+
+
+@functools.lru_cache(maxsize=256)
+def _estimate_cached(config_json: str, device_name: str) -> MemoryEstimate:
     from .memory_fake import fake_peak_bytes
     from .memory_saved import saved_tensor_lower_bound
 
-    device = torch.device(device)
+    config, device = TrialConfig.model_validate(json.loads(config_json)), torch.device(device_name)
     started = time.perf_counter()
     try:
         tensor_bytes, method = fake_peak_bytes(config, _fake_device(device)), METHOD_FAKE

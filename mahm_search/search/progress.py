@@ -67,8 +67,8 @@ class SearchProgress:
 
     # -- in-process events ------------------------------------------------------------------
     def wrap_reporter(self, reporter: Reporter, number: int, steps: int) -> Reporter:
-        self.bar.update(self.step_task, description=f"trial {number}", total=steps, completed=0,
-                        info="", visible=True)
+        self.bar.reset(self.step_task, description=f"trial {number}", total=steps, completed=0,
+                       info="", visible=True)
         self.step_fraction = 0.0
         return _StepReporter(reporter, self)
 

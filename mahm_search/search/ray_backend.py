@@ -20,7 +20,6 @@ from typing import Callable, Optional
 
 import optuna
 
-from ..errors import MahmError
 from .progress import SearchProgress
 from .ray_suggestion import suggestion_info
 from .ray_session import import_ray, ray_session
@@ -200,6 +199,3 @@ def _trials(study) -> list:
 def _done(study) -> int:
     return count_trials(_trials(study)).done
 
-
-class RayBackendError(MahmError):
-    """The Ray run could not go on (e.g. a trial kept failing inside Ray)."""

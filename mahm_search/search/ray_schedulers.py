@@ -7,7 +7,7 @@ intermediate-value steps), so the pruner's `min_resource`/`n_warmup_steps` carry
 from __future__ import annotations
 
 import math
-from typing import Any, Dict
+from typing import Any
 
 from ..errors import ConfigError
 
@@ -48,10 +48,3 @@ def _min_resource(value: Any, first_eval: int) -> int:
     # Optuna's 'auto' guesses from the first trials; the first evaluation step is the same idea.
     return first_eval if value in (None, "auto") else max(1, int(value))
 
-
-def scheduler_name(scheduler: object) -> str:
-    return type(scheduler).__name__
-
-
-def describe(args: Dict[str, Any]) -> str:
-    return ", ".join(f"{k}={v}" for k, v in sorted(args.items()))

@@ -71,6 +71,17 @@ class TrialObjective:
         self._fixed = lambda dotted: _get_dotted(fixed, dotted)
 
     def __call__(self, trial: optuna.Trial) -> float:
+        try:
+            return self._run(trial)
+        except optuna.TrialPruned:
+            raise
+        except Exception as err:
+            # Every failure is recorded, so it counts as done and is never retried blindly.
+            if "error" not in trial.user_attrs:
+                trial.set_user_attr("error", f"{type(err).__name__}: {err}"[:2000])
+            raise
+
+    def _run(self, trial: optuna.Trial) -> float:
         started = time.perf_counter()
         spec = self.spec
         params = spec.search_space.suggest(trial, self._fixed)

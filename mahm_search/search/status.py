@@ -1,0 +1,72 @@
+"""`mahm-search status STUDY`: trials by state, the best trial, prune reasons, running trials."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+from typing import Any, Dict
+
+import optuna
+from optuna.trial import TrialState
+from rich.console import Console
+from rich.table import Table
+
+from .storage import open_study, with_retries
+from .study_spec import load_study_spec
+from .trial_counts import count_trials
+
+
+def study_status(path: str | Path) -> Dict[str, Any]:
+    spec = load_study_spec(path)
+    study = open_study(spec, create=False)
+    trials = with_retries(lambda: study.get_trials(deepcopy=False))
+    counts = count_trials(trials)
+    complete = [t for t in trials if t.state == TrialState.COMPLETE]
+    best = None
+    if complete:
+        pick = max if spec.objective.direction == "maximize" else min
+        b = pick(complete, key=lambda t: t.value)
+        best = {"number": b.number, "value": b.value, "params": spec.search_space.readable(b.params),
+                "steps_done": b.user_attrs.get("steps_done"), "rescue": b.user_attrs.get("rescue")}
+    reasons = Counter(t.user_attrs.get("prune_reason", "unknown") for t in trials if t.state == TrialState.PRUNED)
+    running = []
+    for t in trials:
+        if t.state == TrialState.RUNNING:
+            last = max(t.intermediate_values) if t.intermediate_values else None
+            running.append({"number": t.number, "step": last,
+                            "last_value": t.intermediate_values[last] if last is not None else None})
+    return {"study": spec.name, "storage": spec.storage_url, "metric": spec.objective.metric,
+            "direction": spec.objective.direction, "n_trials": spec.n_trials, "done": counts.done,
+            "states": counts.by_state, "best": best, "prune_reasons": dict(reasons), "running": running}
+
+
+def print_status(path: str | Path, as_json: bool = False) -> None:
+    status = study_status(path)
+    console = Console()
+    if as_json:
+        print(json.dumps(status, indent=2, default=str))
+        return
+    console.print(f"[bold]{status['study']}[/]  {status['done']}/{status['n_trials']} trials done  "
+                  f"({status['direction']} {status['metric']})  storage {status['storage']}", highlight=False)
+    console.print(_table("Trials by state", ("state", "count"), status["states"].items()))
+    if status["best"]:
+        b = status["best"]
+        rows = [("trial", b["number"]), (status["metric"], f"{b['value']:.4g}"), ("steps", b["steps_done"]),
+                ("rescue", b["rescue"])] + [(k, v) for k, v in b["params"].items()]
+        console.print(_table("Best trial", ("field", "value"), rows))
+    if status["prune_reasons"]:
+        console.print(_table("Prune reasons", ("reason", "count"), status["prune_reasons"].items()))
+    if status["running"]:
+        rows = [(r["number"], r["step"] if r["step"] is not None else "-",
+                 f"{r['last_value']:.4g}" if r["last_value"] is not None else "-") for r in status["running"]]
+        console.print(_table("Running trials", ("trial", "step", f"last {status['metric']}"), rows))
+
+
+def _table(title: str, columns, rows) -> Table:
+    table = Table(title=title, title_justify="left")
+    for c in columns:
+        table.add_column(str(c))
+    for row in rows:
+        table.add_row(*(str(v) for v in row))
+    return table
