@@ -49,13 +49,13 @@ def project_fixed(vertices: np.ndarray, K: np.ndarray) -> tuple:
 
 
 def edge_functions(x: np.ndarray, y: np.ndarray) -> tuple:
-    """Integer edge functions of triangles with corners x, y (T, 3): e_i(q) = a_i*qx + b_i*qy + c_i is
-    twice the signed area of (q, edge opposite corner i). Returns a, b, c (T, 3) and twice the area (T,).
+    """Integer edge functions of triangles with corners x, y (3, T): e_i(q) = a_i*qx + b_i*qy + c_i is
+    twice the signed area of (q, edge opposite corner i). Returns a, b, c (3, T) and twice the area (T,).
     Exact, so an edge shared by two triangles has exactly negated coefficients in the other one."""
     nxt, prv = [1, 2, 0], [2, 0, 1]
-    xa, ya, xb, yb = x[:, nxt], y[:, nxt], x[:, prv], y[:, prv]
+    xa, ya, xb, yb = x[nxt], y[nxt], x[prv], y[prv]
     c = xa * yb - xb * ya
-    return ya - yb, xb - xa, c, c.sum(1)
+    return ya - yb, xb - xa, c, c[0] + c[1] + c[2]
 
 
 def expand(counts: np.ndarray) -> tuple:
@@ -65,13 +65,16 @@ def expand(counts: np.ndarray) -> tuple:
     return item, offset
 
 
-def edge_lines(a: np.ndarray, b: np.ndarray, c: np.ndarray, side: np.ndarray) -> tuple:
-    """Crossing lines px = alpha*py + beta (each (T, 2)) of the first and last edge with `side` (T, 3)
-    true; a triangle has one or two edges on each side (then the first and last are the same)."""
-    pick = np.stack([side.argmax(1), 2 - side[:, ::-1].argmax(1)], 1)
-    a, b, c = (np.take_along_axis(v, pick, 1).astype(np.float64) for v in (a, b, c))
-    # From exact integers: the two triangles sharing an edge get bit-identical crossings (signs cancel).
-    return -b / a, -c / (a * ONE)
+def edge_lines(a: np.ndarray, b: np.ndarray, c: np.ndarray, side: np.ndarray) -> list:
+    """Crossing lines px = alpha*py + beta, as [(alpha, beta) (T,)] * 2, of the first and the last edge
+    with `side` (3, T) true; a triangle has one or two such edges (then the first and last coincide)."""
+    lines = []
+    for first, middle, last in ((0, 1, 2), (2, 1, 0)):
+        pick = lambda v: np.where(side[first], v[first], np.where(side[middle], v[middle], v[last]))  # noqa: E731
+        ap, bp, cp = pick(a).astype(np.float64), pick(b), pick(c)
+        # From exact integers: the two triangles sharing an edge get bit-identical crossings (signs cancel).
+        lines.append((-bp / ap, -cp / (ap * ONE)))
+    return lines
 
 
 def row_spans(a: np.ndarray, b: np.ndarray, c: np.ndarray, y: np.ndarray, height: int, width: int) -> tuple:
@@ -81,37 +84,36 @@ def row_spans(a: np.ndarray, b: np.ndarray, c: np.ndarray, y: np.ndarray, height
     nothing the triangle's rows do not). Bit-identical crossings of shared edges give every pixel centre
     to one of the two triangles (both when exactly on the edge): no cracks.
     Returns per (triangle, row) with a non-empty span: triangle, py, first px and span length."""
-    low_alpha, low_beta = edge_lines(a, b, c, a > 0)
-    high_alpha, high_beta = edge_lines(a, b, c, a < 0)
-    y0 = np.maximum(-(-y.min(1) // ONE), 0)  # first and last pixel-centre rows of the bounding box
-    y1 = np.minimum(y.max(1) // ONE, height - 1)
+    lows, highs = edge_lines(a, b, c, a > 0), edge_lines(a, b, c, a < 0)
+    y0 = np.maximum(-(-np.minimum(np.minimum(y[0], y[1]), y[2]) // ONE), 0)  # first/last pixel-centre rows
+    y1 = np.minimum(np.maximum(np.maximum(y[0], y[1]), y[2]) // ONE, height - 1)
     tri, row = expand(np.maximum(y1 - y0 + 1, 0))
     py = y0[tri] + row
-    crossing = lambda alpha, beta, k: alpha[:, k][tri] * py + beta[:, k][tri]  # noqa: E731
-    first = np.ceil(np.maximum(crossing(low_alpha, low_beta, 0), crossing(low_alpha, low_beta, 1)))
-    last = np.floor(np.minimum(crossing(high_alpha, high_beta, 0), crossing(high_alpha, high_beta, 1)))
+    crossing = lambda line: line[0][tri] * py + line[1][tri]  # noqa: E731
+    first = np.ceil(np.maximum(crossing(lows[0]), crossing(lows[1])))
+    last = np.floor(np.minimum(crossing(highs[0]), crossing(highs[1])))
     first, last = np.maximum(first, 0).astype(np.int64), np.minimum(last, width - 1).astype(np.int64)
-    keep = last >= first
+    keep = np.flatnonzero(last >= first)
     return tri[keep], py[keep], first[keep], (last - first + 1)[keep]
 
 
 def rasterise(x: np.ndarray, y: np.ndarray, inv_z: np.ndarray, image: np.ndarray, shape: tuple) -> np.ndarray:
     """Nearest triangle per pixel of N images, (N*H*W,) int64 with -1 where none covers the centre.
 
-    x, y (T, 3) int64 corners of triangles with positive area in 1/ONE pixel, pixel centres at
-    integers; inv_z (T, 3) their 1/z; image (T,) the image each belongs to; shape (N, H, W)."""
+    x, y (3, T) int64 corners of triangles with positive area in 1/ONE pixel, pixel centres at
+    integers; inv_z (3, T) their 1/z; image (T,) the image each belongs to; shape (N, H, W)."""
     n, height, width = shape
     a, b, c, area = edge_functions(x, y)
     tri, py, first, length = row_spans(a, b, c, y, height, width)
     # 1/z is affine in screen space (barycentric weights e_i / area): iz = dx*px + dy*py + d0.
-    dx = np.einsum("tk,tk->t", a, inv_z) * ONE / area
-    row_depth = (np.einsum("tk,tk->t", b, inv_z) * ONE / area)[tri] * py + dx[tri] * first
-    row_depth += (np.einsum("tk,tk->t", c, inv_z) / area)[tri]
+    plane = lambda e: (e[0] * inv_z[0] + e[1] * inv_z[1] + e[2] * inv_z[2]) / area  # noqa: E731
+    dx, dy, d0 = plane(a) * ONE, plane(b) * ONE, plane(c)
+    row_depth = dx[tri] * first + dy[tri] * py + d0[tri]
     row_pixel = (image[tri] * height + py) * width + first
     row, offset = expand(length)
     tri = tri[row]
     depth = row_depth[row] + dx[tri] * offset
-    index_bits = max(1, len(x).bit_length())
+    index_bits = max(1, x.shape[1].bit_length())
     scale = 2.0 ** (WORD_BITS - index_bits)  # 1/z < 1 after culling at Z_NEAR
     word = (np.rint(np.clip(depth, 0, 1) * scale).astype(np.int64) << index_bits) | tri
     zbuf = np.full(n * height * width, -1, np.int64)
@@ -119,12 +121,16 @@ def rasterise(x: np.ndarray, y: np.ndarray, inv_z: np.ndarray, image: np.ndarray
     return np.where(zbuf >= 0, zbuf & ((1 << index_bits) - 1), -1)
 
 
-def lambert(tri: np.ndarray, albedo: np.ndarray, light: np.ndarray, ambient: np.ndarray) -> np.ndarray:
-    """(T, 3) uint8 flat-shaded colour of triangles tri (T, 3, 3) camera mm with albedo (T, 3),
-    unit light direction (T, 3) from the hands toward the light and ambient (T,)."""
-    normal = np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0])
-    cosine = np.einsum("tk,tk->t", normal, light) / (np.sqrt(np.einsum("tk,tk->t", normal, normal)) + 1e-12)
-    colour = albedo * (ambient + (1 - ambient) * np.clip(cosine, 0, None))[:, None]
+def lambert(x: np.ndarray, y: np.ndarray, z: np.ndarray, albedo: np.ndarray, light: np.ndarray,
+            ambient: np.ndarray) -> np.ndarray:
+    """(T, 3) uint8 flat-shaded colour of triangles with corners x, y, z (3, T) camera mm, albedo (T, 3),
+    unit light direction (3, T) from the hands toward the light and ambient (T,)."""
+    u = x[1] - x[0], y[1] - y[0], z[1] - z[0]
+    v = x[2] - x[0], y[2] - y[0], z[2] - z[0]
+    normal = u[1] * v[2] - u[2] * v[1], u[2] * v[0] - u[0] * v[2], u[0] * v[1] - u[1] * v[0]
+    cosine = (normal[0] * light[0] + normal[1] * light[1] + normal[2] * light[2]) / (
+        np.sqrt(normal[0] ** 2 + normal[1] ** 2 + normal[2] ** 2) + 1e-12)
+    colour = albedo * (ambient + (1 - ambient) * np.maximum(cosine, 0))[:, None]
     return np.rint(np.clip(colour, 0, 255)).astype(np.uint8)
 
 
@@ -136,20 +142,20 @@ def render_batch(canvas: np.ndarray, vertices: np.ndarray, faces: np.ndarray, K:
     Several hands in one image: concatenate their vertices and offset faces, so one depth test covers all.
     """
     x, y = project_fixed(vertices, K)
-    # Back faces run clockwise on screen (y down): culled by the sign of their projected area, reversed
-    # corner order below makes the kept ones positive.
+    # Back faces run clockwise on screen (y down): culled by the sign of their projected area; the
+    # reversed corner order below makes the kept ones positive.
     f0, f1, f2 = faces.T
     area = (x[:, f1] - x[:, f0]) * (y[:, f2] - y[:, f0]) - (x[:, f2] - x[:, f0]) * (y[:, f1] - y[:, f0])
     near = vertices[..., 2] > Z_NEAR
     front = (area < 0) & near[:, f0] & near[:, f1] & near[:, f2]
     image, face = np.nonzero(front)
-    corner = (image[:, None] * vertices.shape[1] + faces[face])[:, ::-1]  # (T, 3) flattened vertex rows
-    flat = vertices.reshape(-1, 3)
-    winner = rasterise(x.reshape(-1)[corner], y.reshape(-1)[corner], 1.0 / flat[corner, 2], image,
-                       canvas.shape[:3])
+    corner = (faces[face] + (image * vertices.shape[1])[:, None]).T[::-1]  # (3, T) flattened vertex rows
+    flat = vertices.reshape(-1, 3).T
+    wx, wy, wz = flat[0][corner], flat[1][corner], flat[2][corner]
+    winner = rasterise(x.reshape(-1)[corner], y.reshape(-1)[corner], 1.0 / wz, image, canvas.shape[:3])
     light = np.asarray(light, np.float64)
-    light = light / np.linalg.norm(light, axis=1, keepdims=True)
-    colour = lambert(flat[corner], albedo[image, face], light[image], np.asarray(ambient, np.float64)[image])
+    light = (light / np.linalg.norm(light, axis=1, keepdims=True))[image].T
+    colour = lambert(wx, wy, wz, albedo[image, face], light, np.asarray(ambient, np.float64)[image])
     drawn = np.flatnonzero(winner >= 0)
     canvas.reshape(-1, 3)[drawn] = colour[winner[drawn]]
     return canvas

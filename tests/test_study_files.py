@@ -1,0 +1,77 @@
+"""Bad study files exit with status 2 and one message per problem naming file, field, expectation."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from mahm_search.cli import app
+from mahm_search.search.study_spec import load_study_spec
+from test_search_support import write_study
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _run_cli(*args):
+    result = CliRunner().invoke(app, list(args))
+    return result.exit_code, result.output + (result.stderr if hasattr(result, "stderr") else "")
+
+
+def _errors(path: Path) -> str:
+    code, out = _run_cli("run", str(path))
+    assert code == 2, out
+    return out
+
+
+def test_unknown_key_and_wrong_type_are_both_reported(tmp_path):
+    path = write_study(tmp_path, n_trials="many", bogus=1)
+    out = _errors(path)
+    assert f"{path}: n_trials:" in out and "integer" in out
+    assert f"{path}: bogus: unknown key" in out
+
+
+def test_empty_choice_list(tmp_path):
+    out = _errors(write_study(tmp_path, space={"arch.cascade_widths": {"choices": []}}))
+    assert "space.arch.cascade_widths" in out and "non-empty list" in out
+
+
+def test_space_key_that_is_not_a_config_field(tmp_path):
+    out = _errors(write_study(tmp_path, space={"arch.no_such_field": {"int": [1, 2]}}))
+    assert "space.arch.no_such_field: not a TrialConfig field" in out
+
+
+def test_missing_space_and_base_files(tmp_path):
+    out = _errors(write_study(tmp_path, space="search_spaces/nope.yaml", base="nope_base.yaml"))
+    assert "space: file 'search_spaces/nope.yaml' does not exist" in out
+    assert "base: file 'nope_base.yaml' does not exist" in out
+
+
+def test_corner_value_that_gives_an_invalid_config(tmp_path):
+    out = _errors(write_study(tmp_path, space={"arch.width_mult": {"float": [0.25, 8.0]}}))
+    assert "arch.width_mult=8.0 gives an invalid config" in out and "arch.width_mult" in out
+
+
+def test_bad_memory_size_and_sampler_args(tmp_path):
+    out = _errors(write_study(tmp_path, memory="lots", sampler={"type": "tpe", "args": {"nope": 1}}))
+    assert "memory:" in out and "10GiB" in out
+
+
+def test_ray_backend_says_not_available(tmp_path):
+    code, out = _run_cli("run", str(write_study(tmp_path, backend="ray")))
+    assert code == 2 and "not available yet" in out
+
+
+@pytest.mark.parametrize("study", sorted((REPO / "studies").glob("*.yaml")), ids=lambda p: p.name)
+def test_shipped_studies_load(study):
+    spec = load_study_spec(study)
+    assert spec.search_space.params, "every shipped study searches something"
+
+
+def test_shipped_spaces_start_with_a_comment():
+    for space in (REPO / "search_spaces").glob("*.yaml"):
+        first = space.read_text().splitlines()[0]
+        assert first.startswith("# "), f"{space} must start with a comment saying what it ablates"
+        assert yaml.safe_load(space.read_text())
