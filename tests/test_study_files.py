@@ -59,11 +59,6 @@ def test_bad_memory_size_and_sampler_args(tmp_path):
     assert "memory:" in out and "10GiB" in out
 
 
-def test_ray_backend_says_not_available(tmp_path):
-    code, out = _run_cli("run", str(write_study(tmp_path, backend="ray")))
-    assert code == 2 and "not available yet" in out
-
-
 @pytest.mark.parametrize("study", sorted((REPO / "studies").glob("*.yaml")), ids=lambda p: p.name)
 def test_shipped_studies_load(study):
     spec = load_study_spec(study)

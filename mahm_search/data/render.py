@@ -1,11 +1,11 @@
-"""Z-buffer rendering of both hands' meshes, vectorised in numpy: Lambert-shaded flat triangles.
+"""Z-buffer rendering of both hands' meshes, vectorised in numpy over a whole shard: flat Lambert shading.
 
-OpenCV has no depth test, and filling ~1,500 triangles one cv2.fillConvexPoly call at a time cost
-~15 ms an image, so triangles are rasterised all at once instead: back faces are culled (the faces
-are wound outward), every remaining triangle's bounding box is expanded into candidate pixel centres,
-an exact integer edge test (1/16-pixel fixed point, so neighbouring triangles leave no cracks) keeps
-the covered ones, and per pixel the nearest (largest interpolated 1/z) triangle wins. Ties are broken
-by triangle index, so the result is deterministic.
+OpenCV has no depth test, and a painter's sort by mean triangle depth can misorder interpenetrating
+hands, so triangles are rasterised all at once instead: back faces are culled by their projected
+winding (the faces are wound outward), each remaining triangle's rows of covered pixel centres are
+found from its edges (exact 1/16-pixel fixed point, so neighbouring triangles leave no cracks), and per
+pixel the nearest triangle (largest interpolated 1/z) wins; ties go to the higher triangle index, so
+the result is deterministic.
 """
 
 from __future__ import annotations

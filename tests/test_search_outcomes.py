@@ -1,0 +1,106 @@
+"""Trial outcomes: memory prune before any step, rescue recorded, injected OOM, errors, NaN."""
+
+from __future__ import annotations
+
+import optuna
+import pytest
+import torch
+from optuna.trial import TrialState
+
+from mahm_search.config import trial_config
+from mahm_search.search import trial as trial_module
+from mahm_search.search.memory_gate import StandInPlan
+from mahm_search.search.runner import run_study
+from mahm_search.search.study_spec import load_study_spec
+from mahm_search.train.result import TrainResult
+from test_search_support import write_study
+
+
+def _load(tmp_path, name="tiny"):
+    return optuna.load_study(study_name=name, storage=f"sqlite:///{tmp_path}/{name}.db").get_trials()
+
+
+def _fake_train(calls, fail_on=()):
+    """Stands in for train.trainer.train: reports two evals, or raises for chosen call numbers."""
+
+    def train(config, reporter, run_dir):
+        calls.append(config)
+        reporter.start({"params_count": 7, "start_step": 0})
+        if len(calls) - 1 in fail_on:
+            reporter.report(2, {"score": 50.0})
+            raise fail_on[len(calls) - 1]
+        history = []
+        for step in (2, 4):
+            metrics = {"score": 100.0 / step + config.train.lr}
+            reporter.report(step, metrics)
+            history.append({"step": step, **metrics})
+        return TrainResult(status="complete", message="", history=history, steps_done=4, wall_time_s=0.1,
+                           memory_peak_bytes=123, params_count=7, final_metrics=history[-1])
+
+    return train
+
+
+@pytest.fixture
+def no_memory_estimate(monkeypatch):
+    monkeypatch.setattr(trial_module, "plan_trial_memory", lambda c, b, d: StandInPlan(config=c))
+
+
+def test_injected_oom_prunes_only_that_trial(tmp_path, monkeypatch, no_memory_estimate):
+    calls = []
+    monkeypatch.setattr("mahm_search.train.trainer.train",
+                        _fake_train(calls, {0: torch.cuda.OutOfMemoryError("CUDA out of memory (injected)")}))
+    run_study(write_study(tmp_path, n_trials=3))
+    trials = _load(tmp_path)
+    assert [t.state for t in trials] == [TrialState.PRUNED, TrialState.COMPLETE, TrialState.COMPLETE]
+    assert trials[0].user_attrs["prune_reason"] == "oom"
+    assert trials[0].intermediate_values == {2: 50.0}  # curve kept
+    assert trials[0].user_attrs["steps_done"] == 2
+
+
+def test_other_errors_fail_only_that_trial_and_count(tmp_path, monkeypatch, no_memory_estimate):
+    calls = []
+    monkeypatch.setattr("mahm_search.train.trainer.train", _fake_train(calls, {1: ValueError("boom")}))
+    run_study(write_study(tmp_path, n_trials=3))
+    trials = _load(tmp_path)
+    assert [t.state for t in trials] == [TrialState.COMPLETE, TrialState.FAIL, TrialState.COMPLETE]
+    assert trials[1].user_attrs["error"] == "ValueError: boom"
+
+
+def test_nan_run_is_pruned_as_nan(tmp_path, monkeypatch, no_memory_estimate):
+    def train(config, reporter, run_dir):
+        reporter.stop("nan", 3, "loss is nan")
+        return TrainResult(status="nan", message="loss is nan", steps_done=3)
+
+    monkeypatch.setattr("mahm_search.train.trainer.train", train)
+    run_study(write_study(tmp_path, n_trials=1))
+    (t,) = _load(tmp_path)
+    assert t.state == TrialState.PRUNED and t.user_attrs["prune_reason"] == "nan"
+
+
+def test_tiny_budget_prunes_as_memory_before_any_step(tmp_path, monkeypatch):
+    calls = []
+    monkeypatch.setattr("mahm_search.train.trainer.train", _fake_train(calls))
+    run_study(write_study(tmp_path, n_trials=1, memory="1MiB"))
+    (t,) = _load(tmp_path)
+    assert t.state == TrialState.PRUNED and t.user_attrs["prune_reason"] == "memory"
+    assert t.user_attrs["steps_done"] == 0 and not t.intermediate_values and calls == []
+    assert t.user_attrs["memory_estimate_bytes"] > 2**20
+    assert t.system_attrs["constraints:memory"] > 0  # TPE sees it as infeasible
+
+
+def test_budget_that_fits_only_with_rescue_runs_rescued(tmp_path, monkeypatch):
+    from mahm_search.search.memory import estimate_peak_bytes
+
+    path = write_study(tmp_path, n_trials=1, space={"train.lr": {"float": [1e-4, 1e-4]}})
+    config = trial_config(load_study_spec(path).base_config)
+    budget = estimate_peak_bytes(config, "cpu") - 1
+    path = write_study(tmp_path, n_trials=1, memory=budget, space={"train.lr": {"float": [1e-4, 1e-4]}})
+    calls = []
+    monkeypatch.setattr("mahm_search.train.trainer.train", _fake_train(calls))
+    run_study(path)
+    (t,) = _load(tmp_path)
+    assert t.state == TrialState.COMPLETE, t.user_attrs
+    assert t.user_attrs["rescue"] != "none"
+    assert t.user_attrs["memory_estimate_bytes"] <= budget
+    assert calls[0].train.checkpointing or calls[0].train.micro_batches > 1  # trained the rescued config
+    assert t.user_attrs["config"]["train"] == calls[0].train.model_dump(mode="json")

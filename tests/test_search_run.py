@@ -1,0 +1,35 @@
+"""A tiny study end to end on SQLite (real trainer), read back with plain optuna.load_study."""
+
+from __future__ import annotations
+
+import optuna
+from optuna.trial import TrialState
+
+from mahm_search.search.runner import run_study
+from test_search_support import write_study
+
+ATTRS = {"config", "params_count", "memory_estimate_bytes", "memory_peak_bytes", "rescue", "steps_done",
+         "wall_time_s", "config_key", "repeat", "seed", "final_metrics"}
+
+
+def test_tiny_study_with_repeats_then_rerun_adds_nothing(tmp_path):
+    path = write_study(tmp_path, n_trials=2, repeats=2)
+    run_study(path)
+    study = optuna.load_study(study_name="tiny", storage=f"sqlite:///{tmp_path}/tiny.db")
+    trials = study.get_trials()
+    assert [t.state for t in trials] == [TrialState.COMPLETE] * 2
+    for t in trials:
+        assert ATTRS <= set(t.user_attrs), ATTRS - set(t.user_attrs)
+        assert sorted(t.intermediate_values) == [2, 4]
+        assert t.value == t.intermediate_values[4]
+        assert t.user_attrs["steps_done"] == 4 and t.user_attrs["rescue"] == "none"
+        assert t.user_attrs["config"]["train"]["seed"] == t.user_attrs["seed"]
+        assert (tmp_path / "tiny_runs" / f"trial_{t.number}").is_dir()
+    # repeats: same params and config_key, different seeds
+    assert trials[0].params == trials[1].params
+    assert trials[0].user_attrs["config_key"] == trials[1].user_attrs["config_key"]
+    assert [t.user_attrs["repeat"] for t in trials] == [0, 1]
+    assert trials[0].user_attrs["seed"] != trials[1].user_attrs["seed"]
+
+    run_study(path)  # already complete: nothing repeated, nothing added
+    assert len(study.get_trials()) == 2
