@@ -13,7 +13,7 @@ from mahm_search.search.memory_gate import StandInPlan
 from mahm_search.search.runner import run_study
 from mahm_search.search.study_spec import load_study_spec
 from mahm_search.train.result import TrainResult
-from test_search_support import write_study
+from test_search_support import TINY_TRAIN, write_study
 
 
 def _load(tmp_path, name="tiny"):
@@ -91,10 +91,11 @@ def test_tiny_budget_prunes_as_memory_before_any_step(tmp_path, monkeypatch):
 def test_budget_that_fits_only_with_rescue_runs_rescued(tmp_path, monkeypatch):
     from mahm_search.search.memory import estimate_peak_bytes
 
-    path = write_study(tmp_path, n_trials=1, space={"train.lr": {"float": [1e-4, 1e-4]}})
-    config = trial_config(load_study_spec(path).base_config)
+    # batch 16: big enough that activation checkpointing saves memory on this tiny net
+    study = dict(n_trials=1, train={**TINY_TRAIN, "batch_size": 16}, space={"train.lr": {"float": [1e-4, 1e-4]}})
+    config = trial_config(load_study_spec(write_study(tmp_path, **study)).base_config)
     budget = estimate_peak_bytes(config, "cpu") - 1
-    path = write_study(tmp_path, n_trials=1, memory=budget, space={"train.lr": {"float": [1e-4, 1e-4]}})
+    path = write_study(tmp_path, memory=budget, **study)
     calls = []
     monkeypatch.setattr("mahm_search.train.trainer.train", _fake_train(calls))
     run_study(path)
