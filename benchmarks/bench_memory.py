@@ -24,7 +24,7 @@ from mahm_search.search.memory import estimate_peak
 from mahm_search.search.memory_units import format_bytes
 from mahm_search.train.device import use_channels_last
 from mahm_search.train.losses import MAHMLoss
-from mahm_search.train.step import make_grad_scaler, make_training_step
+from mahm_search.train.step import make_grad_scaler, make_optimizer, make_training_step
 
 U = [256, 128, 64, 128, 256]
 CONFIGS = [  # (label, arch overrides, train overrides)
@@ -58,7 +58,7 @@ def _two_steps(config: TrialConfig, device: torch.device):
         model = model.to(memory_format=torch.channels_last)
     model.set_checkpointing(stages="stages" in spec.checkpointing, backbone="backbone" in spec.checkpointing)
     model.train()
-    optimizer = torch.optim.AdamW(model.parameters(), lr=spec.lr, weight_decay=spec.weight_decay)
+    optimizer = make_optimizer(model, spec)
     step = make_training_step(model, MAHMLoss(config.loss), optimizer, spec, scaler=make_grad_scaler(device, spec))
     resident = sum(t.numel() * t.element_size() for t in list(model.parameters()) + list(model.buffers()))
 

@@ -11,6 +11,7 @@ goal <= 1.3. With --profile, prints the torch.profiler table of the top ops of o
 from __future__ import annotations
 
 import argparse
+import statistics
 import time
 
 import torch
@@ -39,8 +40,8 @@ def gemm_peak_flops(n: int = 2048, reps: int = 5, device: str = "cpu") -> float:
     return 2 * n**3 / best
 
 
-def time_steps(step, batch, steps: int, device: str) -> float:
-    for _ in range(2):  # warm-up: allocator, kernels, optimizer state
+def time_steps(step, batch, steps: int, device: str, warmup: int = 1) -> float:
+    for _ in range(warmup):  # allocator, kernels, optimizer state
         step(batch)
     if device == "cuda":
         torch.cuda.synchronize()
@@ -104,18 +105,24 @@ def main() -> None:
     print(f"device {device}, threads {torch.get_num_threads()}, batch {args.batch}, {args.size}x{args.size}, "
           f"widths {BEST_WIDTHS}, resnet18 x{args.width_mult}, channels_last {args.channels_last}")
 
-    peak = gemm_peak_flops(device=device)
     step = full_step(cfg, device, args.channels_last)
-    t_full = time_steps(step, batch, args.steps, device)
-    flops = count_flops(step, batch)
-    t_bb = time_steps(backbone_step(cfg, device, args.channels_last), batch, args.steps, device)
+    bb_step = backbone_step(cfg, device, args.channels_last)
+    flops, bb_flops = count_flops(step, batch), count_flops(bb_step, batch)
+    # Interleave the three measurements so that load from other processes hits them alike; medians.
+    full_times, bb_times, peaks = [], [], []
+    for _ in range(args.steps):
+        full_times.append(time_steps(step, batch, 1, device, warmup=0))
+        bb_times.append(time_steps(bb_step, batch, 1, device, warmup=0))
+        peaks.append(gemm_peak_flops(device=device))
+    t_full, t_bb, peak = statistics.median(full_times), statistics.median(bb_times), statistics.median(peaks)
 
     mfu = flops / t_full / peak
     print(f"GEMM peak (n=2048 fp32):      {peak / 1e9:8.1f} GFLOP/s")
     print(f"full step:                    {t_full * 1e3:8.1f} ms  = {args.batch / t_full:6.1f} samples/s")
     print(f"FLOPs per step (fwd+bwd):     {flops / 1e9:8.2f} GFLOP -> {flops / t_full / 1e9:.1f} GFLOP/s")
     print(f"model FLOP utilisation:       {mfu:8.2f}   (goal >= 0.5) {'OK' if mfu >= 0.5 else 'MISSED'}")
-    print(f"backbone-only step:           {t_bb * 1e3:8.1f} ms")
+    print(f"backbone-only step:           {t_bb * 1e3:8.1f} ms, {bb_flops / 1e9:.2f} GFLOP "
+          f"(the MAHM head adds {100 * (flops - bb_flops) / flops:.0f}% of the full step's FLOPs)")
     print(f"full / backbone-only:         {t_full / t_bb:8.2f}   (goal <= 1.3) {'OK' if t_full / t_bb <= 1.3 else 'MISSED'}")
     if args.profile:
         from torch.profiler import ProfilerActivity, profile

@@ -1,11 +1,12 @@
-"""Memory estimation and rescue on tiny configs (fake runs: each estimate takes well under a second)."""
+"""Memory estimation and rescue on tiny configs (traced runs: each estimate takes well under a second)."""
 
 import pytest
 import torch
 
 from mahm_search.config import TrialConfig
-from mahm_search.search.memory import (METHOD_FAKE, estimate_peak, estimate_peak_bytes, plan_memory,
+from mahm_search.search.memory import (METHOD_META, estimate_peak, estimate_peak_bytes, plan_memory,
                                        rescue_ladder)
+from mahm_search.search.memory_fake import FAKE, traced_peak_bytes
 
 
 def tiny(**train) -> TrialConfig:
@@ -24,10 +25,39 @@ def base_estimate():
     return estimate_peak(tiny(), "cpu")
 
 
-def test_fake_run_is_used(base_estimate):
+def test_meta_run_is_used_on_cpu(base_estimate):
     # speed is measured in benchmarks/bench_memory.py, not asserted here
-    assert base_estimate.method == METHOD_FAKE
+    assert base_estimate.method == METHOD_META
     assert base_estimate.bytes == base_estimate.tensor_bytes > 0
+
+
+def test_fake_tensors_trace_the_same_peak(base_estimate):
+    # the fallback (and CUDA's method) agrees with the meta run where both apply
+    assert traced_peak_bytes(tiny(), torch.device("cpu"), FAKE) == base_estimate.tensor_bytes
+
+
+def test_falls_back_when_meta_fails(monkeypatch):
+    import mahm_search.search.memory_fake as memory_fake
+
+    def no_meta(config, device, tensors):
+        if tensors != FAKE:
+            raise NotImplementedError("an op without a meta kernel")
+        return 123
+
+    monkeypatch.setattr(memory_fake, "traced_peak_bytes", no_meta)
+    with pytest.warns(RuntimeWarning, match="meta-run memory estimate failed"):
+        estimate = estimate_peak(tiny(batch_size=3), "cpu")
+    assert (estimate.method, estimate.tensor_bytes) == ("fake-run", 123)
+
+
+def test_cuda_figure_adds_context_and_allocator_overhead(base_estimate):
+    from mahm_search.search.memory import CUDA_ALLOCATOR_OVERHEAD, CUDA_CONTEXT_BYTES
+
+    if torch.cuda.is_available():
+        pytest.skip("traced on fake CUDA tensors there: a different tensor figure")
+    cuda = estimate_peak(tiny(), "cuda")
+    assert cuda.tensor_bytes >= base_estimate.tensor_bytes  # CUDA rounds blocks up to 512 B
+    assert cuda.bytes == int(cuda.tensor_bytes * (1 + CUDA_ALLOCATOR_OVERHEAD)) + CUDA_CONTEXT_BYTES
 
 
 def test_grows_with_batch_size(base_estimate):

@@ -59,14 +59,18 @@ def test_bad_memory_size_and_sampler_args(tmp_path):
     assert "memory:" in out and "10GiB" in out
 
 
-@pytest.mark.parametrize("study", sorted((REPO / "studies").glob("*.yaml")), ids=lambda p: p.name)
-def test_shipped_studies_load(study):
-    spec = load_study_spec(study)
+SHIPPED = ["quickstart", "figure1_cascade_depth", "figure2_self_attention", "loss_weights"]
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_shipped_studies_load(name):
+    spec = load_study_spec(REPO / "studies" / f"{name}.yaml")
     assert spec.search_space.params, "every shipped study searches something"
 
 
 def test_shipped_spaces_start_with_a_comment():
-    for space in (REPO / "search_spaces").glob("*.yaml"):
+    for name in ("quickstart", "cascade_depth", "self_attention", "loss_weights"):
+        space = REPO / "search_spaces" / f"{name}.yaml"
         first = space.read_text().splitlines()[0]
         assert first.startswith("# "), f"{space} must start with a comment saying what it ablates"
         assert yaml.safe_load(space.read_text())

@@ -18,6 +18,16 @@ from mahm_search.train.trainer import train
 from test_trainer_helpers import Recorder, tiny_config
 
 
+@pytest.fixture(autouse=True)
+def one_thread():
+    """One intra-op thread: on a shared 2-core machine, 2 OpenMP threads that wait for each other made
+    these tiny steps 10x slower and erratic; one thread keeps them ~0.15 s."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
 def test_few_samples_overfit():
     cfg = tiny_config(steps=24, eval_every=24, lr=3e-3, warmup_steps=2, schedule="constant")
     cfg.data.synthetic.n_train = 2

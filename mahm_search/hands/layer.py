@@ -3,7 +3,8 @@
 The model data comes from two real `smplx.MANO` layers (right, left). The forward pass runs smplx's
 own linear-blend-skinning pieces (`batch_rodrigues`, `batch_rigid_transform`) once over both hands
 (B*2 items) instead of calling each layer: smplx's `lbs` takes one template, and the two hands have
-different templates. `tests/test_hands_layer.py` checks the result equals `smplx.MANO.forward`.
+different templates. skinning.py holds that pass, with its per-call constants precomputed.
+`tests/test_hands_layer.py` and `tests/test_hands_skinning.py` check the result equals `smplx.MANO.forward`.
 """
 
 from __future__ import annotations
@@ -14,16 +15,15 @@ from typing import Optional
 
 import numpy as np
 import torch
-from smplx.lbs import batch_rigid_transform, batch_rodrigues
 from torch import nn
 
 from ..errors import ManoModelError
 from .joints import FINGERTIP_VERTICES, MANO_TO_INTERHAND
 from .model_file import NUM_VERTICES, load_mano_layer
 from .shapedirs_fix import fix_left_shapedirs
+from .skinning import SKINNING_KEYS, skin, skinning_constants
 from .spec import ManoSpec
 
-METRES_TO_MM = 1000.0
 NUM_BETAS = 10
 
 
@@ -79,6 +79,16 @@ class TwoHandMANO(nn.Module):
         self.register_buffer("faces", torch.stack(faces))  # (2,F,3) long
         self.register_buffer("tip_vertices", torch.tensor(FINGERTIP_VERTICES), persistent=False)
         self.register_buffer("to_interhand", torch.tensor(MANO_TO_INTERHAND), persistent=False)
+        self._refresh_skinning_constants()
+        # Loading a state_dict may replace the model buffers: derive the constants again from them.
+        self.register_load_state_dict_post_hook(lambda module, _keys: module._refresh_skinning_constants())
+
+    def _refresh_skinning_constants(self) -> None:
+        """Non-persistent buffers `skin_*` (skinning.py), derived from the persistent model buffers."""
+        const = skinning_constants(self.v_template, self.shapedirs, self.posedirs, self.J_regressor,
+                                   self.lbs_weights)
+        for name, value in const.items():
+            self.register_buffer(f"skin_{name}", value, persistent=False)
 
     def forward(
         self,
@@ -89,7 +99,6 @@ class TwoHandMANO(nn.Module):
     ) -> dict:
         """pose (B,2,48) axis-angle, or (B,2,3+n) global + PCA coefficients with pca=True;
         shape (B,2,10); trans (B,2,3) mm. Hand 0 = right, hand 1 = left."""
-        batch = pose.shape[0]
         dtype = self.v_template.dtype
         pose, shape = pose.to(dtype), shape.to(dtype)
         global_orient, fingers = pose[..., :3], pose[..., 3:]
@@ -98,28 +107,11 @@ class TwoHandMANO(nn.Module):
             fingers = torch.einsum("bhn,hnk->bhk", fingers, self.hands_components[:, :n])
         full_pose = torch.cat([global_orient, fingers + self.pose_mean], dim=-1)  # (B,2,48)
 
-        shape_offsets = torch.matmul(self.shapedirs.flatten(1, 2), shape.unsqueeze(-1))  # (B,2,V*3,1)
-        v_shaped = self.v_template + shape_offsets.view(batch, 2, -1, 3)
-        rest_joints = torch.einsum("hjv,bhvk->bhjk", self.J_regressor, v_shaped)
-
-        rot = batch_rodrigues(full_pose.reshape(-1, 3)).view(batch, 2, 16, 3, 3)
-        eye = torch.eye(3, dtype=dtype, device=pose.device)
-        pose_feature = (rot[:, :, 1:] - eye).flatten(2)  # (B,2,135)
-        pose_offsets = torch.einsum("bhp,hpq->bhq", pose_feature, self.posedirs)
-        v_posed = v_shaped + pose_offsets.view(batch, 2, -1, 3)
-
-        posed_joints, rel_transforms = batch_rigid_transform(
-            rot.reshape(-1, 16, 3, 3), rest_joints.reshape(-1, 16, 3), self.parents, dtype=dtype
-        )
-        # Blend only the 3x4 top of each joint's 4x4 transform; apply it with an elementwise product
-        # (a batched 3x3 matmul per vertex is several times slower on CPU).
-        top = rel_transforms.view(batch, 2, 16, 16)[..., :12]
-        per_vertex = torch.matmul(self.lbs_weights, top).view(batch, 2, -1, 3, 4)  # (2,V,16) @ (B,2,16,12)
-        vertices = (per_vertex[..., :3] * v_posed.unsqueeze(-2)).sum(-1) + per_vertex[..., 3]
-
-        tips = vertices.index_select(2, self.tip_vertices)
-        joints = torch.cat([posed_joints.view(batch, 2, 16, 3), tips], dim=2).index_select(2, self.to_interhand)
-        vertices, joints = vertices * METRES_TO_MM, joints * METRES_TO_MM
+        const = {name: getattr(self, f"skin_{name}") for name in SKINNING_KEYS}
+        vertices, mano_joints = skin(const, full_pose.transpose(0, 1), shape.transpose(0, 1), self.parents)
+        tips = vertices.index_select(3, self.tip_vertices).transpose(2, 3)  # (2,B,5,3)
+        joints = torch.cat([mano_joints, tips], dim=2).index_select(2, self.to_interhand).transpose(0, 1).contiguous()
+        vertices = vertices.permute(1, 0, 3, 2).contiguous()  # (B,2,V,3)
         if trans is not None:
             offset = trans.to(dtype).unsqueeze(2)
             vertices, joints = vertices + offset, joints + offset

@@ -1,9 +1,10 @@
 """Predict a config's peak training memory without running it on its device, and rescue configs
 that do not fit a budget (activation checkpointing, then micro-batches) without changing the maths.
 
-Method (see /work/shared/notes/stack.md): the trainer's own step runs twice on fake tensors under
-MemTracker (memory_fake.py); if that fails for a config, a saved-tensor lower bound is used instead
-(memory_saved.py). Every figure says which method made it.
+Method (see /work/shared/notes/stack.md): the trainer's own step runs once on data-less tensors while
+the live storage bytes are tracked (memory_fake.py, memory_live.py): meta tensors for CPU, fake CUDA
+tensors for CUDA, fake tensors again if a meta run fails; if that fails too, a saved-tensor lower bound
+is used instead (memory_saved.py). Every figure says which method made it.
 """
 
 from __future__ import annotations
@@ -27,7 +28,8 @@ from .memory_units import default_budget_bytes, format_bytes, parse_bytes  # noq
 CUDA_CONTEXT_BYTES = 512 * 2**20
 CUDA_ALLOCATOR_OVERHEAD = 0.10
 
-METHOD_FAKE = "fake-run"  # MemTracker on fake tensors: the step's exact tensor peak
+METHOD_META = "meta-run"  # the step traced on meta tensors: its exact tensor peak
+METHOD_FAKE = "fake-run"  # the step traced on FakeTensorMode tensors of the device: the same, slower
 METHOD_LOWER_BOUND = "saved-tensor lower bound"
 
 
@@ -49,12 +51,16 @@ class MemoryPlan:
     method: str
 
 
-def _fake_device(device: torch.device) -> torch.device:
-    # A fake 'cuda' tensor aborts the process in autograd on a CPU-only torch build: estimate on fake
-    # CPU there (the CUDA allowance is still added below).
-    if device.type == "cuda" and not torch.cuda.is_available():
-        return torch.device("cpu")
-    return torch.device(device.type)
+def _traced_methods(device: torch.device) -> list[tuple[str, str, torch.device]]:
+    """(method, tensors, device to trace for), best first. CUDA is traced on fake CUDA tensors so
+    cuDNN's choices are the real ones; a fake 'cuda' tensor aborts the process in autograd on a
+    CPU-only torch build, so there CUDA is traced like the CPU (the CUDA allowance is still added)."""
+    from .memory_fake import FAKE, META
+
+    if device.type == "cuda" and torch.cuda.is_available():
+        return [(METHOD_FAKE, FAKE, torch.device("cuda"))]
+    traced = torch.device("cpu") if device.type == "cuda" else torch.device(device.type)
+    return [(METHOD_META, META, traced), (METHOD_FAKE, FAKE, traced)]
 
 
 def estimate_peak(config: TrialConfig, device: str | torch.device) -> MemoryEstimate:
@@ -66,18 +72,22 @@ def estimate_peak(config: TrialConfig, device: str | torch.device) -> MemoryEsti
 
 @functools.lru_cache(maxsize=256)
 def _estimate_cached(config_json: str, device_name: str) -> MemoryEstimate:
-    from .memory_fake import fake_peak_bytes
+    from .memory_fake import traced_peak_bytes
     from .memory_saved import saved_tensor_lower_bound
 
     config, device = TrialConfig.model_validate(json.loads(config_json)), torch.device(device_name)
     started = time.perf_counter()
-    try:
-        tensor_bytes, method = fake_peak_bytes(config, _fake_device(device)), METHOD_FAKE
-    except MahmError:
-        raise  # a bad config or a missing MANO folder: the user must fix it, no estimate can help
-    except Exception as err:  # noqa: BLE001 - any op the fake run cannot do: fall back, say so
-        warnings.warn(f"fake-run memory estimate failed ({type(err).__name__}: {err}); using the "
-                      f"saved-tensor lower bound", RuntimeWarning, stacklevel=2)
+    tensor_bytes = method = None
+    for name, tensors, traced in _traced_methods(device):
+        try:
+            tensor_bytes, method = traced_peak_bytes(config, traced, tensors), name
+            break
+        except MahmError:
+            raise  # a bad config or a missing MANO folder: the user must fix it, no estimate can help
+        except Exception as err:  # noqa: BLE001 - an op this tracing cannot do: try the next, say so
+            warnings.warn(f"{name} memory estimate failed ({type(err).__name__}: {err}); trying the next "
+                          f"method", RuntimeWarning, stacklevel=2)
+    if tensor_bytes is None:
         tensor_bytes, method = saved_tensor_lower_bound(config, device), METHOD_LOWER_BOUND
     total = tensor_bytes
     if device.type == "cuda":

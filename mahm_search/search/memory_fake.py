@@ -1,11 +1,18 @@
-"""Peak training memory of a config from a fake run: no real memory, no real compute.
+"""Peak training memory of a config from a traced step: no real memory, no real compute.
 
-The model is built on `meta`, given fake storage on the target device inside FakeTensorMode, and
-the trainer's own step (train/step.py: make_training_step) runs once under MemTracker, with AdamW's
-state created beforehand, i.e. the steady-state step a long run repeats (stack.md's recipe runs a
-warm-up step first; pre-creating the state gives the same peak at half the cost). MemTracker's peak covers
-params, grads, optimizer state, activations (forward and backward, loss and MANO included) and the
-optimizer's temporaries; KernelScratch adds the CPU kernels' hidden scratch buffers.
+The trainer's own step (train/step.py: make_optimizer, make_training_step) runs once on tensors
+without data, under LiveBytes (memory_live.py), with AdamW's state created beforehand, i.e. the
+steady-state step a long run repeats (stack.md's recipe runs a warm-up step first; pre-creating the
+state gives the same peak at half the cost). The peak covers params, grads, optimizer state,
+activations (forward and backward, loss and MANO included), the optimizer's foreach temporaries and
+the CPU kernels' hidden scratch buffers.
+
+Two kinds of data-less tensors:
+- 'meta': plain meta tensors. Fastest (FakeTensorMode costs ~2x more Python per op, and autograd asks
+  every fake tensor for its device through the dispatcher), and the same kernels' output shapes as the
+  CPU; used for CPU estimates (benchmarks/bench_memory.py checks them against measured peaks).
+- 'fake': FakeTensorMode tensors that claim to live on `device`, so device-specific choices (cuDNN
+  batch norm's saved buffers, ...) are the real ones; used for CUDA, and if a meta run fails.
 """
 
 from __future__ import annotations
@@ -13,32 +20,11 @@ from __future__ import annotations
 import torch
 from torch import nn
 from torch._subclasses.fake_tensor import FakeTensorMode
-from torch.distributed._tools.mem_tracker import MemTracker
 
 from ..config import TrialConfig
-from .memory_scratch import KernelScratch
+from .memory_live import LiveBytes
 
-
-class StepTracker(MemTracker):
-    """MemTracker that accepts several top-level calls of one module in a step: micro-batches call the
-    network once each, and the loss's ground truth calls model.mano outside the network. Stock
-    MemTracker refuses that (it reads a second top-level call as a new iteration); we only need its
-    global peak, so the module's per-module stats simply start afresh."""
-
-    def _pre_fw_hook(self, module: nn.Module, inputs) -> None:
-        name = self._mod_tracker.get_known_fqn(module)
-        top_level = set(self._mod_tracker.parents) - {name} == {"Global"}
-        if module in self.memory_tracking and top_level and not self._mod_tracker.is_bw:
-            del self.memory_tracking[module]
-        super()._pre_fw_hook(module, inputs)
-
-    def _update_peak_stats(self, peak_state) -> None:
-        # Global peak only. The stock method also updates every module's local peak on every op,
-        # which cost half of the whole estimate's time; nothing here reads per-module peaks.
-        for dev, snap in self._curr_mem_snap.items():
-            if self._peak_mem.get(dev, 0) < snap["Total"]:
-                self._peak_mem[dev] = snap["Total"]
-                self._peak_mem_snap[dev] = dict(snap)
+META, FAKE = "meta", "fake"
 
 
 def init_adamw_state(optimizer: torch.optim.Optimizer) -> None:
@@ -51,44 +37,47 @@ def init_adamw_state(optimizer: torch.optim.Optimizer) -> None:
 
 
 def build_on_meta(config: TrialConfig) -> nn.Module:
-    """The model with no storage (to_empty gives it fake storage later). If some part of the build needs
-    real values (e.g. reads a buffer with .tolist()), build it on the CPU instead: slower, same result."""
+    """The model, to be given data-less storage with `to_empty`. Built on the CPU: the MANO layer reads
+    its model files' values while building (a meta build always failed there and cost a second build);
+    building even the largest search-space network takes ~0.3 s."""
     from ..model.builder import build_model
 
-    try:
-        with torch.device("meta"):
-            return build_model(config.arch, config.mano)
-    except (NotImplementedError, RuntimeError):
-        return build_model(config.arch, config.mano)
+    return build_model(config.arch, config.mano)
 
 
-def fake_peak_bytes(config: TrialConfig, device: torch.device) -> int:
-    """Tensor bytes at the peak of a training step of `config` on `device` (fake 'cuda' needs a CUDA build)."""
+def traced_peak_bytes(config: TrialConfig, device: torch.device, tensors: str = META) -> int:
+    """Tensor bytes at the peak of a training step of `config` on `device`, traced on `tensors`
+    (META or FAKE; fake 'cuda' needs a CUDA build of torch)."""
+    model = build_on_meta(config)
+    if tensors == META:
+        model.to_empty(device="meta")
+        return _step_peak(config, model, device, torch.device("meta"))
+    with FakeTensorMode(allow_non_fake_inputs=True):
+        model.to_empty(device=device)
+        return _step_peak(config, model, device, device)
+
+
+def _step_peak(config: TrialConfig, model: nn.Module, device: torch.device, storage: torch.device) -> int:
     from ..data.dummy import dummy_batch
     from ..train.device import use_channels_last
     from ..train.losses import MAHMLoss
-    from ..train.step import make_grad_scaler, make_training_step
+    from ..train.step import make_grad_scaler, make_optimizer, make_training_step
 
     spec = config.train
-    model = build_on_meta(config)
-    with FakeTensorMode(allow_non_fake_inputs=True):
-        model.to_empty(device=device)
-        channels_last = use_channels_last(spec, device)
+    channels_last = use_channels_last(spec, device)
+    if channels_last:
+        model = model.to(memory_format=torch.channels_last)
+    model.set_checkpointing(stages="stages" in spec.checkpointing, backbone="backbone" in spec.checkpointing)
+    model.train()
+    optimizer = make_optimizer(model, spec)
+    step = make_training_step(model, MAHMLoss(config.loss), optimizer, spec, scaler=make_grad_scaler(device, spec))
+    init_adamw_state(optimizer)
+    live = LiveBytes(device)
+    live.track(*model.parameters(), *model.buffers(),
+               *(v for state in optimizer.state.values() for v in state.values() if torch.is_tensor(v)))
+    with live:
+        batch = dummy_batch(spec.batch_size, config.arch.input_size, device=storage)
         if channels_last:
-            model = model.to(memory_format=torch.channels_last)
-        model.set_checkpointing(stages="stages" in spec.checkpointing, backbone="backbone" in spec.checkpointing)
-        model.train()
-        # The trainer's optimizer, with its defaults: foreach (and its temporaries) on CUDA, a loop on CPU.
-        optimizer = torch.optim.AdamW(model.parameters(), lr=spec.lr, weight_decay=spec.weight_decay)
-        step = make_training_step(model, MAHMLoss(config.loss), optimizer, spec,
-                                  scaler=make_grad_scaler(device, spec))
-        init_adamw_state(optimizer)
-        tracker = StepTracker()
-        tracker.track_external(model, optimizer)
-        with tracker, KernelScratch(device):
-            batch = dummy_batch(spec.batch_size, config.arch.input_size, device=device)
-            if channels_last:
-                batch["image"] = batch["image"].contiguous(memory_format=torch.channels_last)
-            step(batch)
-        peak = tracker.get_tracker_snapshot("peak")
-    return int(sum(snap["Total"] for snap in peak.values()))
+            batch["image"] = batch["image"].contiguous(memory_format=torch.channels_last)
+        step(batch)
+    return live.peak

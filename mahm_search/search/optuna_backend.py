@@ -29,7 +29,7 @@ POLL_S = 2.0
 
 
 def run_optuna(spec, n_trials: int, workers: int = 1) -> optuna.Study:
-    study = open_study(spec, create=True)
+    study = open_study(spec, create=True, worker=0)
     _fail_stale(study)
     progress = SearchProgress(n_trials, spec.objective.metric, spec.objective.direction == "maximize",
                               workers=workers)
@@ -47,7 +47,7 @@ def run_worker_loop(spec, study: optuna.Study, n_trials: int, progress: Optional
                     objective: Optional[TrialObjective] = None) -> None:
     objective = objective or TrialObjective(spec, progress=progress)
     deadline = time.monotonic() + spec.timeout if spec.timeout else None
-    heartbeat = isinstance(study._storage, optuna.storages.RDBStorage)
+    heartbeat = not spec.storage_url.startswith("journal:")  # RDB storages carry heartbeats
     optuna.logging.set_verbosity(optuna.logging.ERROR)  # outcomes are printed by progress
     while deadline is None or time.monotonic() < deadline:
         _fail_stale(study)
@@ -87,18 +87,18 @@ def _trials(study: optuna.Study) -> list:
 
 
 def _fail_stale(study: optuna.Study) -> None:
-    if isinstance(study._storage, optuna.storages.RDBStorage):
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-            with_retries(lambda: optuna.storages.fail_stale_trials(study))
+    """Fail (and so re-queue) trials whose worker stopped beating; a no-op without heartbeats."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+        with_retries(lambda: optuna.storages.fail_stale_trials(study))
 
 
 # -- several worker processes -----------------------------------------------------------------------
-def _worker_main(study_path: str, n_trials: int, devices: Optional[str]) -> None:
+def _worker_main(study_path: str, n_trials: int, devices: Optional[str], worker: int) -> None:
     if devices is not None:
         os.environ["CUDA_VISIBLE_DEVICES"] = devices  # before this process first imports torch
     spec = load_study_spec(study_path)
-    study = open_study(spec, create=True)
+    study = open_study(spec, create=True, worker=worker)
     run_worker_loop(spec, study, n_trials)
 
 
@@ -108,7 +108,7 @@ def _run_processes(spec, study: optuna.Study, n_trials: int, workers: int, progr
     procs = []
     for i in range(workers):
         devices = str(i % gpus) if gpus > 1 else None
-        p = ctx.Process(target=_worker_main, args=(str(spec.path), n_trials, devices), name=f"worker-{i}")
+        p = ctx.Process(target=_worker_main, args=(str(spec.path), n_trials, devices, i), name=f"worker-{i}")
         p.start()
         procs.append(p)
     try:

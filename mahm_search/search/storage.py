@@ -46,8 +46,11 @@ def make_storage(spec) -> optuna.storages.BaseStorage:
             raise StudyStorageError(f"{spec.path}: storage: cannot open {url}: {err}") from None
 
 
-def open_study(spec, create: bool) -> optuna.Study:
-    """create=True: create or continue; create=False: the study must exist (status, report)."""
+def open_study(spec, create: bool, worker: int = 0) -> optuna.Study:
+    """create=True: create or continue; create=False: the study must exist (status, report).
+
+    A seeded sampler is reseeded with seed + 1000*worker + trials already stored, so a resumed run
+    or a second worker does not replay the same random suggestions, yet stays reproducible."""
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     url = spec.storage_url
     if not create and url.startswith("sqlite:///") and not _sqlite_file_exists(url):
@@ -72,6 +75,12 @@ def open_study(spec, create: bool) -> optuna.Study:
         raise ConfigError([f"{spec.path}: objective.direction: the stored study '{spec.name}' "
                            f"{study.direction.name.lower()}s; expected the same direction "
                            f"(or use a new name)"])
+    stored = len(with_retries(lambda: study.get_trials(deepcopy=False)))
+    if spec.sampler.seed is not None and (stored or worker):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            study.sampler = make_sampler(spec.sampler.type, spec.sampler.seed + 1000 * worker + stored,
+                                         spec.sampler.args, spec.search_space)
     if "objective_metric" not in study.user_attrs:
         with_retries(lambda: study.set_user_attr("objective_metric", spec.objective.metric))
         with_retries(lambda: study.set_user_attr("study_file", str(spec.path)))

@@ -49,6 +49,15 @@ def to_device(batch: dict, device: torch.device, channels_last: bool = False) ->
     return out
 
 
+def make_optimizer(model: torch.nn.Module, spec: TrainSpec) -> torch.optim.AdamW:
+    """AdamW with the foreach (multi-tensor) implementation on every device: one kernel per group of
+    parameters instead of a Python loop over them (faster on CPU too), and the same implementation
+    whatever the tensors, so the memory estimate (search/memory_fake.py, on meta or fake tensors that
+    torch's default would run a loop on) counts its temporaries. (clip_grad_norm_'s default already
+    uses foreach on real CPU and CUDA tensors; its choice changes only scalar temporaries.)"""
+    return torch.optim.AdamW(model.parameters(), lr=spec.lr, weight_decay=spec.weight_decay, foreach=True)
+
+
 def make_loss_forward(model: torch.nn.Module, loss_fn: MAHMLoss, spec: TrainSpec) -> Callable:
     """forward(batch, denominators=None) -> (total, terms): network + ground truth + loss."""
 

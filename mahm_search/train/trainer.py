@@ -28,7 +28,8 @@ from .reporter import Reporter
 from .result import TrainResult
 from .resume import check_same_config
 from .schedule import make_scheduler
-from .step import make_grad_scaler, make_loss_forward, make_training_step, make_step, to_device  # noqa: F401
+from .step import (make_grad_scaler, make_loss_forward, make_optimizer, make_training_step, make_step,  # noqa: F401
+                   to_device)
 
 
 def seed_everything(seed: int) -> None:
@@ -59,7 +60,7 @@ def train(config: TrialConfig, reporter: Reporter | None = None, run_dir: Path |
     model.set_checkpointing(stages="stages" in spec.checkpointing, backbone="backbone" in spec.checkpointing)
     train_ds, val_ds = build_datasets(config.data, config.mano)
     loss_fn = MAHMLoss(config.loss)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=spec.lr, weight_decay=spec.weight_decay)
+    optimizer = make_optimizer(model, spec)
     scheduler = make_scheduler(optimizer, spec)
     scaler = make_grad_scaler(device, spec)
     pin = device.type == "cuda"
