@@ -1,13 +1,16 @@
 """MAHM training step vs backbone-only training step, and model FLOP utilisation, on one device.
 
     python benchmarks/bench_step_ratio.py [--batch 16] [--size 128] [--reps 30] [--threads 2]
+                                          [--adamw default|foreach|fused] [--clock wall|cpu]
                                           [--profile] [--device cpu]
 
 The goal (issue): for the seed's best config (widths 1024,512,256,128,256,512,1024, resnet18, width_mult
 1, batch 16, 128x128) one full step (forward + a loss over every stage's outputs + backward + AdamW) takes
 at most 1.3x the step of the same backbone with a trivial head, and achieved FLOP/s >= 0.5 x the fp32 GEMM
 peak measured in this process. The machine may be shared: the two steps alternate, one each per
-repetition, and the medians are compared, so background load hits both alike.
+repetition, and the medians are compared, so background load hits both alike. `--clock cpu` times the
+process's CPU time instead of wall time: with --threads 1 on a loaded machine it leaves out the time
+other processes hold the core (with more threads it counts OpenMP's spin-waits too).
 """
 
 from __future__ import annotations
@@ -26,8 +29,12 @@ from mahm_search.model.builder import build_model
 from mahm_search.model.spec import ArchSpec
 
 
-def make_step(model: nn.Module, loss_fn: Callable, images: torch.Tensor) -> Callable[[], None]:
-    opt = torch.optim.AdamW(model.parameters(), lr=1e-4)  # torch picks foreach (or fused) itself
+ADAMW_OPTIONS = {"default": {}, "foreach": {"foreach": True}, "fused": {"fused": True}}
+
+
+def make_step(model: nn.Module, loss_fn: Callable, images: torch.Tensor, adamw: str) -> Callable[[], None]:
+    # "default" is what the trainer builds: torch picks foreach on CUDA and a per-tensor loop on CPU.
+    opt = torch.optim.AdamW(model.parameters(), lr=1e-4, **ADAMW_OPTIONS[adamw])
 
     def step() -> None:
         opt.zero_grad(set_to_none=True)
@@ -37,12 +44,12 @@ def make_step(model: nn.Module, loss_fn: Callable, images: torch.Tensor) -> Call
     return step
 
 
-def timed(step: Callable[[], None], device: torch.device) -> float:
-    t0 = time.perf_counter()
+def timed(step: Callable[[], None], device: torch.device, clock: Callable[[], float] = time.perf_counter) -> float:
+    t0 = clock()
     step()
     if device.type == "cuda":
         torch.cuda.synchronize()
-    return time.perf_counter() - t0
+    return clock() - t0
 
 
 def step_flops(model: nn.Module, loss_fn: Callable, images: torch.Tensor) -> int:
@@ -54,11 +61,11 @@ def step_flops(model: nn.Module, loss_fn: Callable, images: torch.Tensor) -> int
     return int(counter.get_total_flops())
 
 
-def gemm_peak(device: torch.device, n: int = 2048, reps: int = 7) -> float:
+def gemm_peak(device: torch.device, clock: Callable[[], float], n: int = 2048, reps: int = 7) -> float:
     """fp32 FLOP/s of an n x n matmul, median of `reps`."""
     a, b = torch.randn(n, n, device=device), torch.randn(n, n, device=device)
     a @ b
-    times = [timed(lambda: a @ b, device) for _ in range(reps)]
+    times = [timed(lambda: a @ b, device, clock) for _ in range(reps)]
     return 2 * n**3 / statistics.median(times)
 
 
@@ -69,11 +76,14 @@ def main() -> None:
     ap.add_argument("--reps", type=int, default=30)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--device", default="cpu")
+    ap.add_argument("--adamw", choices=sorted(ADAMW_OPTIONS), default="default")
+    ap.add_argument("--clock", choices=("wall", "cpu"), default="wall")
     ap.add_argument("--profile", action="store_true", help="print torch.profiler's top ops of one MAHM step")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     dev = torch.device(args.device)
+    clock = time.perf_counter if args.clock == "wall" else time.process_time
     cl = torch.channels_last
     images = torch.randn(args.batch, 3, args.size, args.size, device=dev).contiguous(memory_format=cl)
 
@@ -84,7 +94,7 @@ def main() -> None:
     for label, model in models.items():
         model.to(dev, memory_format=cl).train()
         flops[label] = step_flops(model, losses[label], images)
-        steps[label] = make_step(model, losses[label], images)
+        steps[label] = make_step(model, losses[label], images, args.adamw)
         for _ in range(2):
             steps[label]()  # warm-up (allocator, optimizer state)
 
@@ -99,13 +109,14 @@ def main() -> None:
     peaks: List[float] = []
     for _ in range(args.reps):
         for label, step in steps.items():
-            times[label].append(timed(step, dev))
-        peaks.append(gemm_peak(dev, reps=1))
+            times[label].append(timed(step, dev, clock))
+        peaks.append(gemm_peak(dev, clock, reps=1))
     peak = statistics.median(peaks)
     med = {label: statistics.median(t) for label, t in times.items()}
 
     print(f"device {dev}, threads {torch.get_num_threads()}, batch {args.batch}, {args.size}x{args.size}, "
-          f"median of {args.reps} interleaved steps, fp32 GEMM peak {peak / 1e9:.1f} GFLOP/s")
+          f"AdamW {args.adamw}, {args.clock} clock, median of {args.reps} interleaved steps, "
+          f"fp32 GEMM peak {peak / 1e9:.1f} GFLOP/s")
     base = med["backbone only"]
     for label in steps:
         achieved = flops[label] / med[label]

@@ -6,6 +6,9 @@ step (fwd+bwd, counted by FlopCounterMode) / the fp32 GEMM peak measured here (n
 goal <= 1.3. With --profile, prints the torch.profiler table of the top ops of one full step.
 
     python benchmarks/bench_train.py [--batch 16] [--size 128] [--steps 5] [--channels-last] [--profile]
+
+On a shared machine run it with OMP_NUM_THREADS=1: two OpenMP threads that wait for each other under
+load from other processes made every step 5-10x slower and erratic (measured here).
 """
 
 from __future__ import annotations

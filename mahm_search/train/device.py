@@ -1,8 +1,8 @@
 """Where a run trains and in which memory format.
 
-channels_last 'auto': on for CUDA (NHWC convolutions use the tensor cores under AMP); off on CPU,
-where benchmarks/bench_train.py measured NHWC no faster for these ResNets with torch 2.13 on 2 cores
-(see CPU_CHANNELS_LAST_FASTER).
+channels_last 'auto': on for CUDA (NHWC convolutions use the tensor cores under AMP); off on CPU:
+an interleaved A/B of the full training step (resnet18, batch 16, 128 px, torch 2.13, this 2-core
+machine) gave 1.9-3.2 s NCHW vs 2.0-2.5 s NHWC, no clear gain (see CPU_CHANNELS_LAST_FASTER).
 """
 
 from __future__ import annotations
