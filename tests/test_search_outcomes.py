@@ -89,12 +89,15 @@ def test_tiny_budget_prunes_as_memory_before_any_step(tmp_path, monkeypatch):
 
 
 def test_budget_that_fits_only_with_rescue_runs_rescued(tmp_path, monkeypatch):
-    from mahm_search.search.memory import estimate_peak_bytes
+    from mahm_search.search.memory import estimate_peak_bytes, rescue_ladder
 
-    # batch 16: big enough that activation checkpointing saves memory on this tiny net
-    study = dict(n_trials=1, train={**TINY_TRAIN, "batch_size": 16}, space={"train.lr": {"float": [1e-4, 1e-4]}})
+    # batch 64: big enough that activation checkpointing saves memory on this tiny net
+    study = dict(n_trials=1, train={**TINY_TRAIN, "batch_size": 64}, space={"train.lr": {"float": [1e-4, 1e-4]}})
     config = trial_config(load_study_spec(write_study(tmp_path, **study)).base_config)
-    budget = estimate_peak_bytes(config, "cpu") - 1
+    original = estimate_peak_bytes(config, "cpu")
+    rescued = min(estimate_peak_bytes(c, "cpu") for _, c in rescue_ladder(config))
+    assert rescued < original, "a rescue must save memory on this config"
+    budget = (original + rescued) // 2  # fits only rescued
     path = write_study(tmp_path, memory=budget, **study)
     calls = []
     monkeypatch.setattr("mahm_search.train.trainer.train", _fake_train(calls))

@@ -2,7 +2,7 @@
 
 One real forward + loss of ONE micro-batch runs on the CPU (fp32) under saved_tensors_hooks; the saved
 tensors' bytes, deduplicated by storage, are what the backward must keep alive. Added to them: the
-batch, params, grads, AdamW's two moments, and on CUDA one params-sized foreach temporary. Transient
+batch, params, grads, AdamW's two moments and its one params-sized foreach temporary. Transient
 buffers (an op's output before autograd frees its input, backward temporaries) are not counted, so
 the real peak is higher: this is a lower bound, and plan_memory says which method produced a figure.
 """
@@ -44,5 +44,5 @@ def saved_tensor_lower_bound(config: TrialConfig, device: torch.device) -> int:
         make_loss_forward(model, loss_fn, spec)(batch, loss_fn.denominators(batch))
     param_bytes = sum(p.numel() * p.element_size() for p in model.parameters())
     batch_bytes = sum(v.numel() * v.element_size() for v in dummy_batch(spec.batch_size, config.arch.input_size).values())
-    optimizer_copies = 2 + (1 if device.type == "cuda" else 0)  # exp_avg, exp_avg_sq (+ foreach temp)
+    optimizer_copies = 3  # exp_avg, exp_avg_sq, foreach temporary (train/step.py make_optimizer)
     return int(sum(saved.values()) + batch_bytes + param_bytes * (2 + optimizer_copies))
