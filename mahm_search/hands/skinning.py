@@ -65,7 +65,7 @@ def skin(const: Dict[str, Optional[torch.Tensor]], full_pose: torch.Tensor, shap
     rest_joints = torch.baddbmm(const["joint_template"], shape, const["joint_shapedirs"])  # (2,B,48)
 
     rot = batch_rodrigues(full_pose.reshape(-1, 3)).view(hands * batch, NUM_ROTATIONS, 3, 3)
-    if False:
+    if const["posedirs"] is not None:
         eye = torch.eye(3, dtype=rot.dtype, device=rot.device)
         pose_feature = (rot[:, 1:] - eye).view(hands, batch, -1)  # (2,B,135)
         vertices_flat = torch.baddbmm(vertices_flat, pose_feature, const["posedirs"])

@@ -13,6 +13,7 @@ continues the same study.
 
 from __future__ import annotations
 
+import json
 import os
 import warnings
 from pathlib import Path
@@ -152,7 +153,22 @@ def _latest_experiment(spec) -> Optional[Path]:
     from ray import tune
 
     dirs = _experiment_dirs(spec)
-    return dirs[-1] if dirs and tune.Tuner.can_restore(str(dirs[-1])) else None
+    if not dirs or not tune.Tuner.can_restore(str(dirs[-1])) or not _has_trials(dirs[-1]):
+        return None
+    return dirs[-1]
+
+
+def _has_trials(experiment: Path) -> bool:
+    """A driver killed before Tune saved its first trial leaves a state with no trials, which
+    Tuner.restore cannot resume (IndexError inside Tune): start a fresh experiment instead; the
+    Optuna study still holds every finished trial, so nothing is repeated."""
+    states = sorted(experiment.glob("experiment_state-*.json"))
+    if not states:
+        return False
+    try:
+        return bool(json.loads(states[-1].read_text()).get("trial_data"))
+    except (OSError, ValueError):
+        return False
 
 
 def _next_name(spec) -> str:
