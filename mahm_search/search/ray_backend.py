@@ -78,6 +78,7 @@ def _run_experiment(spec, study, n_trials: int, workers: int, cluster: dict,
     if latest is not None and _restorable(spec):
         tuner = tune.Tuner.restore(str(latest), trainable, resume_unfinished=True, resume_errored=True)
     else:
+        _fail_orphaned_trials(study)
         searcher = AdmittingOptunaSearch(spec, make_storage(spec), _sampler(spec), n_trials,
                                          gpu_budget_bytes=_gpu_budget(spec, cluster))
         metric, mode = spec.objective.metric, "max" if spec.objective.direction == "maximize" else "min"
@@ -99,6 +100,17 @@ def _run_experiment(spec, study, n_trials: int, workers: int, cluster: dict,
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         tuner.fit()
+
+
+def _fail_orphaned_trials(study: optuna.Study) -> None:
+    """Before a fresh experiment, no Tune trial of this study runs (one driver per study), so a
+    RUNNING Optuna trial belongs to a killed driver whose experiment could not be restored. It is
+    failed without an `error` attr, so it does not count toward n_trials and a new trial takes its
+    place, as a heartbeat-failed trial does on the Optuna backend."""
+    from optuna.trial import TrialState
+
+    for t in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
+        with_retries(lambda: study._storage.set_trial_state_values(t._trial_id, TrialState.FAIL))
 
 
 def trial_name(trial) -> str:
