@@ -48,7 +48,13 @@ def build_on_meta(config: TrialConfig) -> nn.Module:
 def traced_peak_bytes(config: TrialConfig, device: torch.device, tensors: str = META) -> int:
     """Tensor bytes at the peak of a training step of `config` on `device`, traced on `tensors`
     (META or FAKE; fake 'cuda' needs a CUDA build of torch)."""
+    from ..train.device import use_channels_last
+
     model = build_on_meta(config)
+    if use_channels_last(config.train, device):
+        # Before to_empty (empty_like keeps the strides): converting fake params afterwards makes
+        # nn.Module._apply swap tensors, which fails ("Couldn't swap Conv2d.weight"; seen on CUDA).
+        model = model.to(memory_format=torch.channels_last)
     if tensors == META:
         model.to_empty(device="meta")
         return _step_peak(config, model, device, torch.device("meta"))
@@ -64,9 +70,7 @@ def _step_peak(config: TrialConfig, model: nn.Module, device: torch.device, stor
     from ..train.step import make_grad_scaler, make_optimizer, make_training_step
 
     spec = config.train
-    channels_last = use_channels_last(spec, device)
-    if channels_last:
-        model = model.to(memory_format=torch.channels_last)
+    channels_last = use_channels_last(spec, device)  # the model is converted already (traced_peak_bytes)
     model.set_checkpointing(stages="stages" in spec.checkpointing, backbone="backbone" in spec.checkpointing)
     model.train()
     optimizer = make_optimizer(model, spec)
