@@ -69,7 +69,7 @@ def test_shipped_studies_load(name):
 
 
 def test_shipped_spaces_start_with_a_comment():
-    for name in ("quickstart", "cascade_depth", "self_attention", "loss_weights"):
+    for name in ("quickstart", "cascade_depth", "self_attention", "attention_heads", "loss_weights"):
         space = REPO / "search_spaces" / f"{name}.yaml"
         first = space.read_text().splitlines()[0]
         assert first.startswith("# "), f"{space} must start with a comment saying what it ablates"
