@@ -77,6 +77,16 @@ def mano_fingerprint(mano: TwoHandMANO) -> str:
     return digest.hexdigest()[:24]
 
 
+SHARDS_MEMORY_BYTES = 256 * 2**20  # decoded shards kept per dataset: shuffled batches touch every shard
+
+
+def shards_in_memory(image_size: int) -> int:
+    """How many decoded shards to keep: a shuffled batch draws from all shards, so keeping only a few
+    would reload (and decompress) a shard for almost every sample."""
+    shard_bytes = SHARD_SIZE * 3 * image_size * image_size  # uint8 images dominate
+    return max(2, SHARDS_MEMORY_BYTES // shard_bytes)
+
+
 class SyntheticDataset(Dataset):
     """n samples of one split; shards are rendered on first use and kept on disk (if caching is on)."""
 
@@ -91,7 +101,7 @@ class SyntheticDataset(Dataset):
             "crop": {"enabled": crop.enabled, "scale": crop.scale}, "texture": spec.texture,
             "clutter": spec.clutter, "mano": mano_fingerprint(mano),
         }
-        self._shard = lru_cache(maxsize=2)(self._load_shard)
+        self._shard = lru_cache(maxsize=shards_in_memory(image_size))(self._load_shard)
 
     def __len__(self) -> int:
         return self.n
