@@ -85,7 +85,8 @@ def test_plots_section_label_and_top_k(tmp_path):
     result = write_figures(make_demo_study(tmp_path, "self_attention", plots=plots))
     labels = sorted(ln["label"] for ln in _lines(result))
     # the two best completed configurations; the one that died of memory ranks after them
-    assert labels == [f"{WIDTHS}, self-attn=False", "1024-512-256-512-1024, self-attn=True"]
+    assert labels == [f"{WIDTHS}, self-attn=False",
+                      "1024-512-256-512-1024, self-attn=True (rescued: checkpointing=stages)"]
     assert set(result.files) == {"curves", "curves_json", "trials"}
 
 
@@ -136,3 +137,11 @@ def test_continuous_factor_is_cut_into_quartiles(tmp_path):
     rows = result.ablation["train.lr"]
     assert len(rows) == 4 and sum(row["n"] for row in rows) == 12
     assert rows[0]["is_best"]  # the smallest lr values score lowest here
+
+
+def test_a_rescued_configuration_says_so_in_its_legend(tmp_path):
+    # Figure 2's point: the self-attention models only fit by a rescue, and the reader must see that.
+    result = write_figures(make_demo_study(tmp_path, "self_attention"))
+    for line in _lines(result):
+        rescued = line["label"].endswith(" (rescued: checkpointing=stages)")
+        assert rescued == line["params"]["arch.self_attention"], line["label"]

@@ -60,7 +60,7 @@ def curve_lines(records: list[TrialRecord], factors: list[str], settings: PlotSe
         style_keys += [style_key] if style_key not in style_keys else []
         line = _mean_line(members, settings)
         line.update(
-            label=curve_label(params, label_factors, settings.label, members[0].number),
+            label=curve_label(params, label_factors, settings.label, members[0].number) + _rescue_note(members),
             config_key=key, colour_group=colour_keys.index(colour_key),
             style_group=style_keys.index(style_key), is_best=key == best_key,
             smoothed=_ema(line["values"], settings.smoothing),
@@ -68,6 +68,13 @@ def curve_lines(records: list[TrialRecord], factors: list[str], settings: PlotSe
         )
         lines.append(line)
     return lines
+
+
+def _rescue_note(members: list[TrialRecord]) -> str:
+    """Say on the legend when a line only fit the memory budget by a rescue (report Figure 2's point:
+    such a model finishes instead of dying of memory)."""
+    rescues = sorted({str(m.attrs.get("rescue")) for m in members} - {"none", "None", ""})
+    return f" (rescued: {'; '.join(rescues)})" if rescues else ""
 
 
 def _mean_line(members: list[TrialRecord], settings: PlotSettings) -> dict[str, Any]:
