@@ -33,3 +33,14 @@ def test_tiny_study_with_repeats_then_rerun_adds_nothing(tmp_path):
 
     run_study(path)  # already complete: nothing repeated, nothing added
     assert len(study.get_trials()) == 2
+
+
+def test_grid_with_repeats_visits_every_point_k_times(tmp_path):
+    # Optuna's GridSampler raised KeyError('grid_id') on an enqueued repeat once one point was left.
+    path = write_study(tmp_path, name="grid", n_trials=4, repeats=2, sampler={"type": "grid", "seed": 0},
+                       train={"steps": 2, "eval_every": 2, "batch_size": 2, "warmup_steps": 0},
+                       space={"train.lr": {"choices": [1.0e-4, 1.0e-3]}})
+    run_study(path)
+    trials = optuna.load_study(study_name="grid", storage=f"sqlite:///{tmp_path}/grid.db").get_trials()
+    assert [t.state for t in trials] == [TrialState.COMPLETE] * 4
+    assert sorted(t.params["train.lr"] for t in trials) == [1.0e-4, 1.0e-4, 1.0e-3, 1.0e-3]

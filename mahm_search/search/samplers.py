@@ -22,7 +22,7 @@ def make_sampler(kind: str, seed: int | None, args: Dict[str, Any], space: Searc
         return s.RandomSampler(seed=seed, **args)
     if kind == "grid":
         grid = args.pop("search_space", None) or space.grid()
-        return s.GridSampler(grid, seed=seed, **args)
+        return RepeatSafeGridSampler(grid, seed=seed, **args)
     if kind == "bruteforce":
         return s.BruteForceSampler(seed=seed, **args)
     if kind == "qmc":
@@ -83,3 +83,15 @@ def check_sampler_and_pruner(spec, source) -> list[str]:
         except ModuleNotFoundError:
             problems.append(f"{source}: sampler.type: 'gp' needs the 'scipy' package (pip install scipy)")
     return problems
+
+
+class RepeatSafeGridSampler(optuna.samplers.GridSampler):
+    """GridSampler that tolerates enqueued trials (our `repeats`): Optuna 5's after_trial reads the
+    trial's `grid_id` system attr, which an enqueued trial never gets, and raised KeyError once one
+    grid point was left. An enqueued trial repeats a visited point, so it never ends the grid."""
+
+    def after_trial(self, study, trial, state, values) -> None:
+        if "grid_id" not in study._storage.get_trial_system_attrs(trial._trial_id):
+            return
+        super().after_trial(study, trial, state, values)
+
