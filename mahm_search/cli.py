@@ -64,6 +64,11 @@ def run(
                   backend=backend.value if backend else None, address=address)
     except MahmError as err:
         _fail(err)
+    except KeyboardInterrupt:
+        # The interrupted trial is queued again (its checkpoint kept): the same command continues.
+        typer.secho(f"interrupted: finished trials are kept; run `mahm-search run {study}` to continue",
+                    fg="yellow", err=True)
+        raise typer.Exit(130)
 
 
 @app.command()
