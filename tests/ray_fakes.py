@@ -10,7 +10,7 @@ import os
 import time
 from pathlib import Path
 
-from mahm_search.search.memory_gate import StandInPlan
+from mahm_search.search.memory_gate import unplanned
 from mahm_search.train.result import TrainResult
 
 STEP_SLEEP_S = float(os.environ.get("MAHM_FAKE_STEP_S", "0.05"))
@@ -41,5 +41,4 @@ def fake_train(config, reporter, run_dir: Path) -> TrainResult:
 
 def fake_plan(config, budget_bytes, device):
     estimate = config.train.batch_size * BYTES_PER_SAMPLE
-    return StandInPlan(config=config, estimate_bytes=estimate, rescue="none",
-                       fits=budget_bytes is None or estimate <= budget_bytes)
+    return unplanned(config, estimate_bytes=estimate, fits=budget_bytes is None or estimate <= budget_bytes)

@@ -9,7 +9,7 @@ from optuna.trial import TrialState
 
 from mahm_search.config import trial_config
 from mahm_search.search import trial as trial_module
-from mahm_search.search.memory_gate import StandInPlan
+from mahm_search.search.memory_gate import unplanned
 from mahm_search.search.runner import run_study
 from mahm_search.search.study_spec import load_study_spec
 from mahm_search.train.result import TrainResult
@@ -42,7 +42,7 @@ def _fake_train(calls, fail_on=()):
 
 @pytest.fixture
 def no_memory_estimate(monkeypatch):
-    monkeypatch.setattr(trial_module, "plan_trial_memory", lambda c, b, d: StandInPlan(config=c))
+    monkeypatch.setattr(trial_module, "plan_trial_memory", lambda c, b, d: unplanned(c))
 
 
 def test_injected_oom_prunes_only_that_trial(tmp_path, monkeypatch, no_memory_estimate):

@@ -1,40 +1,23 @@
 """The memory check before a trial trains: budget, estimate, rescue or prune.
 
-Calls search/memory.py's `plan_memory(config, budget_bytes, device) -> MemoryPlan`. Until that
-module exists a stand-in lets every config through unchanged (estimate 0, rescue 'none').
+`plan_trial_memory` is the one seam between a trial and search/memory.py, so that tests and the Ray
+benchmark can swap in a cheap planner; the budget default comes from memory_units.
 """
 
 from __future__ import annotations
 
-import os
-from dataclasses import dataclass
 from typing import Any, Optional
 
 from ..config import TrialConfig
+from .memory import MemoryPlan, plan_memory
+from .memory_units import default_budget_bytes  # noqa: F401 (used by trial.py)
 
 
-@dataclass
-class StandInPlan:
-    config: TrialConfig
-    estimate_bytes: int = 0
-    rescue: str = "none"
-    fits: bool = True
-
-
-def plan_trial_memory(config: TrialConfig, budget_bytes: Optional[int], device: Any):
-    try:
-        from .memory import plan_memory
-    except ImportError:
-        return StandInPlan(config=config)
+def plan_trial_memory(config: TrialConfig, budget_bytes: Optional[int], device: Any) -> MemoryPlan:
     return plan_memory(config, budget_bytes, device)
 
 
-def default_budget_bytes(device: Any, ram_share: float) -> int:
-    """No `memory:` in the study: the whole CUDA device, or a share of this machine's RAM."""
-    import torch
-
-    device = torch.device(device)
-    if device.type == "cuda":
-        return int(torch.cuda.get_device_properties(device).total_memory)
-    ram = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    return int(ram * ram_share)
+def unplanned(config: TrialConfig, estimate_bytes: int = 0, fits: bool = True) -> MemoryPlan:
+    """A plan made without estimating (tests, benchmarks): the config as it is."""
+    return MemoryPlan(config=config, estimate_bytes=estimate_bytes, original_estimate_bytes=estimate_bytes,
+                      rescue="none", fits=fits, method="none")

@@ -55,9 +55,9 @@ def total_ram_bytes() -> int:
     return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
 
 
-def default_budget_bytes(device: str | torch.device) -> int:
-    """CUDA: the device's total memory. CPU: CPU_BUDGET_SHARE of physical RAM."""
+def default_budget_bytes(device: str | torch.device, ram_share: float = CPU_BUDGET_SHARE) -> int:
+    """No `memory:` in the study. CUDA: the device's total memory. CPU: `ram_share` of physical RAM."""
     device = torch.device(device)
     if device.type == "cuda":
         return int(torch.cuda.get_device_properties(device).total_memory)
-    return int(total_ram_bytes() * CPU_BUDGET_SHARE)
+    return int(total_ram_bytes() * ram_share)
