@@ -1,6 +1,6 @@
 """Draw the generated MANO-format hand in a few poses into docs/hand_model.png.
 
-Run: python docs/hand_model.py [OUT.png]. Uses the data package's OpenCV mesh renderer (painter's
+Run: python docs/hand_model.py [OUT.png]. Uses the data package's OpenCV mesh renderer (z-buffer
 algorithm, Lambert shading), so the picture shows the hands the way the synthetic images do.
 """
 

@@ -152,10 +152,12 @@ def render_batch(canvas: np.ndarray, vertices: np.ndarray, faces: np.ndarray, K:
     corner = (faces[face] + (image * vertices.shape[1])[:, None]).T[::-1]  # (3, T) flattened vertex rows
     flat = vertices.reshape(-1, 3).T
     wx, wy, wz = flat[0][corner], flat[1][corner], flat[2][corner]
+    outward = corner[::-1]  # the faces' own (outward) order, for normals that face the viewer
     winner = rasterise(x.reshape(-1)[corner], y.reshape(-1)[corner], 1.0 / wz, image, canvas.shape[:3])
     light = np.asarray(light, np.float64)
     light = (light / np.linalg.norm(light, axis=1, keepdims=True))[image].T
-    colour = lambert(wx, wy, wz, albedo[image, face], light, np.asarray(ambient, np.float64)[image])
+    colour = lambert(flat[0][outward], flat[1][outward], flat[2][outward], albedo[image, face], light,
+                     np.asarray(ambient, np.float64)[image])
     drawn = np.flatnonzero(winner >= 0)
     canvas.reshape(-1, 3)[drawn] = colour[winner[drawn]]
     return canvas

@@ -27,7 +27,7 @@ from .sample import to_sample
 from .spec import CropSpec, SyntheticSpec
 from .synthetic_scene import pose_scenes, sample_params
 
-RENDER_VERSION = 4  # bump when rendering or scene sampling changes, so old cached shards are not reused
+RENDER_VERSION = 5  # bump when rendering or scene sampling changes, so old cached shards are not reused
 SHARD_SIZE = 64
 SPLIT_CODES = {"train": 0, "val": 1}
 FRAME_FACTOR = 2  # the virtual full frame is FRAME_FACTOR x the crop size
