@@ -10,7 +10,6 @@ import pytest
 import torch
 
 from mahm_search.errors import ManoModelError
-from mahm_search.hands.generated import generate_mano_files
 from mahm_search.hands.joints import FINGERTIP_VERTICES, JOINT_NAMES, ROOT
 from mahm_search.hands.layer import TwoHandMANO, resolve_mano_dir
 from mahm_search.hands.mirror import mirror_axis_angle
@@ -21,10 +20,8 @@ X_MIRROR = torch.tensor([-1.0, 1.0, 1.0])
 
 
 @pytest.fixture(scope="module")
-def mano_dir(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("mano")
-    generate_mano_files(folder)
-    return folder
+def mano_dir(generated_mano_dir):
+    return generated_mano_dir
 
 
 @pytest.fixture(scope="module")

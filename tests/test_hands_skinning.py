@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 import torch
 
-from mahm_search.hands.generated import generate_mano_files
 from mahm_search.hands.joints import ROOT
 from mahm_search.hands.layer import TwoHandMANO
 from mahm_search.hands.model_file import load_mano_layer
@@ -16,10 +15,8 @@ from mahm_search.hands.spec import ManoSpec
 
 
 @pytest.fixture(scope="module")
-def plain_dir(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("mano_plain")
-    generate_mano_files(folder)
-    return folder
+def plain_dir(generated_mano_dir):
+    return generated_mano_dir
 
 
 @pytest.fixture(scope="module")
