@@ -166,7 +166,8 @@ def test_killed_driver_resumes_without_repeating_finished_trials(tmp_path, fakes
     # A trial the killed driver was running either continued from its checkpoint (Tuner.restore) or,
     # when Tune had not saved it yet, was failed without an error and replaced by a new trial.
     orphans = [t for t in trials if t.state.name == "FAIL"]
-    assert all("error" not in t.user_attrs for t in orphans) and len(orphans) <= 1
+    # At most one orphan per trial slot the killed driver had running (2 CPUs, 1 CPU per trial).
+    assert all("error" not in t.user_attrs for t in orphans) and len(orphans) <= 2
     for number, (state, value, values) in finished_before.items():
         t = trials[number]
         assert (t.state.name, t.value, dict(t.intermediate_values)) == (state, value, values)
