@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
+import sqlalchemy.exc
 
 ray = pytest.importorskip("ray")
 optuna = pytest.importorskip("optuna")
@@ -141,6 +142,8 @@ def test_killed_driver_resumes_without_repeating_finished_trials(tmp_path, fakes
                 trials = load(tmp_path, "crash").trials
             except KeyError:  # the database exists, the study not yet
                 continue
+            except (sqlalchemy.exc.OperationalError, sqlalchemy.exc.IntegrityError):
+                continue  # the driver is creating the schema this instant; look again
             done = [t for t in trials if t.state.is_finished()]
             # Kill while the driver is alive with at least one finished trial; under load the next
             # trials may not have reported yet, which the assertions below allow for.

@@ -14,7 +14,7 @@ import warnings
 from typing import Callable, TypeVar
 
 import optuna
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from ..errors import ConfigError, MahmError
 from .samplers import make_pruner, make_sampler
@@ -42,7 +42,7 @@ def make_storage(spec) -> optuna.storages.BaseStorage:
             return with_retries(lambda: optuna.storages.RDBStorage(
                 url, engine_kwargs=engine_kwargs, heartbeat_interval=spec.heartbeat.interval,
                 grace_period=spec.heartbeat.grace_period, heartbeat_stale_trial_callback=retry))
-        except (ImportError, ValueError, OperationalError) as err:
+        except (ImportError, ValueError, OperationalError, IntegrityError) as err:
             raise StudyStorageError(f"{spec.path}: storage: cannot open {url}: {err}") from None
 
 
@@ -88,15 +88,25 @@ def open_study(spec, create: bool, worker: int = 0) -> optuna.Study:
 
 
 def with_retries(fn: Callable[[], T], attempts: int = 8, delay_s: float = 0.5) -> T:
-    """Retry on SQLite's 'database is locked' (busy writers), with a growing pause."""
+    """Retry on SQLite's 'database is locked' (busy writers), and on the schema race of processes
+    that open a new database together (workers, or `status` during the first `run`): Optuna's
+    RDBStorage creates tables and the alembic version row without a lock, so all but one fail
+    with 'already exists' / a UNIQUE error, and a second try finds the schema made."""
     for i in range(attempts):
         try:
             return fn()
-        except OperationalError as err:
-            if "locked" not in str(err) or i == attempts - 1:
+        except (OperationalError, IntegrityError) as err:
+            if not _transient(err) or i == attempts - 1:
                 raise
             time.sleep(delay_s * (i + 1))
     raise AssertionError("unreachable")
+
+
+def _transient(err: Exception) -> bool:
+    text = str(err)
+    if isinstance(err, IntegrityError):
+        return "alembic_version" in text
+    return "locked" in text or "already exists" in text
 
 
 def _sqlite_file_exists(url: str) -> bool:
