@@ -4,7 +4,7 @@ The trainer's own step (train/step.py: make_optimizer, make_training_step) runs 
 without data, under LiveBytes (memory_live.py), with AdamW's state created beforehand, i.e. the
 steady-state step a long run repeats (stack.md's recipe runs a warm-up step first; pre-creating the
 state gives the same peak at half the cost). The peak covers params, grads, optimizer state,
-activations (forward and backward, loss and MANO included), the optimizer's foreach temporaries and
+activations (forward and backward, loss and MANO included), the optimizer's temporaries (none when fused) and
 the CPU kernels' hidden scratch buffers.
 
 Two kinds of data-less tensors:
@@ -32,7 +32,9 @@ def init_adamw_state(optimizer: torch.optim.Optimizer) -> None:
     traced step is already the steady state: half the ops of tracing a warm-up step first."""
     for group in optimizer.param_groups:
         for p in group["params"]:
-            optimizer.state[p] = {"step": torch.tensor(0.0), "exp_avg": torch.zeros_like(p),
+            # fused AdamW keeps its step counter on the parameters' device, foreach on the CPU
+            step = torch.zeros((), device=p.device) if group["fused"] else torch.tensor(0.0)
+            optimizer.state[p] = {"step": step, "exp_avg": torch.zeros_like(p),
                                   "exp_avg_sq": torch.zeros_like(p)}
 
 
@@ -73,7 +75,7 @@ def _step_peak(config: TrialConfig, model: nn.Module, device: torch.device, stor
     channels_last = use_channels_last(spec, device)  # the model is converted already (traced_peak_bytes)
     model.set_checkpointing(stages="stages" in spec.checkpointing, backbone="backbone" in spec.checkpointing)
     model.train()
-    optimizer = make_optimizer(model, spec)
+    optimizer = make_optimizer(model, spec, device=device)  # fused where the trial runs fused
     step = make_training_step(model, MAHMLoss(config.loss), optimizer, spec, scaler=make_grad_scaler(device, spec))
     init_adamw_state(optimizer)
     live = LiveBytes(device)

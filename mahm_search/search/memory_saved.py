@@ -44,5 +44,5 @@ def saved_tensor_lower_bound(config: TrialConfig, device: torch.device) -> int:
         make_loss_forward(model, loss_fn, spec)(batch, loss_fn.denominators(batch))
     param_bytes = sum(p.numel() * p.element_size() for p in model.parameters())
     batch_bytes = sum(v.numel() * v.element_size() for v in dummy_batch(spec.batch_size, config.arch.input_size).values())
-    optimizer_copies = 3  # exp_avg, exp_avg_sq, foreach temporary (train/step.py make_optimizer)
+    optimizer_copies = 3  # exp_avg, exp_avg_sq, and foreach's temporary off CPU/CUDA (train/step.py make_optimizer)
     return int(sum(saved.values()) + batch_bytes + param_bytes * (2 + optimizer_copies))
