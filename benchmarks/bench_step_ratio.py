@@ -1,16 +1,24 @@
-"""MAHM training step vs backbone-only training step, and model FLOP utilisation, on one device.
+"""The trainer's MAHM training step vs a backbone-only step, and model FLOP utilisation, on one device.
 
     python benchmarks/bench_step_ratio.py [--batch 16] [--size 128] [--reps 30] [--threads 2]
-                                          [--adamw foreach|loop|fused] [--clock wall|cpu]
-                                          [--profile] [--device cpu]
+                                          [--channels-last auto|on|off] [--clock wall|cpu]
+                                          [--variants] [--profile] [--device cpu]
 
-The goal (issue): for the seed's best config (widths 1024,512,256,128,256,512,1024, resnet18, width_mult
-1, batch 16, 128x128) one full step (forward + a loss over every stage's outputs + backward + AdamW) takes
-at most 1.3x the step of the same backbone with a trivial head, and achieved FLOP/s >= 0.5 x the fp32 GEMM
-peak measured in this process. The machine may be shared: the two steps alternate, one each per
-repetition, and the medians are compared, so background load hits both alike. `--clock cpu` times the
-process's CPU time instead of wall time: with --threads 1 on a loaded machine it leaves out the time
-other processes hold the core (with more threads it counts OpenMP's spin-waits too).
+Goal (issue 3): for the seed's best config (widths 1024,512,256,128,256,512,1024, resnet18, batch 16,
+128x128) the full training step takes at most 1.3x the backbone-only step, and achieves at least 0.5
+of the fp32 GEMM peak measured in this process (MFU).
+
+- "MAHM (trainer step)" is exactly what `mahm-search train` runs per step (train/step.py:
+  make_optimizer, make_training_step): forward, the ground truth's MANO call, MAHMLoss over every
+  stage, backward, gradient clipping, fused AdamW.
+- "backbone only" is the same ResNet with one linear layer to the initial regressor's 2x61+3 numbers,
+  an L1 loss, the same clipping and the same optimizer.
+- FLOPs of forward + backward come from torch.utils.flop_counter (the optimizer's elementwise work is
+  not counted, as usual for MFU).
+
+The machine may be shared: the steps take turns, one each per repetition, with a GEMM peak measurement
+after each round, and medians are compared, so background load hits all alike. `--clock cpu` times the
+process's CPU time instead (with --threads 1 that leaves out the time other processes hold the core).
 """
 
 from __future__ import annotations
@@ -21,108 +29,130 @@ import time
 from typing import Callable, Dict, List
 
 import torch
-from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
-from bench_model import SEED_BEST, BackboneOnly, stages_loss
+from mahm_search.config import trial_config
+from mahm_search.data.dummy import dummy_batch
+from mahm_search.model.backbone import ResNetBackbone
 from mahm_search.model.builder import build_model
-from mahm_search.model.spec import ArchSpec
+from mahm_search.train.device import use_channels_last
+from mahm_search.train.losses import MAHMLoss
+from mahm_search.train.step import make_optimizer, make_training_step, to_device
+
+SEED_BEST = [1024, 512, 256, 128, 256, 512, 1024]
+BASELINE = "backbone only"
+MAIN = "MAHM (trainer step)"
 
 
-# foreach: what the trainer builds (train/step.py make_optimizer); loop: torch's own default on CPU.
-ADAMW_OPTIONS = {"foreach": {"foreach": True}, "loop": {"foreach": False}, "fused": {"fused": True}}
+def trainer_step(cfg, device: torch.device, channels_last: bool, checkpointing: bool = False,
+                 **arch) -> Callable[[dict], object]:
+    model = build_model(cfg.arch.model_copy(update=arch), cfg.mano).to(device).train()
+    if channels_last:
+        model = model.to(memory_format=torch.channels_last)
+    model.set_checkpointing(stages=checkpointing, backbone=checkpointing)
+    return make_training_step(model, MAHMLoss(cfg.loss), make_optimizer(model, cfg.train), cfg.train)
 
 
-def make_step(model: nn.Module, loss_fn: Callable, images: torch.Tensor, adamw: str) -> Callable[[], None]:
-    opt = torch.optim.AdamW(model.parameters(), lr=1e-4, **ADAMW_OPTIONS[adamw])
+def backbone_step(cfg, device: torch.device, channels_last: bool) -> Callable[[dict], object]:
+    backbone = ResNetBackbone(cfg.arch.backbone, cfg.arch.width_mult)
+    model = torch.nn.ModuleDict({"backbone": backbone, "head": torch.nn.Linear(backbone.out_channels, 2 * 61 + 3)})
+    model = model.to(device).train()
+    if channels_last:
+        model = model.to(memory_format=torch.channels_last)
+    optimizer = make_optimizer(model, cfg.train)
 
-    def step() -> None:
-        opt.zero_grad(set_to_none=True)
-        loss_fn(model(images)).backward()
-        opt.step()
+    def step(batch: dict) -> torch.Tensor:
+        optimizer.zero_grad(set_to_none=True)
+        loss = model["head"](model["backbone"](batch["image"])[1]).abs().mean()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.train.grad_clip or 1.0)
+        optimizer.step()
+        return loss
 
     return step
 
 
-def timed(step: Callable[[], None], device: torch.device, clock: Callable[[], float] = time.perf_counter) -> float:
+def timed(fn: Callable[[], object], device: torch.device, clock: Callable[[], float]) -> float:
     t0 = clock()
-    step()
+    fn()
     if device.type == "cuda":
         torch.cuda.synchronize()
     return clock() - t0
 
 
-def step_flops(model: nn.Module, loss_fn: Callable, images: torch.Tensor) -> int:
-    """FLOPs of forward + backward (torch.utils.flop_counter; the optimizer's elementwise work is not
-    counted, as in the usual MFU definition)."""
+def step_flops(step: Callable[[dict], object], batch: dict) -> int:
     with FlopCounterMode(display=False) as counter:
-        loss_fn(model(images)).backward()
-    model.zero_grad(set_to_none=True)
+        step(batch)
     return int(counter.get_total_flops())
 
 
-def gemm_peak(device: torch.device, clock: Callable[[], float], n: int = 2048, reps: int = 7) -> float:
-    """fp32 FLOP/s of an n x n matmul, median of `reps`."""
+def gemm_peak(device: torch.device, clock: Callable[[], float], n: int = 2048, reps: int = 3) -> float:
+    """fp32 FLOP/s of an n x n matmul, the best of `reps`."""
     a, b = torch.randn(n, n, device=device), torch.randn(n, n, device=device)
     a @ b
-    times = [timed(lambda: a @ b, device, clock) for _ in range(reps)]
-    return 2 * n**3 / statistics.median(times)
+    return 2 * n**3 / min(timed(lambda: a @ b, device, clock) for _ in range(reps))
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser()
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--batch", type=int, default=16)
     ap.add_argument("--size", type=int, default=128)
     ap.add_argument("--reps", type=int, default=30)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--device", default="cpu")
-    ap.add_argument("--adamw", choices=sorted(ADAMW_OPTIONS), default="foreach")
+    ap.add_argument("--channels-last", choices=("auto", "on", "off"), default="auto",
+                    help="auto: what the trainer picks for the device (train/device.py)")
     ap.add_argument("--clock", choices=("wall", "cpu"), default="wall")
+    ap.add_argument("--variants", action="store_true", help="also time self-attention and checkpointing")
     ap.add_argument("--profile", action="store_true", help="print torch.profiler's top ops of one MAHM step")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
-    dev = torch.device(args.device)
+    device = torch.device(args.device)
     clock = time.perf_counter if args.clock == "wall" else time.process_time
-    cl = torch.channels_last
-    images = torch.randn(args.batch, 3, args.size, args.size, device=dev).contiguous(memory_format=cl)
+    cfg = trial_config({"arch": {"backbone": "resnet18", "input_size": args.size, "cascade_widths": SEED_BEST},
+                        "train": {"batch_size": args.batch, "amp": "none", "device": args.device,
+                                  "channels_last": args.channels_last}})
+    channels_last = use_channels_last(cfg.train, device)
+    batch = to_device(dummy_batch(args.batch, args.size), device, channels_last)
 
-    spec = ArchSpec(backbone="resnet18", input_size=args.size, cascade_widths=SEED_BEST)
-    models: Dict[str, nn.Module] = {"backbone only": BackboneOnly("resnet18"), "MAHM (seed best)": build_model(spec)}
-    losses = {"backbone only": lambda o: o.abs().mean(), "MAHM (seed best)": stages_loss}
-    steps, flops = {}, {}
-    for label, model in models.items():
-        model.to(dev, memory_format=cl).train()
-        flops[label] = step_flops(model, losses[label], images)
-        steps[label] = make_step(model, losses[label], images, args.adamw)
-        for _ in range(2):
-            steps[label]()  # warm-up (allocator, optimizer state)
+    steps: Dict[str, Callable[[dict], object]] = {BASELINE: backbone_step(cfg, device, channels_last),
+                                                  MAIN: trainer_step(cfg, device, channels_last)}
+    if args.variants:
+        steps["MAHM + self-attention"] = trainer_step(cfg, device, channels_last, self_attention=True)
+        steps["MAHM, checkpointing all"] = trainer_step(cfg, device, channels_last, checkpointing=True)
+    flops = {label: step_flops(step, batch) for label, step in steps.items()}  # also the warm-up
+    for step in steps.values():
+        step(batch)
 
     if args.profile:
         from torch.profiler import ProfilerActivity, profile
 
-        with profile(activities=[ProfilerActivity.CPU]) as prof:
-            steps["MAHM (seed best)"]()
+        with profile(activities=[ProfilerActivity.CPU, *([ProfilerActivity.CUDA] if device.type == "cuda" else [])]) as prof:
+            steps[MAIN](batch)
         print(prof.key_averages().table(sort_by="self_cpu_time_total", row_limit=30))
 
     times: Dict[str, List[float]] = {label: [] for label in steps}
     peaks: List[float] = []
     for _ in range(args.reps):
         for label, step in steps.items():
-            times[label].append(timed(step, dev, clock))
-        peaks.append(gemm_peak(dev, clock, reps=1))
+            times[label].append(timed(lambda: step(batch), device, clock))
+        peaks.append(gemm_peak(device, clock))
     peak = statistics.median(peaks)
     med = {label: statistics.median(t) for label, t in times.items()}
 
-    print(f"device {dev}, threads {torch.get_num_threads()}, batch {args.batch}, {args.size}x{args.size}, "
-          f"AdamW {args.adamw}, {args.clock} clock, median of {args.reps} interleaved steps, "
-          f"fp32 GEMM peak {peak / 1e9:.1f} GFLOP/s")
-    base = med["backbone only"]
+    print(f"device {device}, threads {torch.get_num_threads()}, batch {args.batch}, {args.size}x{args.size}, "
+          f"channels_last {channels_last}, {args.clock} clock, median of {args.reps} interleaved steps, "
+          f"fp32 GEMM peak {peak / 1e9:.1f} GFLOP/s (median of the rounds' best)")
+    base = med[BASELINE]
     for label in steps:
         achieved = flops[label] / med[label]
-        print(f"{label:20s} {med[label] * 1e3:8.1f} ms (min {min(times[label]) * 1e3:7.1f})  "
-              f"{med[label] / base:5.2f}x  fwd+bwd {flops[label] / 1e9:6.2f} GFLOP  "
-              f"{achieved / 1e9:6.1f} GFLOP/s  MFU {achieved / peak:4.2f}")
+        print(f"{label:26s} {med[label] * 1e3:8.1f} ms (min {min(times[label]) * 1e3:7.1f})  "
+              f"{med[label] / base:5.2f}x  {args.batch / med[label]:6.1f} samples/s  "
+              f"fwd+bwd {flops[label] / 1e9:6.2f} GFLOP  {achieved / 1e9:6.1f} GFLOP/s  MFU {achieved / peak:4.2f}")
+    ratio, mfu = med[MAIN] / base, flops[MAIN] / med[MAIN] / peak
+    print(f"goal: ratio <= 1.3: {ratio:.2f} {'met' if ratio <= 1.3 else 'MISSED'};  "
+          f"MFU >= 0.5: {mfu:.2f} {'met' if mfu >= 0.5 else 'MISSED'}")
 
 
 if __name__ == "__main__":

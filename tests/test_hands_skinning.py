@@ -81,3 +81,31 @@ def test_load_state_dict_refreshes_the_precomputed_constants(posedirs_dir, plain
     pose, shape, trans = inputs()
     assert torch.allclose(layer(pose, shape, trans)["vertices"], target(pose, shape, trans)["vertices"], atol=1e-4)
     assert "skin_template" not in layer.state_dict()  # derived: never saved in checkpoints
+
+
+def test_level_wise_chain_equals_smplx_batch_rigid_transform():
+    """kinematics.py composes the chain a tree level at a time; outputs and gradients are smplx's."""
+    from smplx.lbs import batch_rigid_transform, batch_rodrigues
+
+    from mahm_search.hands.kinematics import chain_levels, rigid_transform_by_level
+
+    parents = [-1, 0, 1, 2, 0, 4, 5, 0, 7, 8, 0, 10, 11, 0, 13, 14]
+    assert chain_levels(tuple(parents)) == ((0,), (1, 4, 7, 10, 13), (2, 5, 8, 11, 14), (3, 6, 9, 12, 15))
+    torch.manual_seed(0)
+    pose = torch.randn(6 * 16, 3, dtype=torch.float64, requires_grad=True)
+    joints = torch.randn(6, 16, 3, dtype=torch.float64, requires_grad=True)
+    results = []
+    for fn in (lambda r, j: batch_rigid_transform(r, j, torch.tensor(parents), dtype=r.dtype),
+               lambda r, j: rigid_transform_by_level(r, j, parents)):
+        posed, rel = fn(batch_rodrigues(pose).view(6, 16, 3, 3), joints)
+        grads = torch.autograd.grad((posed ** 2).sum() + rel.sum(), (pose, joints))
+        results.append((posed, rel, *grads))
+    for ours, theirs in zip(results[1], results[0]):
+        torch.testing.assert_close(ours, theirs)
+
+
+def test_chain_levels_rejects_a_parent_after_its_child():
+    from mahm_search.hands.kinematics import chain_levels
+
+    with pytest.raises(ValueError, match="joint 1's parent 2"):
+        chain_levels((-1, 2, 0))

@@ -45,6 +45,12 @@ def _masked_sum(err: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     return (err * mask).sum()
 
 
+def _stage_weighted_sum(err: torch.Tensor, mask: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
+    """err (S, *mask.shape, ...) of S stacked stages -> sum over stages of weight * masked sum."""
+    mask = mask.reshape(mask.shape + (1,) * (err.dim() - 1 - mask.dim()))
+    return (weights @ (err * mask).flatten(1).sum(1))
+
+
 class MAHMLoss(nn.Module):
     def __init__(self, spec: LossSpec = LossSpec(), weights: dict[str, float] | None = None):
         super().__init__()
@@ -64,33 +70,37 @@ class MAHMLoss(nn.Module):
         w = [self.spec.stage_decay ** (n_stages - 1 - k) for k in range(n_stages)]
         return [x / sum(w) for x in w]
 
-    def stage_terms(self, stage: dict, batch: dict, gt: dict, masks: dict, den: dict) -> dict:
-        """Unweighted terms of one stage's prediction."""
+    def stage_terms(self, stages: list[dict], batch: dict, gt: dict, masks: dict, den: dict) -> dict:
+        """Each term of every stage at once, stage-weighted: the stages' predictions are stacked on a
+        leading axis, so the loss is ~30 ops for any depth instead of ~30 per stage (8 stages: 2/3
+        fewer small ops forward and backward)."""
         size = batch["image"].shape[-1]
-        gt_j3d = batch["joints_3d"] - batch["joints_3d"][:, :, ROOT : ROOT + 1]
-        pred_pose = batch_rodrigues(stage["pose"].float().reshape(-1, 3))
-        gt_pose = batch_rodrigues(batch["mano_pose"].float().reshape(-1, 3))
         b = batch["image"].shape[0]
+        n = len(stages)
+        weights = torch.tensor(self.stage_weights(n), device=batch["image"].device)
+
+        def stacked(key: str) -> torch.Tensor:
+            return torch.stack([stage[key] for stage in stages]).float()
+
+        gt_j3d = batch["joints_3d"] - batch["joints_3d"][:, :, ROOT : ROOT + 1]
+        pred_pose = batch_rodrigues(stacked("pose").reshape(-1, 3)).view(n, b, 2, -1)
+        gt_pose = batch_rodrigues(batch["mano_pose"].float().reshape(-1, 3)).view(b, 2, -1)
         errs = {
-            "joints_3d": (stage["joints_3d"].float() - gt_j3d).abs() * MM_TO_LOSS,
-            "joints_2d": (stage["joints_2d"].float() - batch["joints_2d"]).abs() * (2.0 / size),
-            "pose": (pred_pose - gt_pose).reshape(b, 2, -1) ** 2,
-            "shape": (stage["shape"].float() - batch["mano_shape"]) ** 2,
-            "root_rel": (stage["root_rel"].float() - batch["root_rel"]).abs() * MM_TO_LOSS,
-            "vertices": (stage["vertices"].float() - gt["vertices"]).abs() * MM_TO_LOSS,
+            "joints_3d": (stacked("joints_3d") - gt_j3d).abs() * MM_TO_LOSS,
+            "joints_2d": (stacked("joints_2d") - batch["joints_2d"]).abs() * (2.0 / size),
+            "pose": (pred_pose - gt_pose) ** 2,
+            "shape": (stacked("shape") - batch["mano_shape"]) ** 2,
+            "root_rel": (stacked("root_rel") - batch["root_rel"]).abs() * MM_TO_LOSS,
+            "vertices": (stacked("vertices") - gt["vertices"]).abs() * MM_TO_LOSS,
         }
-        return {t: _masked_sum(e, masks[t]) / (den[t] * (e[0].numel() // max(1, masks[t][0].numel())))
+        return {t: _stage_weighted_sum(e, masks[t], weights) / (den[t] * (e[0, 0].numel() // max(1, masks[t][0].numel())))
                 for t, e in errs.items()}
 
     def terms(self, outputs: dict, batch: dict, gt: dict, denominators: dict | None = None) -> dict:
         """Unweighted terms, each the stage-weighted mean over all stages (heatmap: once)."""
         masks = _masks(batch)
         den = denominators if denominators is not None else self.denominators(batch)
-        stages = outputs["stages"]
-        out: dict[str, torch.Tensor] = {}
-        for w, stage in zip(self.stage_weights(len(stages)), stages):
-            for t, v in self.stage_terms(stage, batch, gt, masks, den).items():
-                out[t] = out[t] + w * v if t in out else w * v
+        out = self.stage_terms(outputs["stages"], batch, gt, masks, den)
         heatmaps = outputs.get("heatmaps")
         if heatmaps is not None:
             target = gaussian_heatmaps(batch["joints_2d"], batch["image"].shape[-1], heatmaps.shape[-2:])
