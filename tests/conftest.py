@@ -1,6 +1,12 @@
 """Fixtures shared by several test files."""
 
+import os
+
 import pytest
+
+# Every test traces its memory estimates: an estimate cached on disk by an earlier run (or by the
+# user's own studies) must not stand in for the code under test. test_memory.py turns it on itself.
+os.environ["MAHM_MEMORY_CACHE"] = "off"
 
 from mahm_search.hands.generated import generate_mano_files
 

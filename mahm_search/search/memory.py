@@ -45,6 +45,7 @@ class MemoryEstimate:
     tensor_bytes: int  # the tensor peak alone (compare with torch.cuda.max_memory_allocated)
     method: str
     seconds: float
+    cached: bool = False  # read from the on-disk cache (memory_cache.py), not traced now
 
 
 @dataclass
@@ -71,17 +72,33 @@ def _traced_methods(device: torch.device) -> list[tuple[str, str, torch.device]]
 
 def estimate_peak(config: TrialConfig, device: str | torch.device) -> MemoryEstimate:
     """Peak training memory of `config` (its batch, micro-batches and checkpointing) on `device`.
-    Memoised per (config, device): repeats and rescue ladders ask for the same configs again."""
+    Memoised per (config, device) in the process, and on disk across processes (memory_cache.py):
+    repeats, rescue ladders, resumed studies and searches over lr or loss weights ask again."""
     device = torch.device(device)
     return _estimate_cached(json.dumps(config.to_dict(), sort_keys=True), str(device))
 
 
 @functools.lru_cache(maxsize=256)
 def _estimate_cached(config_json: str, device_name: str) -> MemoryEstimate:
+    from . import memory_cache
+
+    started = time.perf_counter()
+    key = memory_cache.memory_key(json.loads(config_json), device_name) if memory_cache.enabled() else None
+    record = memory_cache.load(key) if key else None
+    if record is not None:
+        return MemoryEstimate(bytes=record["bytes"], tensor_bytes=record["tensor_bytes"], method=record["method"],
+                              seconds=time.perf_counter() - started, cached=True)
+    estimate = _estimate(TrialConfig.model_validate(json.loads(config_json)), torch.device(device_name))
+    if key and estimate.method != METHOD_LOWER_BOUND:  # a fallback is retried next time, not kept
+        memory_cache.store(key, {"bytes": estimate.bytes, "tensor_bytes": estimate.tensor_bytes,
+                                 "method": estimate.method})
+    return estimate
+
+
+def _estimate(config: TrialConfig, device: torch.device) -> MemoryEstimate:
     from .memory_fake import traced_peak_bytes
     from .memory_saved import saved_tensor_lower_bound
 
-    config, device = TrialConfig.model_validate(json.loads(config_json)), torch.device(device_name)
     started = time.perf_counter()
     tensor_bytes = method = None
     for name, tensors, traced in _traced_methods(device):
