@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -29,10 +31,14 @@ BASE = {
 }
 
 
-def _wall(cmd: list[str], env: dict) -> float:
+def _wall(cmd: list[str], env: dict) -> tuple[float, float]:
+    """(wall seconds, CPU seconds of the child: user + system)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
-    return time.perf_counter() - started
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
 def main() -> None:
@@ -42,6 +48,7 @@ def main() -> None:
     args = parser.parse_args()
     train = {"steps": args.steps, "eval_every": max(1, args.steps // 3), "batch_size": 8, "lr": 1e-3, "seed": 0}
     cli = [sys.executable, "-m", "mahm_search.cli"]
+    walls, cpus = [], []
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         env = {**os.environ, "MAHM_CACHE_DIR": str(tmp / "cache"), "MAHM_MEMORY_CACHE": "on"}
@@ -56,11 +63,20 @@ def main() -> None:
                 "name": f"bench{r}", "n_trials": 1, "sampler": {"type": "random", "seed": 0},
                 "pruner": {"type": "none"}, "train": train, "base": BASE,
                 "space": {"train.lr": {"float": [1e-3, 1e-3]}}}))
-            t = _wall(cli + ["train", str(config), "--out", str(tmp / f"train{r}")], env)
-            s = _wall(cli + ["run", str(study)], env)
+            commands = {"train": cli + ["train", str(config), "--out", str(tmp / f"train{r}")],
+                        "run": cli + ["run", str(study)]}
+            # Alternate which goes first: a machine that slows down over time then favours neither.
+            order = ["train", "run"] if r % 2 == 0 else ["run", "train"]
+            timed = {name: _wall(commands[name], env) for name in order}
+            (t, t_cpu), (s, s_cpu) = timed["train"], timed["run"]
+            walls.append((s - t) / t)
+            cpus.append((s_cpu - t_cpu) / t_cpu)
             estimate = "cold estimate" if r == 0 else "cached estimate"
-            print(f"steps={args.steps}  repeat {r} ({estimate}):  mahm-search train {t:.1f} s   "
-                  f"mahm-search run (1 trial) {s:.1f} s   overhead {100 * (s - t) / t:+.1f}%", flush=True)
+            print(f"steps={args.steps}  repeat {r} ({estimate}, {order[0]} first):  train {t:.1f} s wall "
+                  f"{t_cpu:.1f} s CPU   run {s:.1f} s wall {s_cpu:.1f} s CPU   overhead {100 * walls[-1]:+.1f}% "
+                  f"wall, {100 * cpus[-1]:+.1f}% CPU", flush=True)
+    print(f"median overhead over {args.repeats} repeats: {100 * statistics.median(walls):+.1f}% wall, "
+          f"{100 * statistics.median(cpus):+.1f}% CPU")
 
 
 if __name__ == "__main__":

@@ -23,14 +23,15 @@ from .memory_units import default_budget_bytes, format_bytes, parse_bytes  # noq
 
 # CUDA figures add what a fake run cannot see (measured on an H100, torch 2.11, 2026-11-24, see
 # benchmarks/README.md "CUDA (H100)"):
-# - cuBLAS/cuBLASLt workspaces, which torch's caching allocator hands out on the first GEMMs: the fake
-#   tensor peak was short of torch.cuda.max_memory_allocated by a near-constant 65-78 MiB on 14 configs.
+# - cuBLAS/cuBLASLt workspaces, which torch's caching allocator hands out on the first GEMMs: with
+#   the foreach AdamW the fake-tensor peak was short of torch.cuda.max_memory_allocated by 65-78 MiB;
+#   with the fused AdamW (the trainer's since) by 65.0-66.5 MiB on all 14 configs of bench_memory.py.
 # - the CUDA context (driver, cuBLAS/cuDNN handles and kernels, loaded lazily) outside torch's
 #   allocator: 527 MiB at start-up, 769-773 MiB after training steps. The budget is the card's total
 #   memory, so it must be counted.
 # - the caching allocator's rounding and fragmentation (reserved over allocated): +17-18% on small
 #   configs, +7% on large ones; the larger figure keeps small trials safe.
-CUDA_WORKSPACE_BYTES = 72 * 2**20  # the middle of the measured 65-78 MiB
+CUDA_WORKSPACE_BYTES = 65 * 2**20  # the measured constant gap with fused AdamW (65.0-66.5 MiB)
 CUDA_CONTEXT_BYTES = 800 * 2**20
 CUDA_ALLOCATOR_OVERHEAD = 0.18
 
