@@ -17,7 +17,7 @@ class ProgressReporter(Reporter):
             TextColumn("[bold]train"), BarColumn(), MofNCompleteColumn(),
             TextColumn("loss {task.fields[loss]}"), TextColumn("score {task.fields[score]}"),
             TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),
-            console=console, transient=False)
+            console=console, transient=False, refresh_per_second=2)  # a 10 Hz redraw thread took GIL time from small-op training
         self.task = None
 
     def start(self, info: dict) -> None:
