@@ -145,3 +145,16 @@ def test_a_rescued_configuration_says_so_in_its_legend(tmp_path):
     for line in _lines(result):
         rescued = line["label"].endswith(" (rescued: checkpointing=stages)")
         assert rescued == line["params"]["arch.self_attention"], line["label"]
+
+
+def test_configurations_a_label_template_leaves_alike_are_told_apart(tmp_path):
+    # A template naming only the widths would give self-attention on and off the same legend entry.
+    result = write_figures(make_demo_study(tmp_path, "self_attention", plots={"label": "{arch.cascade_widths}",
+                                                                              "figures": ["curves"]}))
+    lines = _lines(result)
+    labels = [ln["label"] for ln in lines]
+    assert len(set(labels)) == len(labels), labels
+    for line in lines:
+        attn = "self-attn" if line["params"]["arch.self_attention"] else "no self-attn"
+        assert line["label"].startswith(f"{line['params']['arch.cascade_widths']} ("), line["label"]
+        assert attn in line["label"], line["label"]

@@ -7,12 +7,13 @@ band (min-max or mean +- std). Curves that ended early carry the reason as their
 
 from __future__ import annotations
 
+import re
 import statistics
 from typing import Any, Optional
 
 import pandas as pd
 
-from .factors import curve_label
+from .factors import curve_label, level_label
 from .records import TrialRecord
 from .settings import PlotSettings
 
@@ -60,14 +61,31 @@ def curve_lines(records: list[TrialRecord], factors: list[str], settings: PlotSe
         style_keys += [style_key] if style_key not in style_keys else []
         line = _mean_line(members, settings)
         line.update(
-            label=curve_label(params, label_factors, settings.label, members[0].number) + _rescue_note(members),
+            label=curve_label(params, label_factors, settings.label, members[0].number),
+            rescue_note=_rescue_note(members),
             config_key=key, colour_group=colour_keys.index(colour_key),
             style_group=style_keys.index(style_key), is_best=key == best_key,
             smoothed=_ema(line["values"], settings.smoothing),
             params={k: v for k, v in params.items()},
         )
         lines.append(line)
+    _disambiguate(lines, factors, settings.label)
+    for line in lines:
+        line["label"] += line.pop("rescue_note")
     return lines
+
+
+def _disambiguate(lines: list[dict[str, Any]], factors: list[str], template: Optional[str]) -> None:
+    """Lines of different configs must not share a legend entry: where a label template (or the
+    grouping) leaves two configs with the same label, name the factors that tell them apart."""
+    counts: dict[str, int] = {}
+    for line in lines:
+        counts[line["label"]] = counts.get(line["label"], 0) + 1
+    shown = set(re.findall(r"\{([^{}]+)\}", template or ""))
+    for line in lines:
+        if counts[line["label"]] > 1:
+            rest = [level_label(f, line["params"][f]) for f in factors if f not in shown and f in line["params"]]
+            line["label"] += f" ({', '.join(rest)})" if rest else f" (config {line['config_key'][:6]})"
 
 
 def _rescue_note(members: list[TrialRecord]) -> str:

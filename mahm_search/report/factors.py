@@ -31,7 +31,7 @@ def short_name(factor: str) -> str:
 
 def format_value(value: Any) -> str:
     if isinstance(value, float):
-        return f"{value:g}"
+        return f"{value:.3g}"  # legends and tables: 0.0012, not 0.00120195
     return str(value)
 
 
