@@ -7,7 +7,6 @@ that `mahm-search --help` is instant and the ray extra stays optional.
 
 from __future__ import annotations
 
-import sys
 from enum import Enum
 from pathlib import Path
 from typing import List, Optional

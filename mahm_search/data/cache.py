@@ -22,8 +22,9 @@ from ..errors import DataError
 
 def default_cache_dir() -> Path:
     """$MAHM_CACHE_DIR/synthetic, else ~/.cache/mahm-search/synthetic."""
-    base = os.environ.get("MAHM_CACHE_DIR")
-    return (Path(base) if base else Path.home() / ".cache" / "mahm-search") / "synthetic"
+    from ..hands.generated import cache_root
+
+    return cache_root() / "synthetic"
 
 
 def content_key(description: Dict[str, Any]) -> str:

@@ -43,17 +43,16 @@ def rigid_transform_by_level(rot_mats: torch.Tensor, joints: torch.Tensor, paren
     local = transform_mat(rot_mats.reshape(-1, 3, 3), rel_joints.reshape(-1, 3, 1))
     local = local.reshape(-1, joints.shape[1], 4, 4)
 
-    # world[level] holds that level's joints in `levels` order; `slot` says where each joint landed
+    # world[d] holds depth d's joints in `levels` order; row[j] is joint j's row within its level,
+    # and a joint's parent always sits one level up
     world = [local[:, list(levels[0])]]
-    slot = {joint: (0, i) for i, joint in enumerate(levels[0])}
+    row = {joint: i for level in levels for i, joint in enumerate(level)}
     for depth, level in enumerate(levels[1:], start=1):
-        above = world[depth - 1]
-        parent_rows = [slot[parents[j]][1] for j in level]  # parents all sit one level up
-        world.append(torch.matmul(above[:, parent_rows], local[:, list(level)]))
-        slot.update({joint: (depth, i) for i, joint in enumerate(level)})
+        parent_rows = [row[parents[j]] for j in level]
+        world.append(torch.matmul(world[depth - 1][:, parent_rows], local[:, list(level)]))
     order = [j for level in levels for j in level]
-    inverse = [order.index(j) for j in range(len(parents))]
-    transforms = torch.cat(world, dim=1)[:, inverse]
+    position = {joint: k for k, joint in enumerate(order)}
+    transforms = torch.cat(world, dim=1)[:, [position[j] for j in range(len(parents))]]
 
     posed_joints = transforms[:, :, :3, 3]
     joints_homogen = F.pad(joints, [0, 0, 0, 1])

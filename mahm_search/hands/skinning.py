@@ -1,9 +1,9 @@
 """Both hands' MANO skinning with everything that is the same on every call computed once.
 
 The maths is smplx's `lbs` (v_shaped = T + S·beta, J = J_regressor·v_shaped, v_posed = v_shaped +
-P·(R - I), smplx's `batch_rodrigues` and `batch_rigid_transform` (kinematics.py walks its chain a tree
-level at a time), then the weighted blend of the joint transforms). Only the order of the linear maps and the memory layout differ, for speed (the network calls
-MANO once per stage, 8 times a step):
+P·(R - I), smplx's `batch_rodrigues` and `batch_rigid_transform` (kinematics.py walks its chain a
+tree level at a time), then the weighted blend of the joint transforms). Only the order of the linear
+maps and the memory layout differ, for speed (the network calls MANO once per stage, 8 times a step):
 - J_regressor·(T + S·beta) = J_regressor·T + (J_regressor·S)·beta: the rest joints are a 10 -> 48
   product per hand instead of a regression over 778 vertices;
 - the constants are stored in millimetres (every term is linear in length; rotations have no unit);
@@ -72,7 +72,8 @@ def skin(const: Dict[str, Optional[torch.Tensor]], full_pose: torch.Tensor, shap
         pose_feature = (rot[:, 1:] - eye).view(hands, batch, -1)  # (2,B,135)
         vertices_flat = torch.baddbmm(vertices_flat, pose_feature, const["posedirs"])
 
-    posed_joints, rel_transforms = rigid_transform_by_level(rot, rest_joints.view(hands * batch, NUM_ROTATIONS, 3), parents)
+    posed_joints, rel_transforms = rigid_transform_by_level(
+        rot, rest_joints.view(hands * batch, NUM_ROTATIONS, 3), parents)
     # Blend the 3x4 tops of the joint transforms per vertex: rows (b, r, c) x 16 joints @ (16, V).
     top = rel_transforms[:, :, :3].reshape(hands, batch, NUM_ROTATIONS, 12).transpose(2, 3)
     per_vertex = torch.matmul(top.reshape(hands, batch * 12, NUM_ROTATIONS), const["weights"])

@@ -10,7 +10,6 @@ from __future__ import annotations
 from contextlib import contextmanager
 from typing import Any, Callable, Iterator
 
-import torch
 from torch import nn
 from torch.utils.checkpoint import checkpoint
 

@@ -7,13 +7,12 @@ band (min-max or mean +- std). Curves that ended early carry the reason as their
 
 from __future__ import annotations
 
-import re
 import statistics
 from typing import Any, Optional
 
 import pandas as pd
 
-from .factors import curve_label, level_label
+from .factors import curve_label, level_label, template_fields
 from .records import TrialRecord
 from .settings import PlotSettings
 
@@ -81,7 +80,7 @@ def _disambiguate(lines: list[dict[str, Any]], factors: list[str], template: Opt
     counts: dict[str, int] = {}
     for line in lines:
         counts[line["label"]] = counts.get(line["label"], 0) + 1
-    shown = set(re.findall(r"\{([^{}]+)\}", template or ""))
+    shown = template_fields(template)
     for line in lines:
         if counts[line["label"]] > 1:
             rest = [level_label(f, line["params"][f]) for f in factors if f not in shown and f in line["params"]]

@@ -48,6 +48,11 @@ def level_label(factor: str, value: Any) -> str:
 _FIELD = re.compile(r"\{([^{}]+)\}")
 
 
+def template_fields(template: Optional[str]) -> set[str]:
+    """The config paths a label template names ('{arch.cascade_widths}' -> {'arch.cascade_widths'})."""
+    return set(_FIELD.findall(template or ""))
+
+
 def curve_label(params: dict, factors: list[str], template: Optional[str] = None, number: Optional[int] = None) -> str:
     """'{arch.cascade_widths}, self-attn={arch.self_attention}'-style template, or the varied factors."""
     if template:

@@ -84,12 +84,13 @@ def _estimate_cached(config_json: str, device_name: str) -> MemoryEstimate:
     from . import memory_cache
 
     started = time.perf_counter()
-    key = memory_cache.memory_key(json.loads(config_json), device_name) if memory_cache.enabled() else None
+    tree = json.loads(config_json)
+    key = memory_cache.memory_key(tree, device_name) if memory_cache.enabled() else None
     record = memory_cache.load(key) if key else None
     if record is not None:
         return MemoryEstimate(bytes=record["bytes"], tensor_bytes=record["tensor_bytes"], method=record["method"],
                               seconds=time.perf_counter() - started, cached=True)
-    estimate = _estimate(TrialConfig.model_validate(json.loads(config_json)), torch.device(device_name))
+    estimate = _estimate(TrialConfig.model_validate(tree), torch.device(device_name))
     if key and estimate.method != METHOD_LOWER_BOUND:  # a fallback is retried next time, not kept
         memory_cache.store(key, {"bytes": estimate.bytes, "tensor_bytes": estimate.tensor_bytes,
                                  "method": estimate.method})

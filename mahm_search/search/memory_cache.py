@@ -69,8 +69,9 @@ def store(key: str, record: Dict[str, Any]) -> None:
 
 
 def _folder() -> Path:
-    base = os.environ.get("MAHM_CACHE_DIR") or Path.home() / ".cache" / "mahm-search"
-    return Path(base) / "memory-estimates"
+    from ..hands.generated import cache_root
+
+    return cache_root() / "memory-estimates"
 
 
 @functools.lru_cache(maxsize=1)

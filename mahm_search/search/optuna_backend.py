@@ -13,7 +13,6 @@ import multiprocessing as mp
 import os
 import time
 import warnings
-from pathlib import Path
 from typing import Optional
 
 import optuna

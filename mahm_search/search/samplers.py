@@ -7,7 +7,6 @@ from typing import Any, Dict
 
 import optuna
 
-from ..errors import ConfigError
 from .space import SearchSpace
 
 
