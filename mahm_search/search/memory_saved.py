@@ -23,7 +23,7 @@ def saved_tensor_lower_bound(config: TrialConfig, device: torch.device) -> int:
     from ..data.dummy import dummy_batch
     from ..model.builder import build_model
     from ..train.losses import MAHMLoss
-    from ..train.step import make_loss_forward
+    from ..train.step import FUSED_ADAMW_DEVICES, make_loss_forward
 
     spec = config.train
     micro = max(1, spec.batch_size // spec.micro_batches)
@@ -44,5 +44,7 @@ def saved_tensor_lower_bound(config: TrialConfig, device: torch.device) -> int:
         make_loss_forward(model, loss_fn, spec)(batch, loss_fn.denominators(batch))
     param_bytes = sum(p.numel() * p.element_size() for p in model.parameters())
     batch_bytes = sum(v.numel() * v.element_size() for v in dummy_batch(spec.batch_size, config.arch.input_size).values())
-    optimizer_copies = 3  # exp_avg, exp_avg_sq, and foreach's temporary off CPU/CUDA (train/step.py make_optimizer)
+    # exp_avg and exp_avg_sq; the foreach AdamW used off CPU/CUDA adds one params-sized temporary,
+    # the fused one on CPU/CUDA none (train/step.py make_optimizer)
+    optimizer_copies = 2 if torch.device(device).type in FUSED_ADAMW_DEVICES else 3
     return int(sum(saved.values()) + batch_bytes + param_bytes * (2 + optimizer_copies))
