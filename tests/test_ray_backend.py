@@ -12,7 +12,6 @@ import time
 from pathlib import Path
 
 import pytest
-import sqlalchemy.exc
 
 ray = pytest.importorskip("ray")
 optuna = pytest.importorskip("optuna")
@@ -123,6 +122,8 @@ def _group_alive(pgid: int) -> bool:
 
 
 def test_killed_driver_resumes_without_repeating_finished_trials(tmp_path, fakes):
+    from mahm_search.search.storage import with_retries
+
     study_file = write_study(tmp_path, "crash", n_trials=4, steps=8)
     env = {k: v for k, v in os.environ.items() if k != "RAY_ADDRESS"}  # its own local Ray, never another
     env["MAHM_FAKE_STEP_S"] = "0.4"  # slow enough to be killed mid-study
@@ -138,12 +139,10 @@ def test_killed_driver_resumes_without_repeating_finished_trials(tmp_path, fakes
             time.sleep(0.5)
             if not db.is_file():
                 continue
-            try:
-                trials = load(tmp_path, "crash").trials
+            try:  # with_retries: the driver may be creating the schema this instant
+                trials = with_retries(lambda: load(tmp_path, "crash").trials)
             except KeyError:  # the database exists, the study not yet
                 continue
-            except (sqlalchemy.exc.OperationalError, sqlalchemy.exc.IntegrityError):
-                continue  # the driver is creating the schema this instant; look again
             done = [t for t in trials if t.state.is_finished()]
             # Kill while the driver is alive with at least one finished trial; under load the next
             # trials may not have reported yet, which the assertions below allow for.
