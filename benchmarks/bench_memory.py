@@ -4,7 +4,7 @@
     python benchmarks/bench_memory.py --device cuda  # CUDA: torch.cuda.max_memory_allocated
 
 Each config runs the trainer's own step twice (the first creates AdamW's state) on a dummy batch and
-the measured peak is compared with search.memory.estimate_peak's tensor figure (on CUDA the budget
+the measured peak is compared with memory.estimate_memory's tensor figure (on CUDA the budget
 figure also adds the context and allocator allowance; that part is not what max_memory_allocated sees).
 """
 
@@ -20,8 +20,8 @@ from torch.profiler import ProfilerActivity, profile
 from mahm_search.config import TrialConfig
 from mahm_search.data.dummy import dummy_batch
 from mahm_search.model.builder import build_model
-from mahm_search.search.memory import estimate_peak
-from mahm_search.search.memory_units import format_bytes
+from mahm_search.memory import estimate_memory
+from mahm_search.memory.units import format_bytes
 from mahm_search.train.device import use_channels_last
 from mahm_search.train.losses import MAHMLoss
 from mahm_search.train.step import make_grad_scaler, make_optimizer, make_training_step
@@ -106,7 +106,7 @@ def main() -> None:
     for label, arch, train in CONFIGS:
         config = config_for(arch, train, args.device)
         cpu_started = time.process_time()
-        est = estimate_peak(config, args.device)
+        est = estimate_memory(config, args.device)
         cpu_seconds.append(time.process_time() - cpu_started)  # robust to other jobs' load, unlike wall
         real = measure(config)
         err = (est.tensor_bytes - real) / real
@@ -121,7 +121,7 @@ def main() -> None:
     big = TrialConfig(arch={"cascade_widths": [1024, 512, 256, 128, 256, 512, 1024], "input_size": 128},
                       train={"batch_size": 16})
     t, cpu = time.perf_counter(), time.process_time()
-    est = estimate_peak(big, args.device)
+    est = estimate_memory(big, args.device)
     print(f"seed's best config (resnet18, 1024..128..1024, batch 16, 128x128): {format_bytes(est.bytes)} "
           f"in {time.perf_counter() - t:.2f} s wall, {time.process_time() - cpu:.2f} s CPU ({est.method})")
 

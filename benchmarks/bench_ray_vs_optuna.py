@@ -51,7 +51,7 @@ def bench_optuna(folder: Path) -> float:
 def bench_ray(folder: Path) -> float:
     from ray import cloudpickle
 
-    from mahm_search.search.ray_backend import run_ray
+    from mahm_search.search.ray import run_ray
 
     cloudpickle.register_pickle_by_value(ray_fakes)
     spec = load_study_spec(_write(folder))
@@ -67,7 +67,7 @@ def _write(folder: Path) -> Path:
 
 
 def main() -> None:
-    trial_module.plan_trial_memory = ray_fakes.fake_plan  # the real estimate is not what is timed
+    trial_module.plan_memory = ray_fakes.fake_plan  # the real estimate is not what is timed
     train_s = N_TRIALS * STEPS * STEP_S
     rows = []
     for name, fn, slots in (("optuna (1 worker)", bench_optuna, 1), ("ray (local, 2 CPUs)", bench_ray, 2)):

@@ -10,7 +10,7 @@ import os
 import time
 from pathlib import Path
 
-from mahm_search.search.memory_gate import unplanned
+from mahm_search.memory import unplanned
 from mahm_search.train.result import TrainResult
 
 STEP_SLEEP_S = float(os.environ.get("MAHM_FAKE_STEP_S", "0.05"))

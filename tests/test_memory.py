@@ -4,9 +4,9 @@ import pytest
 import torch
 
 from mahm_search.config import TrialConfig
-from mahm_search.search.memory import (METHOD_META, estimate_peak, estimate_peak_bytes, plan_memory,
+from mahm_search.memory import (METHOD_META, estimate_memory, estimate_peak_bytes, plan_memory,
                                        rescue_ladder)
-from mahm_search.search.memory_fake import FAKE, traced_peak_bytes
+from mahm_search.memory.trace import FAKE, traced_peak_bytes
 
 
 def tiny(**train) -> TrialConfig:
@@ -23,7 +23,7 @@ def with_arch(config: TrialConfig, **arch) -> TrialConfig:
 
 @pytest.fixture(scope="module")
 def base_estimate():
-    return estimate_peak(tiny(), "cpu")
+    return estimate_memory(tiny(), "cpu")
 
 
 def test_meta_run_is_used_on_cpu(base_estimate):
@@ -39,25 +39,25 @@ def test_fake_tensors_trace_the_same_peak(base_estimate):
 
 
 def test_falls_back_when_meta_fails(monkeypatch):
-    import mahm_search.search.memory_fake as memory_fake
+    import mahm_search.memory.trace as trace
 
     def no_meta(config, device, tensors):
         if tensors != FAKE:
             raise NotImplementedError("an op without a meta kernel")
         return 123
 
-    monkeypatch.setattr(memory_fake, "traced_peak_bytes", no_meta)
+    monkeypatch.setattr(trace, "traced_peak_bytes", no_meta)
     with pytest.warns(RuntimeWarning, match="meta-run memory estimate failed"):
-        estimate = estimate_peak(tiny(batch_size=3), "cpu")
+        estimate = estimate_memory(tiny(batch_size=3), "cpu")
     assert (estimate.method, estimate.tensor_bytes) == ("fake-run", 123)
 
 
 def test_cuda_figure_adds_context_and_allocator_overhead(base_estimate):
-    from mahm_search.search.memory import CUDA_ALLOCATOR_OVERHEAD, CUDA_CONTEXT_BYTES, CUDA_WORKSPACE_BYTES
+    from mahm_search.memory import CUDA_ALLOCATOR_OVERHEAD, CUDA_CONTEXT_BYTES, CUDA_WORKSPACE_BYTES
 
     if torch.cuda.is_available():
         pytest.skip("traced on fake CUDA tensors there: a different tensor figure")
-    cuda = estimate_peak(tiny(), "cuda")
+    cuda = estimate_memory(tiny(), "cuda")
     # CUDA rounds blocks up to 512 B and adds the cuBLAS workspaces
     assert cuda.tensor_bytes >= base_estimate.tensor_bytes + CUDA_WORKSPACE_BYTES
     assert cuda.bytes == int(cuda.tensor_bytes * (1 + CUDA_ALLOCATOR_OVERHEAD)) + CUDA_CONTEXT_BYTES
@@ -116,27 +116,27 @@ def test_plan_rescues_between_estimates(base_estimate):
 def test_disk_cache_reuses_an_estimate_across_memory_neutral_knobs(monkeypatch, tmp_path):
     """A config traced once is read back by any process; lr, seed or loss weights do not matter to
     memory and share the entry, the batch size does not."""
-    import mahm_search.search.memory as memory
-    import mahm_search.search.memory_fake as memory_fake
+    import mahm_search.memory.estimate as memory
+    import mahm_search.memory.trace as trace
 
     monkeypatch.setenv("MAHM_MEMORY_CACHE", "on")
     monkeypatch.setenv("MAHM_CACHE_DIR", str(tmp_path))
     traces = []
-    real = memory_fake.traced_peak_bytes
-    monkeypatch.setattr(memory_fake, "traced_peak_bytes", lambda *a: traces.append(a) or real(*a))
+    real = trace.traced_peak_bytes
+    monkeypatch.setattr(trace, "traced_peak_bytes", lambda *a: traces.append(a) or real(*a))
 
-    first = estimate_peak(tiny(batch_size=5), "cpu")
+    first = estimate_memory(tiny(batch_size=5), "cpu")
     memory._estimate_cached.cache_clear()  # as a new process would start
     lr_and_weights = tiny(batch_size=5, lr=0.05, seed=3).model_copy(
         update={"loss": TrialConfig(loss={"weights": {"pose": 9.0}}).loss})
-    again = estimate_peak(lr_and_weights, "cpu")
+    again = estimate_memory(lr_and_weights, "cpu")
     assert len(traces) == 1 and (first.cached, again.cached) == (False, True)
     assert (again.bytes, again.tensor_bytes, again.method) == (first.bytes, first.tensor_bytes, first.method)
     assert len(list((tmp_path / "memory-estimates").glob("*.json"))) == 1
 
-    other = estimate_peak(tiny(batch_size=6), "cpu")
+    other = estimate_memory(tiny(batch_size=6), "cpu")
     assert not other.cached and len(traces) == 2 and other.bytes > first.bytes
 
     monkeypatch.setenv("MAHM_MEMORY_CACHE", "off")
     memory._estimate_cached.cache_clear()
-    assert not estimate_peak(tiny(batch_size=5), "cpu").cached and len(traces) == 3
+    assert not estimate_memory(tiny(batch_size=5), "cpu").cached and len(traces) == 3

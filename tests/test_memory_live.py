@@ -2,7 +2,7 @@
 
 import torch
 
-from mahm_search.search.memory_live import LiveBytes
+from mahm_search.memory.live import LiveBytes
 
 
 def test_counts_allocations_once_and_frees():

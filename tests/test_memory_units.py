@@ -1,8 +1,8 @@
 import pytest
 
 from mahm_search.errors import ConfigError
-from mahm_search.search.memory import default_budget_bytes, parse_bytes
-from mahm_search.search.memory_units import CPU_BUDGET_SHARE, format_bytes, total_ram_bytes
+from mahm_search.memory import default_budget_bytes, parse_bytes
+from mahm_search.memory.units import CPU_BUDGET_SHARE, format_bytes, total_ram_bytes
 
 
 @pytest.mark.parametrize("text, expected", [

@@ -23,7 +23,7 @@ def study(tmp_path, pruner: str, args: str = "{}", extra: str = ""):
     ("successive_halving", "AsyncHyperBandScheduler"), ("hyperband", "AsyncHyperBandScheduler")])
 def test_pruner_becomes_the_matching_scheduler(tmp_path, pruner, expected):
     pytest.importorskip("ray")
-    from mahm_search.search.ray_schedulers import make_scheduler
+    from mahm_search.search.ray.schedulers import make_scheduler
 
     scheduler = make_scheduler(study(tmp_path, pruner), "score", "min", max_steps=64, first_eval=4)
     assert type(scheduler).__name__ == expected
@@ -32,14 +32,14 @@ def test_pruner_becomes_the_matching_scheduler(tmp_path, pruner, expected):
 @pytest.mark.ray
 def test_unsupported_pruner_is_a_config_error(tmp_path):
     pytest.importorskip("ray")
-    from mahm_search.search.ray_schedulers import make_scheduler
+    from mahm_search.search.ray.schedulers import make_scheduler
 
     with pytest.raises(ConfigError, match="pruner.type"):
         make_scheduler(study(tmp_path, "percentile", "{percentile: 25.0}"), "score", "min", 64, 4)
 
 
 def test_missing_ray_says_how_to_install(tmp_path, monkeypatch):
-    from mahm_search.search.ray_session import import_ray
+    from mahm_search.search.ray.session import import_ray
 
     real_import = builtins.__import__
 
@@ -56,7 +56,7 @@ def test_missing_ray_says_how_to_install(tmp_path, monkeypatch):
 @pytest.mark.ray
 def test_pack_gpu_shares_a_gpu_by_estimate(tmp_path):
     pytest.importorskip("ray")
-    from mahm_search.search.ray_resources import resources_function
+    from mahm_search.search.ray.resources import resources_function
 
     spec = study(tmp_path, "none", extra="pack_gpu: true\nray: {cpus_per_trial: 2}\n")
     on_gpus = resources_function(spec, {"CPU": 8, "GPU": 1})

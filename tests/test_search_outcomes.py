@@ -9,7 +9,7 @@ from optuna.trial import TrialState
 
 from mahm_search.config import trial_config
 from mahm_search.search import trial as trial_module
-from mahm_search.search.memory_gate import unplanned
+from mahm_search.memory import unplanned
 from mahm_search.search.runner import run_study
 from mahm_search.search.study_spec import load_study_spec
 from mahm_search.train.result import TrainResult
@@ -42,7 +42,7 @@ def _fake_train(calls, fail_on=()):
 
 @pytest.fixture
 def no_memory_estimate(monkeypatch):
-    monkeypatch.setattr(trial_module, "plan_trial_memory", lambda c, b, d: unplanned(c))
+    monkeypatch.setattr(trial_module, "plan_memory", lambda c, b, d: unplanned(c))
 
 
 def test_injected_oom_prunes_only_that_trial(tmp_path, monkeypatch, no_memory_estimate):
@@ -89,7 +89,7 @@ def test_tiny_budget_prunes_as_memory_before_any_step(tmp_path, monkeypatch):
 
 
 def test_budget_that_fits_only_with_rescue_runs_rescued(tmp_path, monkeypatch):
-    from mahm_search.search.memory import estimate_peak_bytes, rescue_ladder
+    from mahm_search.memory import estimate_peak_bytes, rescue_ladder
 
     # batch 64: big enough that activation checkpointing saves memory on this tiny net
     study = dict(n_trials=1, train={**TINY_TRAIN, "batch_size": 64}, space={"train.lr": {"float": [1e-4, 1e-4]}})

@@ -56,7 +56,7 @@ def params_and_flops(config: TrialConfig) -> tuple[int, int, int]:
     """(parameters, forward FLOPs, forward+backward FLOPs) per sample at the config's input size,
     counted on fake tensors (nothing is computed, so large configs take a second)."""
     from ..model.complexity import count_parameters, flops_per_sample
-    from .memory_fake import build_on_meta
+    from ..memory.trace import build_on_meta
 
     model = build_on_meta(config)
     size = config.arch.input_size
@@ -78,7 +78,7 @@ def _sum_outputs(outputs: dict) -> torch.Tensor:
 
 
 def describe(path: str | Path, batch_size: int | None = None, device: str | torch.device | None = None) -> Description:
-    from .memory import estimate_peak
+    from ..memory import estimate_memory
 
     config, source = config_from_path(path)
     if batch_size is not None:
@@ -87,7 +87,7 @@ def describe(path: str | Path, batch_size: int | None = None, device: str | torc
         config = config.model_copy(update={"train": config.train.model_copy(update={"batch_size": batch_size})})
     device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
     params, forward, train = params_and_flops(config)
-    memory = estimate_peak(config, device)
+    memory = estimate_memory(config, device)
     return Description(source, params, forward, train, memory.bytes, memory.method,
                        config.train.batch_size, str(device))
 
@@ -101,7 +101,7 @@ def _si(n: float, unit: str) -> str:
 
 
 def describe_command(path: str | Path, batch_size: int | None = None) -> Description:
-    from .memory_units import format_bytes
+    from ..memory import format_bytes
 
     d = describe(path, batch_size)
     table = Table(title=f"{path} ({d.source})")

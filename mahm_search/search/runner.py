@@ -22,7 +22,7 @@ def run_study(path: str | Path, n_trials: Optional[int] = None, workers: int = 1
         raise ConfigError([f"{path}: --n-trials: expected a positive number, got {total}"])
     chosen = backend or spec.backend
     if chosen == "ray":
-        from .ray_backend import run_ray
+        from .ray import run_ray
 
         return run_ray(spec, n_trials=total, workers=workers, address=address or spec.ray.address)
     from .optuna_backend import run_optuna

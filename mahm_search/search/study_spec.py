@@ -15,8 +15,8 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator
 
 from ..config import TrialConfig, deep_merge, is_config_path, load_yaml, set_dotted
 from ..errors import ConfigError, parse_model
+from ..memory.units import parse_bytes, size_problem
 from .samplers import check_sampler_and_pruner
-from .sizes import parse_bytes
 from .space import SearchSpace, load_space
 
 # What the trainer reports at each eval (train/metrics.py); lower is better for all of them.
@@ -120,8 +120,9 @@ class StudySpec(BaseModel):
     @field_validator("memory")
     @classmethod
     def _size(cls, v):
-        if v is not None:
-            parse_bytes(v)
+        problem = size_problem(v) if v is not None else None
+        if problem is not None:
+            raise ValueError(problem)
         return v
 
     # -- resolved by load_study_spec -------------------------------------------------------------

@@ -23,7 +23,7 @@ from typing import Any, Callable, Dict, Optional
 import optuna
 
 from ..config import TrialConfig, set_dotted, trial_config
-from .memory_gate import default_budget_bytes, plan_trial_memory
+from ..memory import default_budget_bytes, plan_memory
 from .trial_reporter import PRUNE_REASON_ATTR, TrialReporter
 
 
@@ -98,7 +98,7 @@ class TrialObjective:
 
         device = resolve_device(config.train)
         budget = spec.memory_bytes or default_budget_bytes(device, spec.memory_ram_share)
-        plan = plan_trial_memory(config, budget, device)
+        plan = plan_memory(config, budget, device)
         trial.set_user_attr("memory_estimate_bytes", int(plan.estimate_bytes))
         trial.set_user_attr("rescue", plan.rescue)
         if "memory" not in trial.constraints:  # a retry inherits the original's constraint

@@ -1,4 +1,4 @@
-"""One optimizer step, as a function: the trainer runs it, and search/memory.py runs the SAME step
+"""One optimizer step, as a function: the trainer runs it, and memory/estimate.py runs the SAME step
 under FakeTensorMode to estimate memory (so nothing in it may read a tensor's value, e.g. `.item()`).
 """
 
@@ -60,7 +60,7 @@ def make_optimizer(model: torch.nn.Module, spec: TrainSpec, device: torch.device
     (benchmarks/README.md). Elsewhere (meta tensors, other devices) foreach.
 
     `device`: where the model will train, when its parameters are not there yet (the memory
-    estimate traces the step on meta tensors, search/memory_fake.py, and must run what the trial
+    estimate traces the step on meta tensors, memory/trace.py, and must run what the trial
     will run)."""
     device = torch.device(device) if device is not None else next(model.parameters()).device
     kind = {"fused": True} if device.type in FUSED_ADAMW_DEVICES else {"foreach": True}

@@ -7,8 +7,8 @@ import time
 
 from ray.tune import Callback
 
-from .storage import with_retries
-from .trial_counts import count_trials
+from ..storage import with_retries
+from ..trial_counts import count_trials
 
 REFRESH_S = 1.0
 

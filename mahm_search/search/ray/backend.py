@@ -21,11 +21,11 @@ from typing import Callable, Optional
 
 import optuna
 
-from .progress import SearchProgress
-from .ray_suggestion import suggestion_info
-from .ray_session import import_ray, ray_session
-from .storage import make_storage, open_study, with_retries
-from .trial_counts import count_trials
+from ..progress import SearchProgress
+from .suggestion import suggestion_info
+from .session import import_ray, ray_session
+from ..storage import make_storage, open_study, with_retries
+from ..trial_counts import count_trials
 
 MAX_EXPERIMENTS_PER_RUN = 3  # restore the old one, then at most a couple of fresh ones
 
@@ -38,9 +38,9 @@ def run_ray(spec, n_trials: int, workers: int = 1, address: Optional[str] = None
     study = open_study(spec, create=True)  # checks the direction, records the study's attrs
     progress = SearchProgress(n_trials, spec.objective.metric, spec.objective.direction == "maximize",
                               workers=1)  # one bar; finished trials print a line each
-    from .ray_progress import StorageProgressCallback
+    from .progress import StorageProgressCallback
 
-    from .ray_resources import local_cpus
+    from .resources import local_cpus
 
     with ray_session(address, num_cpus=None if address else local_cpus(spec)) as ray, progress:
         StorageProgressCallback.live = (study, progress)
@@ -66,11 +66,11 @@ def _run_experiment(spec, study, n_trials: int, workers: int, cluster: dict,
                     train_fn: Optional[Callable]) -> None:
     from ray import tune
 
-    from .ray_progress import StorageProgressCallback
-    from .ray_resources import resources_function
-    from .ray_schedulers import make_scheduler
-    from .ray_searcher import AdmittingOptunaSearch
-    from .ray_trainable import run_tune_trial
+    from .progress import StorageProgressCallback
+    from .resources import resources_function
+    from .schedulers import make_scheduler
+    from .searcher import AdmittingOptunaSearch
+    from .trainable import run_tune_trial
 
     trainable = tune.with_resources(tune.with_parameters(run_tune_trial, spec=spec, train_fn=train_fn),
                                     resources_function(spec, cluster))
@@ -124,7 +124,7 @@ def _slots(spec, cluster: dict, workers: int) -> int:
 
 
 def _sampler(spec):
-    from .samplers import make_sampler
+    from ..samplers import make_sampler
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -133,7 +133,7 @@ def _sampler(spec):
 
 def _steps(spec) -> tuple[int, int]:
     """(most steps any trial trains, first eval step): the schedulers' max_t and first rung."""
-    from ..config import TrialConfig
+    from ...config import TrialConfig
 
     train = TrialConfig.model_validate(spec.base_config).train
     steps = train.steps

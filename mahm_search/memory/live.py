@@ -4,7 +4,7 @@ Every op's output storages are counted once (views and in-place results share a 
 uncounted when Python frees them (a weakref callback), so `current` is what an allocator would hold and
 `peak` its maximum. This is what MemTracker's global peak measures, without its module hooks and
 per-category bookkeeping, which made it several times slower than the ops themselves under fake tensors.
-Scratch buffers a kernel allocates internally are added by memory_scratch.py's rules.
+Scratch buffers a kernel allocates internally are added by scratch.py's rules.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import torch
 from torch.utils._pytree import tree_leaves
 from torch.utils._python_dispatch import TorchDispatchMode
 
-from .memory_scratch import ScratchRules
+from .scratch import ScratchRules
 
 _DEVICE_QUERY = torch.ops.prim.device.default  # a fake tensor's `.device`: most calls, no allocation
 CUDA_MIN_BLOCK = 512  # the caching allocator rounds every CUDA block up to this (as MemTracker does)

@@ -3,9 +3,9 @@
 Under FakeTensorMode each op only creates its outputs; buffers a real kernel allocates inside itself
 never appear. On CPU, oneDNN convolutions (torch 2.13) allocate one output-sized buffer in the forward
 (computed there, then copied into the returned tensor) and one grad_output-sized copy in the backward;
-benchmarks/bench_memory.py measured these with the profiler's memory timeline. memory_live.LiveBytes
+benchmarks/bench_memory.py measured these with the profiler's memory timeline. live.LiveBytes
 adds them on top of the live bytes while the op runs. On CUDA the cuDNN workspace is covered by
-memory.CUDA_ALLOCATOR_OVERHEAD instead.
+estimate.CUDA_ALLOCATOR_OVERHEAD instead.
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """Peak training memory of a config from a traced step: no real memory, no real compute.
 
 The trainer's own step (train/step.py: make_optimizer, make_training_step) runs once on tensors
-without data, under LiveBytes (memory_live.py), with AdamW's state created beforehand, i.e. the
-steady-state step a long run repeats (stack.md's recipe runs a warm-up step first; pre-creating the
+without data, under LiveBytes (live.py), with AdamW's state created beforehand, i.e. the
+steady-state step a long run repeats (a common recipe runs a warm-up step first; pre-creating the
 state gives the same peak at half the cost). The peak covers params, grads, optimizer state,
 activations (forward and backward, loss and MANO included), the optimizer's temporaries (none when fused) and
 the CPU kernels' hidden scratch buffers.
@@ -22,7 +22,7 @@ from torch import nn
 from torch._subclasses.fake_tensor import FakeTensorMode
 
 from ..config import TrialConfig
-from .memory_live import LiveBytes
+from .live import LiveBytes
 
 META, FAKE = "meta", "fake"
 

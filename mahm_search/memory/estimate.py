@@ -1,10 +1,9 @@
-"""Predict a config's peak training memory without running it on its device, and rescue configs
-that do not fit a budget (activation checkpointing, then micro-batches) without changing the maths.
+"""Predict a config's peak training memory without running it on its device.
 
-Method (see /work/shared/notes/stack.md): the trainer's own step runs once on data-less tensors while
-the live storage bytes are tracked (memory_fake.py, memory_live.py): meta tensors for CPU, fake CUDA
-tensors for CUDA, fake tensors again if a meta run fails; if that fails too, a saved-tensor lower bound
-is used instead (memory_saved.py). Every figure says which method made it.
+Method: the trainer's own step runs once on data-less tensors while the live storage bytes are
+tracked (trace.py, live.py): meta tensors for CPU, fake CUDA tensors for CUDA, fake tensors again if a
+meta run fails; if that fails too, a saved-tensor lower bound is used instead (saved.py). Every
+figure says which method made it.
 """
 
 from __future__ import annotations
@@ -19,7 +18,6 @@ import torch
 
 from ..config import TrialConfig
 from ..errors import MahmError
-from .memory_units import default_budget_bytes, format_bytes, parse_bytes  # noqa: F401 (public API)
 
 # CUDA figures add what a fake run cannot see (measured on an H100, torch 2.11, 2026-11-24, see
 # benchmarks/README.md "CUDA (H100)"):
@@ -46,24 +44,14 @@ class MemoryEstimate:
     tensor_bytes: int  # the tensor peak alone (compare with torch.cuda.max_memory_allocated)
     method: str
     seconds: float
-    cached: bool = False  # read from the on-disk cache (memory_cache.py), not traced now
-
-
-@dataclass
-class MemoryPlan:
-    config: TrialConfig  # the config to train: the input, or a rescued copy of it
-    estimate_bytes: int
-    original_estimate_bytes: int
-    rescue: str  # "none", or e.g. "checkpointing=stages+backbone, micro_batches=4"
-    fits: bool
-    method: str
+    cached: bool = False  # read from the on-disk cache (cache.py), not traced now
 
 
 def _traced_methods(device: torch.device) -> list[tuple[str, str, torch.device]]:
     """(method, tensors, device to trace for), best first. CUDA is traced on fake CUDA tensors so
     cuDNN's choices are the real ones; a fake 'cuda' tensor aborts the process in autograd on a
     CPU-only torch build, so there CUDA is traced like the CPU (the CUDA allowance is still added)."""
-    from .memory_fake import FAKE, META
+    from .trace import FAKE, META
 
     if device.type == "cuda" and torch.cuda.is_available():
         return [(METHOD_FAKE, FAKE, torch.device("cuda"))]
@@ -71,9 +59,9 @@ def _traced_methods(device: torch.device) -> list[tuple[str, str, torch.device]]
     return [(METHOD_META, META, traced), (METHOD_FAKE, FAKE, traced)]
 
 
-def estimate_peak(config: TrialConfig, device: str | torch.device) -> MemoryEstimate:
+def estimate_memory(config: TrialConfig, device: str | torch.device) -> MemoryEstimate:
     """Peak training memory of `config` (its batch, micro-batches and checkpointing) on `device`.
-    Memoised per (config, device) in the process, and on disk across processes (memory_cache.py):
+    Memoised per (config, device) in the process, and on disk across processes (cache.py):
     repeats, rescue ladders, resumed studies and searches over lr or loss weights ask again."""
     device = torch.device(device)
     return _estimate_cached(json.dumps(config.to_dict(), sort_keys=True), str(device))
@@ -81,7 +69,7 @@ def estimate_peak(config: TrialConfig, device: str | torch.device) -> MemoryEsti
 
 @functools.lru_cache(maxsize=256)
 def _estimate_cached(config_json: str, device_name: str) -> MemoryEstimate:
-    from . import memory_cache
+    from . import cache as memory_cache
 
     started = time.perf_counter()
     tree = json.loads(config_json)
@@ -98,8 +86,8 @@ def _estimate_cached(config_json: str, device_name: str) -> MemoryEstimate:
 
 
 def _estimate(config: TrialConfig, device: torch.device) -> MemoryEstimate:
-    from .memory_fake import traced_peak_bytes
-    from .memory_saved import saved_tensor_lower_bound
+    from .trace import traced_peak_bytes
+    from .saved import saved_tensor_lower_bound
 
     started = time.perf_counter()
     tensor_bytes = method = None
@@ -123,50 +111,4 @@ def _estimate(config: TrialConfig, device: torch.device) -> MemoryEstimate:
 
 
 def estimate_peak_bytes(config: TrialConfig, device: str | torch.device) -> int:
-    return estimate_peak(config, device).bytes
-
-
-def _with(config: TrialConfig, checkpointing: list[str], micro_batches: int) -> TrialConfig:
-    train = config.train.model_copy(update={"checkpointing": checkpointing, "micro_batches": micro_batches})
-    return config.model_copy(update={"train": train})
-
-
-def rescue_ladder(config: TrialConfig) -> list[tuple[str, TrialConfig]]:
-    """Rescues to try, mildest first: checkpoint the stages, then the backbone too, then micro-batches
-    (divisors of the batch, so every micro-batch is equal) on top. Settings already on are kept."""
-    spec = config.train
-    ladder, checkpointing = [], list(spec.checkpointing)
-    for part in ("stages", "backbone"):
-        if part not in checkpointing:
-            checkpointing = checkpointing + [part]
-            ladder.append((checkpointing, spec.micro_batches))
-    micro = spec.micro_batches * 2
-    while micro <= spec.batch_size:
-        if spec.batch_size % micro == 0:
-            ladder.append((checkpointing, micro))
-        micro *= 2
-    return [(_describe(c, m), _with(config, c, m)) for c, m in ladder]
-
-
-def _describe(checkpointing: list[str], micro_batches: int) -> str:
-    parts = [f"checkpointing={'+'.join(checkpointing)}"] if checkpointing else []
-    if micro_batches > 1:
-        parts.append(f"micro_batches={micro_batches}")
-    return ", ".join(parts)
-
-
-def plan_memory(config: TrialConfig, budget_bytes: int | None, device: str | torch.device) -> MemoryPlan:
-    """Estimate `config`; if over `budget_bytes`, try the rescue ladder until one fits.
-    None budget: estimate only. Nothing fits: fits=False with the original config."""
-    original = estimate_peak(config, device)
-    plan = MemoryPlan(config=config, estimate_bytes=original.bytes, original_estimate_bytes=original.bytes,
-                      rescue="none", fits=True, method=original.method)
-    if budget_bytes is None or original.bytes <= budget_bytes:
-        return plan
-    for rescue, rescued in rescue_ladder(config):
-        found = estimate_peak(rescued, device)
-        if found.bytes <= budget_bytes:
-            return MemoryPlan(config=rescued, estimate_bytes=found.bytes, original_estimate_bytes=original.bytes,
-                              rescue=rescue, fits=True, method=found.method)
-    plan.fits = False
-    return plan
+    return estimate_memory(config, device).bytes

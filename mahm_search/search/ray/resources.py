@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Callable, Optional
 
-from .ray_suggestion import suggestion_info
+from .suggestion import suggestion_info
 
 
 def has_gpus(cluster_resources: dict) -> bool:

@@ -5,7 +5,7 @@
   creates a trial: a config that does not fit is rescued (the rescued config is what the trial
   gets) or recorded as PRUNED (prune_reason=memory) and the next one is asked for; it never holds a
   CPU or GPU. With pack_gpu the estimate also sets the trial's GPU fraction.
-- The trial itself (ray_trainable.py) writes intermediate values, user attrs and its final state
+- The trial itself (trainable.py) writes intermediate values, user attrs and its final state
   straight into the storage; on_trial_complete() only fixes trials a scheduler stopped (still
   RUNNING -> PRUNED, prune_reason=pruner) or that crashed (-> FAIL with `error`).
 - The study's n_trials budget is enforced here: Searcher.FINISHED once enough trials count.
@@ -22,11 +22,11 @@ from optuna.trial import TrialState
 from ray.tune.search import Searcher
 from ray.tune.search.optuna import OptunaSearch
 
-from .trial import TrialObjective
-from .trial_counts import count_trials
-from .trial_reporter import PRUNE_REASON_ATTR
+from ..trial import TrialObjective
+from ..trial_counts import count_trials
+from ..trial_reporter import PRUNE_REASON_ATTR
 
-from .ray_suggestion import CONFIG_KEY
+from .suggestion import CONFIG_KEY
 MAX_GPU_SHARERS = 8  # never split one GPU finer than this, whatever the estimates say
 
 

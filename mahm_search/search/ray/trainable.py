@@ -25,12 +25,12 @@ import optuna
 from optuna.trial import TrialState
 from ray import tune
 
-from ..config import TrialConfig
-from ..train.checkpoint import CHECKPOINT_NAME
-from ..train.reporter import Reporter
-from .ray_suggestion import suggestion_info
-from .storage import make_storage, with_retries
-from .trial import TrialObjective, trial_run_dir
+from ...config import TrialConfig
+from ...train.checkpoint import CHECKPOINT_NAME
+from ...train.reporter import Reporter
+from .suggestion import suggestion_info
+from ..storage import make_storage, with_retries
+from ..trial import TrialObjective, trial_run_dir
 
 
 class TuneReporter(Reporter):

@@ -23,7 +23,7 @@ from typing import Any, Dict, Optional
 import torch
 
 CACHE_FORMAT = 1
-# Fields that do not enter the traced step (search/memory_fake.py runs the step on a dummy batch of
+# Fields that do not enter the traced step (trace.py runs the step on a dummy batch of
 # train.batch_size images of arch.input_size): everything else is part of the key.
 MEMORY_NEUTRAL = {
     "train": ("steps", "eval_every", "lr", "weight_decay", "warmup_steps", "schedule", "step_milestones",

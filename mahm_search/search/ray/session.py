@@ -11,7 +11,7 @@ import os
 from contextlib import contextmanager
 from typing import Iterator, Optional
 
-from ..errors import MahmError
+from ...errors import MahmError
 
 # Read by Ray/Tune at start-up; set before ray.init so the raylet and workers inherit them.
 QUIET_ENV = {
