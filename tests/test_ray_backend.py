@@ -52,9 +52,9 @@ def fakes():
 
     import mahm_search.search.trial as trial_module
 
-    real_plan = trial_module.plan_trial_memory
+    real_plan = trial_module.plan_memory
     yield ray_driver  # run_with_fakes swaps in the stand-in planner
-    trial_module.plan_trial_memory = real_plan
+    trial_module.plan_memory = real_plan
     sys.path.remove(str(TESTS))
 
 
