@@ -14,16 +14,16 @@ import pandas as pd
 from .factors import format_value, level_sort_key
 
 MAX_LEVELS = 6  # a numeric factor with more distinct values (e.g. a sampled lr) is cut into quartiles
-from .records import TrialRecord
+from .records import StudyTrial
 
 
-def ablation_table(records: list[TrialRecord], factors: list[str], metric: Literal["final", "best"],
+def ablation_table(records: list[StudyTrial], factors: list[str], metric: Literal["final", "best"],
                    maximize: bool) -> dict[str, list[dict[str, Any]]]:
     """{factor: [{level, value, n, mean, std, min, max, scores, trials, is_best}, ...]} in level order."""
     done = [r for r in records if r.state == "COMPLETE" and getattr(r, metric) is not None]
     out: dict[str, list[dict[str, Any]]] = {}
     for factor in factors:
-        by_level: dict[str, list[TrialRecord]] = {}
+        by_level: dict[str, list[StudyTrial]] = {}
         raw: dict[str, Any] = {}
         having = [r for r in done if factor in r.params]
         for r, (key, value) in zip(having, _levels([r.params[factor] for r in having])):

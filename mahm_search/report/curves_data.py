@@ -13,20 +13,20 @@ from typing import Any, Optional
 import pandas as pd
 
 from .factors import curve_label, level_label, template_fields
-from .records import TrialRecord
+from .records import StudyTrial
 from .settings import PlotSettings
 
 MAX_LINES = 20  # without plots.top_k, draw at most the 20 best configurations (a legend stays readable)
 
 
-def configurations(records: list[TrialRecord]) -> dict[str, list[TrialRecord]]:
-    groups: dict[str, list[TrialRecord]] = {}
+def configurations(records: list[StudyTrial]) -> dict[str, list[StudyTrial]]:
+    groups: dict[str, list[StudyTrial]] = {}
     for r in sorted(records, key=lambda r: r.number):
         groups.setdefault(r.config_key, []).append(r)
     return groups
 
 
-def config_score(members: list[TrialRecord], maximize: bool) -> tuple:
+def config_score(members: list[StudyTrial], maximize: bool) -> tuple:
     """Sort key, best first: mean final score of the completed repeats, then unfinished ones."""
     done = [m.final for m in members if m.state == "COMPLETE" and m.final is not None]
     if done:
@@ -38,7 +38,7 @@ def config_score(members: list[TrialRecord], maximize: bool) -> tuple:
     return (2, 0.0)
 
 
-def curve_lines(records: list[TrialRecord], factors: list[str], settings: PlotSettings,
+def curve_lines(records: list[StudyTrial], factors: list[str], settings: PlotSettings,
                 maximize: bool) -> list[dict[str, Any]]:
     groups = {k: [m for m in ms if m.has_curve] for k, ms in configurations(records).items()}
     groups = {k: ms for k, ms in groups.items() if ms}
@@ -87,14 +87,14 @@ def _disambiguate(lines: list[dict[str, Any]], factors: list[str], template: Opt
             line["label"] += f" ({', '.join(rest)})" if rest else f" (config {line['config_key'][:6]})"
 
 
-def _rescue_note(members: list[TrialRecord]) -> str:
+def _rescue_note(members: list[StudyTrial]) -> str:
     """Say on the legend when a line only fit the memory budget by a rescue (report Figure 2's point:
     such a model finishes instead of dying of memory)."""
-    rescues = sorted({str(m.attrs.get("rescue")) for m in members} - {"none", "None", ""})
+    rescues = sorted({str(m.record.rescue) for m in members} - {"none", "None", ""})
     return f" (rescued: {'; '.join(rescues)})" if rescues else ""
 
 
-def _mean_line(members: list[TrialRecord], settings: PlotSettings) -> dict[str, Any]:
+def _mean_line(members: list[StudyTrial], settings: PlotSettings) -> dict[str, Any]:
     table = pd.DataFrame({m.number: pd.Series(m.values, index=m.steps) for m in members}).sort_index()
     ended = [{"trial": m.number, "step": m.steps[-1], "value": m.values[-1], "reason": m.end}
              for m in members if m.end]

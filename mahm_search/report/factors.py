@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any, Iterable, Optional
 
-from .records import TrialRecord, is_seed_param
+from .records import StudyTrial, is_seed_param
 
 # Short names for flags, so a label reads "1024-512-256, self-attn" rather than a dotted path.
 SHORT_NAMES = {"self_attention": "self-attn", "cross_attention": "cross-attn", "unet_skips": "U-net skips",
@@ -14,7 +14,7 @@ SHORT_NAMES = {"self_attention": "self-attn", "cross_attention": "cross-attn", "
 BARE_VALUES = {"cascade_widths"}
 
 
-def varied_factors(records: Iterable[TrialRecord]) -> list[str]:
+def varied_factors(records: Iterable[StudyTrial]) -> list[str]:
     """Params (dotted config paths) taking more than one value across the trials, seeds excluded."""
     seen: dict[str, set] = {}
     for r in records:

@@ -18,7 +18,7 @@ from .curves_plot import plot_curves
 from .errors import EmptyStudyError
 from .factors import varied_factors
 from .optuna_plots import plot_history, plot_importance
-from .records import TrialRecord, trial_records
+from .records import StudyTrial, trial_records
 from .source import LoadedStudy, load_study
 from .trials_table import trials_frame
 
@@ -29,7 +29,7 @@ class FiguresResult:
     files: dict[str, Path]  # e.g. {"curves": .../curves.png, "trials": .../trials.csv}
     notes: list[str]  # figures skipped and why
     loaded: LoadedStudy
-    records: list[TrialRecord]
+    records: list[StudyTrial]
     factors: list[str]
     lines: list[dict[str, Any]]
     ablation: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
@@ -91,13 +91,13 @@ def write_figures(study_path: str | Path, out: Optional[str | Path] = None,
                          factors=factors, lines=lines, ablation=table)
 
 
-def _counts_text(records: list[TrialRecord]) -> str:
+def _counts_text(records: list[StudyTrial]) -> str:
     counts = Counter(r.state.lower() for r in records)
     parts = ", ".join(f"{n} {state}" for state, n in sorted(counts.items()))
     return f"{len(records)} trials ({parts})"
 
 
-def _not_drawn_note(records: list[TrialRecord], lines: list[dict[str, Any]]) -> str:
+def _not_drawn_note(records: list[StudyTrial], lines: list[dict[str, Any]]) -> str:
     silent = Counter(r.end or "complete" for r in records if not r.has_curve)
     notes = []
     if silent:
@@ -109,7 +109,7 @@ def _not_drawn_note(records: list[TrialRecord], lines: list[dict[str, Any]]) -> 
     return "; ".join(notes)
 
 
-def _require_scores(loaded: LoadedStudy, records: list[TrialRecord], out_dir: Path) -> None:
+def _require_scores(loaded: LoadedStudy, records: list[StudyTrial], out_dir: Path) -> None:
     """Nothing to draw until some trial reported a score; say why, and where the failures are listed."""
     if any(r.has_curve or r.final is not None for r in records):
         return

@@ -11,10 +11,10 @@ from collections import Counter
 from typing import Any
 
 from .factors import short_name
-from .records import TrialRecord
+from .records import StudyTrial
 
 
-def findings(records: list[TrialRecord], ablation: dict[str, list[dict[str, Any]]],
+def findings(records: list[StudyTrial], ablation: dict[str, list[dict[str, Any]]],
              best_row: dict[str, Any] | None, maximize: bool) -> list[str]:
     out = []
     if best_row:

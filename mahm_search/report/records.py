@@ -1,7 +1,7 @@
-"""TrialRecord: one trial of the study as the report sees it (state, params, curve, user attrs).
+"""StudyTrial: one trial of the study as the report sees it (state, params, curve, and its record).
 
-Every figure and table starts from these records, so the reading of Optuna's storage and of the
-user attrs listed in docs/interfaces.md happens in this one place.
+Every figure and table starts from these, so the reading of Optuna's storage happens in this one
+place; the trial's own record (search/record.py) is read with the one reader the search uses.
 """
 
 from __future__ import annotations
@@ -15,12 +15,14 @@ from typing import Any, Optional
 import optuna
 from optuna.trial import FrozenTrial, TrialState
 
+from ..search.record import PRUNE_REASONS, TrialRecord
+
 # How a curve ended, when not by completing: the prune_reason user attr, or the trial's state.
-END_REASONS = ("memory", "oom", "nan", "pruner", "failed", "running")
+END_REASONS = (*PRUNE_REASONS, "failed", "running")
 
 
 @dataclass
-class TrialRecord:
+class StudyTrial:
     number: int
     state: str  # COMPLETE | PRUNED | FAIL | RUNNING | WAITING
     params: dict[str, Any]
@@ -32,14 +34,14 @@ class TrialRecord:
     config_key: str
     repeat: int = 0
     seed: Optional[int] = None
-    attrs: dict[str, Any] = field(default_factory=dict)
+    record: TrialRecord = field(default_factory=TrialRecord)
 
     @property
     def has_curve(self) -> bool:
         return bool(self.steps)
 
 
-def trial_records(study: optuna.Study) -> list[TrialRecord]:
+def trial_records(study: optuna.Study) -> list[StudyTrial]:
     maximize = study.direction == optuna.study.StudyDirection.MAXIMIZE
     return [_record(t, maximize) for t in study.get_trials(deepcopy=False)]
 
@@ -52,24 +54,24 @@ def _finite(x: Any) -> bool:
     return isinstance(x, (int, float)) and math.isfinite(x)
 
 
-def _record(t: FrozenTrial, maximize: bool) -> TrialRecord:
+def _record(t: FrozenTrial, maximize: bool) -> StudyTrial:
     curve = sorted((int(s), float(v)) for s, v in t.intermediate_values.items() if _finite(v))
     steps = [s for s, _ in curve]
     values = [v for _, v in curve]
     final = t.value if t.state == TrialState.COMPLETE and _finite(t.value) else (values[-1] if values else None)
     scored = values + ([final] if final is not None else [])
     best = (max if maximize else min)(scored) if scored else None
-    attrs = dict(t.user_attrs)
-    return TrialRecord(
+    record = TrialRecord.of(t)
+    return StudyTrial(
         number=t.number, state=t.state.name, params=dict(t.params), steps=steps, values=values,
-        final=final, best=best, end=_end_reason(t, attrs), config_key=str(attrs.get("config_key") or _key(t.params)),
-        repeat=int(attrs.get("repeat") or 0), seed=attrs.get("seed"), attrs=attrs,
+        final=final, best=best, end=_end_reason(t, record), config_key=record.config_key or _key(t.params),
+        repeat=record.repeat, seed=record.seed, record=record,
     )
 
 
-def _end_reason(t: FrozenTrial, attrs: dict) -> Optional[str]:
+def _end_reason(t: FrozenTrial, record: TrialRecord) -> Optional[str]:
     if t.state == TrialState.PRUNED:
-        reason = str(attrs.get("prune_reason") or "pruner")
+        reason = record.prune_reason or "pruner"
         return reason if reason in END_REASONS else "pruner"
     if t.state == TrialState.FAIL:
         return "failed"

@@ -9,10 +9,10 @@ import pandas as pd
 
 from .curves_data import config_score, configurations
 from .factors import curve_label, short_name
-from .records import TrialRecord
+from .records import StudyTrial
 
 
-def best_configurations(records: list[TrialRecord], factors: list[str], maximize: bool,
+def best_configurations(records: list[StudyTrial], factors: list[str], maximize: bool,
                         label_template: str | None = None, top: int = 10) -> pd.DataFrame:
     """One row per configuration with completed trials: mean and std of the final score over repeats."""
     rows = []

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .records import TrialRecord
+from .records import StudyTrial
 
-ATTR_COLUMNS = ("steps_done", "wall_time_s", "params_count", "memory_estimate_bytes", "memory_peak_bytes",
+ATTR_COLUMNS = ("steps_done", "wall_time_s", "params_count", "memory_budget_bytes", "memory_estimate_bytes",
+                "memory_peak_bytes",
                 "rescue", "prune_reason", "error")
 
 
-def trials_frame(records: list[TrialRecord]) -> pd.DataFrame:
+def trials_frame(records: list[StudyTrial]) -> pd.DataFrame:
     rows = []
     for r in records:
         row = {"number": r.number, "state": r.state, "config_key": r.config_key, "repeat": r.repeat,
@@ -18,7 +19,7 @@ def trials_frame(records: list[TrialRecord]) -> pd.DataFrame:
         row.update({f"param:{k}": v for k, v in r.params.items()})
         row.update({"final_score": r.final, "best_score": r.best,
                     "last_step": r.steps[-1] if r.steps else None, "n_evals": len(r.steps)})
-        row.update({k: r.attrs.get(k) for k in ATTR_COLUMNS})
+        row.update({k: r.record.get(k) for k in ATTR_COLUMNS})
         if row["steps_done"] is None:
             row["steps_done"] = row["last_step"]
         rows.append(row)

@@ -19,6 +19,7 @@ import optuna
 
 from ..errors import MahmError
 from .progress import SearchProgress
+from .record import TrialRecord
 from .storage import open_study, with_retries
 from .study_spec import load_study_spec
 from .trial import TrialObjective
@@ -73,7 +74,7 @@ def run_worker_loop(spec, study: optuna.Study, n_trials: int, progress: Optional
 def _requeue_interrupted(spec, study: optuna.Study) -> None:
     """Ctrl-C: queue the interrupted trial again, like a killed one, so a rerun resumes its checkpoint."""
     trials = _trials(study)
-    if not trials or trials[-1].state != optuna.trial.TrialState.FAIL or "error" in trials[-1].user_attrs:
+    if not trials or trials[-1].state != optuna.trial.TrialState.FAIL or TrialRecord.of(trials[-1]).error:
         return
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)

@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from ..train.reporter import Reporter
+from .record import TrialRecord
 
 STATE_STYLE = {"COMPLETE": "green", "PRUNED": "yellow", "FAIL": "red"}
 
@@ -115,13 +116,14 @@ class SearchProgress:
 
     def _print_finished(self, t: optuna.trial.FrozenTrial) -> None:
         state = t.state.name
+        record = TrialRecord.of(t)
         style = STATE_STYLE.get(state, "white")
         if state == "COMPLETE":
             detail = f"{self.metric} {t.value:.4g}"
         elif state == "PRUNED":
-            detail = f"reason {t.user_attrs.get('prune_reason', '?')}"
+            detail = f"reason {record.prune_reason or '?'}"
         else:
-            detail = str(t.user_attrs.get("error", "process died; it will be retried"))[:120]
-        steps = t.user_attrs.get("steps_done")
+            detail = str(record.error or "process died; it will be retried")[:120]
+        steps = record.steps_done
         self.console.print(f"[{style}]trial {t.number} {state.lower()}[/] {detail}"
                            + (f"  ({steps} steps)" if steps is not None else ""), highlight=False)

@@ -12,6 +12,7 @@ from optuna.trial import TrialState
 from rich.console import Console
 from rich.table import Table
 
+from .record import TrialRecord
 from .storage import open_study, with_retries
 from .study_spec import load_study_spec
 from .trial_counts import count_trials
@@ -27,9 +28,10 @@ def study_status(path: str | Path) -> Dict[str, Any]:
     if complete:
         pick = max if spec.objective.direction == "maximize" else min
         b = pick(complete, key=lambda t: t.value)
+        record = TrialRecord.of(b)
         best = {"number": b.number, "value": b.value, "params": spec.search_space.readable(b.params),
-                "steps_done": b.user_attrs.get("steps_done"), "rescue": b.user_attrs.get("rescue")}
-    reasons = Counter(t.user_attrs.get("prune_reason", "unknown") for t in trials if t.state == TrialState.PRUNED)
+                "steps_done": record.steps_done, "rescue": record.rescue}
+    reasons = Counter(TrialRecord.of(t).prune_reason or "unknown" for t in trials if t.state == TrialState.PRUNED)
     running = []
     for t in trials:
         if t.state == TrialState.RUNNING:

@@ -1,6 +1,6 @@
 """One Optuna trial: sample params -> TrialConfig -> memory gate -> train -> outcome and user attrs.
 
-Outcomes (user attrs as docs/interfaces.md lists them):
+Outcomes (the trial's record: search/record.py):
 - COMPLETE: value = the objective at the last eval.
 - PRUNED with prune_reason `memory` (does not fit the budget even with a rescue; no step was
   trained), `pruner` (the study's pruner), `nan` (the loss became non-finite) or `oom` (the device
@@ -17,6 +17,7 @@ import hashlib
 import json
 import time
 import warnings
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Dict, Optional
 
@@ -24,7 +25,8 @@ import optuna
 
 from ..config import TrialConfig, set_dotted, trial_config
 from ..memory import default_budget_bytes, plan_memory
-from .trial_reporter import PRUNE_REASON_ATTR, TrialReporter
+from .record import record_error, write_outcome, write_record
+from .trial_reporter import TrialReporter
 
 
 def config_key(params: Dict[str, Any]) -> str:
@@ -46,10 +48,14 @@ def trial_run_dir(runs_dir: Path, trial: optuna.Trial) -> Path:
     return runs_dir / f"trial_{original if original is not None else trial.number}"
 
 
-def _memory_errors() -> tuple[type[BaseException], ...]:
+def is_out_of_memory(err: BaseException) -> bool:
+    """CUDA's OutOfMemoryError, Python's MemoryError, or the CPU allocator's RuntimeError
+    ("DefaultCPUAllocator: can't allocate memory"): all end the trial as PRUNED oom."""
     import torch
 
-    return (torch.cuda.OutOfMemoryError, MemoryError)
+    if isinstance(err, (torch.cuda.OutOfMemoryError, MemoryError)):
+        return True
+    return isinstance(err, RuntimeError) and "can't allocate memory" in str(err)
 
 
 def release_device_memory() -> None:
@@ -60,8 +66,18 @@ def release_device_memory() -> None:
         torch.cuda.empty_cache()
 
 
+@dataclass
+class Admission:
+    """A trial the memory gate let through: the config to train (rescued if it had to be)."""
+
+    config: TrialConfig
+    started: float  # perf_counter() when the trial began, for its wall time
+
+
 class TrialObjective:
-    """Callable for study.optimize. `progress` (optional) receives step/eval events in-process."""
+    """The one trial protocol both backends run: `admit()` (sample params, build the config, memory
+    plan: fit, rescue or prune), then `train_admitted()` (train, record the outcome). Calling the
+    objective does both, for study.optimize. `progress` (optional) receives step/eval events."""
 
     def __init__(self, spec, progress=None, train_fn: Callable | None = None):
         self.spec = spec
@@ -72,16 +88,18 @@ class TrialObjective:
 
     def __call__(self, trial: optuna.Trial) -> float:
         try:
-            return self._run(trial)
+            admission = self.admit(trial)
+            return self.train_admitted(trial, admission)
         except optuna.TrialPruned:
             raise
         except Exception as err:
             # Every failure is recorded, so it counts as done and is never retried blindly.
-            if "error" not in trial.user_attrs:
-                trial.set_user_attr("error", f"{type(err).__name__}: {err}"[:2000])
+            record_error(trial, err)
             raise
 
-    def _run(self, trial: optuna.Trial) -> float:
+    def admit(self, trial: optuna.Trial) -> Admission:
+        """Sample, build and memory-check the trial's config; write what is known to its record.
+        Raises optuna.TrialPruned (prune_reason memory) when no rescue fits the budget."""
         started = time.perf_counter()
         spec = self.spec
         params = spec.search_space.suggest(trial, self._fixed)
@@ -89,9 +107,7 @@ class TrialObjective:
         seed = int(spec.base_config.get("train", {}).get("seed", 0)) + repeat
         self._enqueue_repeats(trial)
         config = self._build_config(trial, params, seed)
-        for key, value in (("config_key", config_key(params)), ("repeat", repeat), ("seed", seed),
-                           ("config", config.to_dict())):
-            trial.set_user_attr(key, value)
+        write_record(trial, config_key=config_key(params), repeat=repeat, seed=seed, config=config.to_dict())
 
         import torch  # noqa: F401  (imported here so spawned workers set their device first)
         from ..train.device import resolve_device
@@ -99,18 +115,55 @@ class TrialObjective:
         device = resolve_device(config.train)
         budget = spec.memory_bytes or default_budget_bytes(device, spec.memory_ram_share)
         plan = plan_memory(config, budget, device)
-        trial.set_user_attr("memory_estimate_bytes", int(plan.estimate_bytes))
-        trial.set_user_attr("rescue", plan.rescue)
+        write_record(trial, memory_budget_bytes=int(budget), memory_estimate_bytes=int(plan.estimate_bytes),
+                     memory_method=plan.method, rescue=plan.rescue)
         if "memory" not in trial.constraints:  # a retry inherits the original's constraint
             trial.set_constraint("memory", (plan.estimate_bytes - budget) / budget if plan.fits else
                                  max((plan.estimate_bytes - budget) / budget, 1e-6))
         if not plan.fits:
-            self._finish_attrs(trial, started, steps_done=0, metrics={}, info={})
-            trial.set_user_attr(PRUNE_REASON_ATTR, "memory")
+            write_outcome(trial, steps_done=0, wall_time_s=time.perf_counter() - started, final_metrics={})
+            write_record(trial, prune_reason="memory")
             raise optuna.TrialPruned(f"needs ~{plan.estimate_bytes} B, budget {budget} B, no rescue fits")
-        config = plan.config
-        trial.set_user_attr("config", config.to_dict())
-        return self._train(trial, config, started)
+        write_record(trial, config=plan.config.to_dict())
+        return Admission(config=plan.config, started=started)
+
+    def train_admitted(self, trial: optuna.Trial, admission: Admission) -> float:
+        """Train an admitted trial in its run folder (a retry resumes the dead trial's checkpoint)
+        and record how it ended: the objective's last value, or PRUNED / FAIL with the reason."""
+        config, started = admission.config, admission.started
+        metric = self.spec.objective.metric
+        on_eval = self.progress.trial_eval if self.progress is not None else None
+        reporter = TrialReporter(trial, metric, on_eval=on_eval)
+        if self.progress is not None:
+            reporter = self.progress.wrap_reporter(reporter, trial.number, config.train.steps)
+        run_dir = trial_run_dir(self.spec.runs_dir, trial)
+        run_dir.mkdir(parents=True, exist_ok=True)
+        core = getattr(reporter, "inner", reporter)
+
+        def stopped_early() -> None:
+            write_outcome(trial, steps_done=core.last_step, wall_time_s=time.perf_counter() - started,
+                          final_metrics=core.last_metrics, params_count=core.info.get("params_count"))
+
+        oom_message = None
+        try:
+            result = self.train_fn(config, reporter, run_dir)
+        except optuna.TrialPruned:
+            stopped_early()
+            raise
+        except Exception as err:
+            if is_out_of_memory(err):
+                oom_message = f"{type(err).__name__}: {err}"[:500]
+            else:
+                stopped_early()
+                record_error(trial, err)
+                raise
+        if oom_message is not None:
+            # Outside the except block: the traceback (and the tensors its frames hold) is gone.
+            release_device_memory()
+            stopped_early()
+            write_record(trial, prune_reason="oom")
+            raise optuna.TrialPruned(oom_message)
+        return self._complete(trial, result, started, metric)
 
     # -- pieces ---------------------------------------------------------------------------------
     def _build_config(self, trial: optuna.Trial, params: Dict[str, Any], seed: int) -> TrialConfig:
@@ -125,59 +178,21 @@ class TrialObjective:
         fresh = "repeat" not in trial.user_attrs and retried_trial_number(trial) is None
         if not fresh or self.spec.repeats <= 1:
             return
-        trial.set_user_attr("repeat", 0)
+        write_record(trial, repeat=0)
         for r in range(1, self.spec.repeats):
             trial.study.enqueue_trial(dict(trial.params), user_attrs={"repeat": r})
 
-    def _train(self, trial: optuna.Trial, config: TrialConfig, started: float) -> float:
-        metric = self.spec.objective.metric
-        on_eval = self.progress.trial_eval if self.progress is not None else None
-        reporter = TrialReporter(trial, metric, on_eval=on_eval)
-        if self.progress is not None:
-            reporter = self.progress.wrap_reporter(reporter, trial.number, config.train.steps)
-        run_dir = trial_run_dir(self.spec.runs_dir, trial)
-        run_dir.mkdir(parents=True, exist_ok=True)
-        core = getattr(reporter, "inner", reporter)
-        oom_message = None
-        try:
-            result = self.train_fn(config, reporter, run_dir)
-        except optuna.TrialPruned:
-            self._finish_attrs(trial, started, core.last_step, core.last_metrics, core.info)
-            raise
-        except _memory_errors() as err:
-            oom_message = f"{type(err).__name__}: {err}"[:500]
-        except Exception as err:
-            self._finish_attrs(trial, started, core.last_step, core.last_metrics, core.info)
-            trial.set_user_attr("error", f"{type(err).__name__}: {err}"[:2000])
-            raise
-        if oom_message is not None:
-            # Outside the except block: the traceback (and the tensors its frames hold) is gone.
-            release_device_memory()
-            self._finish_attrs(trial, started, core.last_step, core.last_metrics, core.info)
-            trial.set_user_attr(PRUNE_REASON_ATTR, "oom")
-            raise optuna.TrialPruned(oom_message)
-        return self._complete(trial, result, started, metric)
-
     def _complete(self, trial: optuna.Trial, result, started: float, metric: str) -> float:
-        trial.set_user_attr("params_count", int(result.params_count))
-        trial.set_user_attr("memory_peak_bytes", int(result.memory_peak_bytes or 0))
-        trial.set_user_attr("steps_done", int(result.steps_done))
-        trial.set_user_attr("wall_time_s", round(time.perf_counter() - started, 3))
-        trial.set_user_attr("final_metrics", _plain(result.final_metrics))
+        write_outcome(trial, steps_done=result.steps_done, wall_time_s=time.perf_counter() - started,
+                      final_metrics=result.final_metrics, params_count=result.params_count,
+                      memory_peak_bytes=result.memory_peak_bytes)
         if result.status == "nan":
-            trial.set_user_attr(PRUNE_REASON_ATTR, "nan")
+            write_record(trial, prune_reason="nan")
             raise optuna.TrialPruned(result.message or "the training loss became non-finite")
         values = [h[metric] for h in result.history if metric in h]
         if not values:
             raise RuntimeError(f"training finished without any '{metric}' evaluation")
         return float(values[-1])
-
-    def _finish_attrs(self, trial, started: float, steps_done: int, metrics: dict, info: dict) -> None:
-        trial.set_user_attr("params_count", info.get("params_count"))
-        trial.set_user_attr("memory_peak_bytes", None)
-        trial.set_user_attr("steps_done", int(steps_done))
-        trial.set_user_attr("wall_time_s", round(time.perf_counter() - started, 3))
-        trial.set_user_attr("final_metrics", _plain(metrics))
 
     @property
     def train_fn(self) -> Callable:
@@ -195,7 +210,3 @@ def _get_dotted(tree: dict, dotted: str) -> Any:
             return None
         node = node.get(key)
     return node
-
-
-def _plain(metrics: Any) -> Dict[str, float]:
-    return {str(k): float(v) for k, v in (metrics or {}).items() if isinstance(v, (int, float))}

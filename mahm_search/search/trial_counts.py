@@ -13,6 +13,8 @@ from dataclasses import dataclass
 import optuna
 from optuna.trial import TrialState
 
+from .record import TrialRecord
+
 
 @dataclass
 class TrialCounts:
@@ -24,7 +26,7 @@ class TrialCounts:
 
 def counts_done(t: optuna.trial.FrozenTrial) -> bool:
     return t.state in (TrialState.COMPLETE, TrialState.PRUNED) or (
-        t.state == TrialState.FAIL and "error" in t.user_attrs)
+        t.state == TrialState.FAIL and TrialRecord.of(t).error is not None)
 
 
 def count_trials(trials: list[optuna.trial.FrozenTrial]) -> TrialCounts:

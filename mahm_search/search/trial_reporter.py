@@ -9,8 +9,7 @@ from typing import Any, Dict, Optional
 import optuna
 
 from ..train.reporter import Reporter
-
-PRUNE_REASON_ATTR = "prune_reason"
+from .record import write_record
 
 
 class TrialReporter(Reporter):
@@ -43,7 +42,7 @@ class TrialReporter(Reporter):
         if self.on_eval is not None:
             self.on_eval(step, float(value))
         if self.trial.should_prune():
-            self.trial.set_user_attr(PRUNE_REASON_ATTR, "pruner")
+            write_record(self.trial, prune_reason="pruner")
             raise optuna.TrialPruned(f"pruned by the pruner at step {step} ({self.metric}={value:.4g})")
 
     def stop(self, reason: str, step: int, message: str) -> None:

@@ -22,6 +22,7 @@ from typing import Callable, Optional
 import optuna
 
 from ..progress import SearchProgress
+from .paths import experiments_dir
 from .suggestion import suggestion_info
 from .session import import_ray, ray_session
 from ..storage import make_storage, open_study, with_retries
@@ -56,10 +57,6 @@ def run_ray(spec, n_trials: int, workers: int = 1, address: Optional[str] = None
             StorageProgressCallback.live = None
             progress.refresh(_trials(study), _done(study))
     return study
-
-
-def experiments_dir(spec) -> Path:
-    return spec.folder / f"{spec.name}_ray"
 
 
 def _run_experiment(spec, study, n_trials: int, workers: int, cluster: dict,

@@ -1,7 +1,7 @@
 """Ray's OptunaSearch with our admission in front of it and our bookkeeping behind it.
 
 - suggest(): the study's sampler proposes params on an Optuna trial in the study's storage, then
-  TrialObjective's own sampling / config / memory-gate code runs here, in the driver, BEFORE Tune
+  TrialObjective.admit() (sampling, config, memory gate) runs here, in the driver, BEFORE Tune
   creates a trial: a config that does not fit is rescued (the rescued config is what the trial
   gets) or recorded as PRUNED (prune_reason=memory) and the next one is asked for; it never holds a
   CPU or GPU. With pack_gpu the estimate also sets the trial's GPU fraction.
@@ -24,18 +24,11 @@ from ray.tune.search.optuna import OptunaSearch
 
 from ..trial import TrialObjective
 from ..trial_counts import count_trials
-from ..trial_reporter import PRUNE_REASON_ATTR
-
+from ..record import TrialRecord, record_error, write_outcome, write_record
+from .paths import experiments_dir
 from .suggestion import CONFIG_KEY
+
 MAX_GPU_SHARERS = 8  # never split one GPU finer than this, whatever the estimates say
-
-
-class _AdmissionOnly(TrialObjective):
-    """TrialObjective up to (not including) training: sample, build, gate memory, record attrs."""
-
-    def _train(self, trial, config, started):
-        self.admitted = config
-        return 0.0
 
 
 class _SpaceMarker:
@@ -54,7 +47,7 @@ class AdmittingOptunaSearch(OptunaSearch):
         self.spec = spec
         self.n_trials = n_trials
         self.gpu_budget_bytes = gpu_budget_bytes if spec.pack_gpu else None
-        self._objective: Optional[_AdmissionOnly] = None
+        self._objective: Optional[TrialObjective] = None
 
     # -- Tune's Searcher API -------------------------------------------------------------------
     def suggest(self, trial_id: str) -> Optional[Dict[str, Any]]:
@@ -79,7 +72,7 @@ class AdmittingOptunaSearch(OptunaSearch):
         if ot_trial is None or trial_id in self._completed_trials:
             return
         self._completed_trials.add(trial_id)
-        finalize_stopped_trial(self._ot_study, ot_trial._trial_id, error, result)
+        finalize_stopped_trial(self.spec, self._ot_study, ot_trial._trial_id, error, result)
 
     def save(self, checkpoint_path: str) -> None:
         cache, self._objective = self._objective, None  # holds lambdas; rebuilt on demand
@@ -98,28 +91,25 @@ class AdmittingOptunaSearch(OptunaSearch):
     def _admit(self, ot_trial: optuna.Trial):
         """The memory-checked config, or None after recording the trial as PRUNED / FAIL."""
         if self._objective is None:
-            self._objective = _AdmissionOnly(self.spec)
-        objective = self._objective
-        objective.admitted = None
+            self._objective = TrialObjective(self.spec)
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                objective(ot_trial)
-        except optuna.TrialPruned:  # memory: attrs (prune_reason=memory, estimate) already set
+                return self._objective.admit(ot_trial).config
+        except optuna.TrialPruned:  # memory: its record (prune_reason, estimate) is written
             self._ot_study.tell(ot_trial, state=TrialState.PRUNED)
             return None
         except Exception as err:  # e.g. a config the trainer rejects: FAIL it, as the Optuna backend does
-            ot_trial.set_user_attr("error", f"{type(err).__name__}: {err}"[:2000])
+            record_error(ot_trial, err)
             self._ot_study.tell(ot_trial, state=TrialState.FAIL)
             return None
-        return objective.admitted
 
     def _suggestion(self, ot_trial: optuna.Trial, config) -> Dict[str, Any]:
-        attrs = ot_trial.user_attrs
-        config_dict = config.to_dict() if config is not None else attrs.get("config")
+        record = TrialRecord.of(ot_trial)
+        config_dict = config.to_dict() if config is not None else record.config
         return {**ot_trial.params, CONFIG_KEY: {
             "trial_id": ot_trial._trial_id, "number": ot_trial.number, "config": config_dict,
-            "gpu_share": self._gpu_share(attrs.get("memory_estimate_bytes"))}}
+            "gpu_share": self._gpu_share(record.memory_estimate_bytes)}}
 
     def _gpu_share(self, estimate: Optional[int]) -> float:
         """pack_gpu: 1/k of a GPU when k such trials fit in its memory at once (k >= 2), else 1."""
@@ -129,30 +119,26 @@ class AdmittingOptunaSearch(OptunaSearch):
         return 1.0 if k < 2 else math.floor(10_000 / k) / 10_000
 
 
-def finalize_stopped_trial(study: optuna.Study, trial_id: int, error: bool, result: Optional[Dict]) -> None:
+def finalize_stopped_trial(spec, study: optuna.Study, trial_id: int, error: bool,
+                           result: Optional[Dict]) -> None:
     """A trial Tune ended while its Optuna trial is still RUNNING: stopped by the scheduler
     (PRUNED, prune_reason=pruner) or crashed (FAIL with `error`). Finished trials are left alone."""
     storage = study._storage
     frozen = storage.get_trial(trial_id)
     if frozen.state != TrialState.RUNNING:
         return
+    target = (storage, trial_id)
     if error:
-        storage.set_trial_user_attr(trial_id, "error", "the Ray trial failed (see the Ray logs under "
-                                    "<study>_ray/ for its traceback)")
+        write_record(target, error=f"the Ray trial failed (see the Ray logs under {experiments_dir(spec)} "
+                                   "for its traceback)")
         state = TrialState.FAIL
     else:
-        storage.set_trial_user_attr(trial_id, PRUNE_REASON_ATTR, "pruner")
-        for key, value in _attrs_from_last_result(result or {}).items():
-            storage.set_trial_user_attr(trial_id, key, value)
+        last = result or {}
+        write_record(target, prune_reason="pruner")
+        write_outcome(target, steps_done=int(last.get("step", 0)), final_metrics=last.get("metrics", {}),
+                      wall_time_s=float(last.get("time_total_s", 0.0)))
         state = TrialState.PRUNED
     try:
         storage.set_trial_state_values(trial_id, state)
     except (RuntimeError, optuna.exceptions.UpdateFinishedTrialError):
         pass  # the trial finished itself in the meantime: its own state wins
-
-
-def _attrs_from_last_result(result: Dict) -> Dict[str, Any]:
-    """The user attrs a stopped trial could not write itself, from the last result Tune holds."""
-    metrics = {k: float(v) for k, v in result.get("metrics", {}).items()}
-    return {"steps_done": int(result.get("step", 0)), "final_metrics": metrics,
-            "wall_time_s": round(float(result.get("time_total_s", 0.0)), 3), "memory_peak_bytes": None}

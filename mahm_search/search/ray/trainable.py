@@ -1,6 +1,6 @@
 """The Tune function trainable: one admitted Optuna trial, trained in a Ray worker.
 
-It runs TrialObjective's training half on the Optuna trial the driver admitted (same run folder,
+It runs TrialObjective.train_admitted() on the Optuna trial the driver admitted (same run folder,
 same user attrs, same outcomes as the Optuna backend) and writes to the study's storage directly:
 each eval's intermediate value is stored BEFORE Tune sees the result, so a scheduler stopping the
 trial at that result cannot lose it; the final state (COMPLETE, PRUNED nan/oom, FAIL) is told before
@@ -30,7 +30,8 @@ from ...train.checkpoint import CHECKPOINT_NAME
 from ...train.reporter import Reporter
 from .suggestion import suggestion_info
 from ..storage import make_storage, with_retries
-from ..trial import TrialObjective, trial_run_dir
+from ..record import write_record
+from ..trial import Admission, TrialObjective, trial_run_dir
 
 
 class TuneReporter(Reporter):
@@ -46,7 +47,7 @@ class TuneReporter(Reporter):
         self.inner.start(info)
         # A scheduler may stop this trial at any report; record what is known now.
         if info.get("params_count") is not None:
-            self.inner.trial.set_user_attr("params_count", int(info["params_count"]))
+            write_record(self.inner.trial, params_count=int(info["params_count"]))
 
     def step_end(self, step: int, loss: float) -> None:
         self.inner.step_end(step, loss)
@@ -106,9 +107,9 @@ def run_tune_trial(config: dict, spec, train_fn=None) -> None:
     _restore_tune_checkpoint(run_dir)
     bridge = _TuneBridge(run_dir)
     objective = TrialObjective(spec, progress=bridge, train_fn=train_fn)
-    started = time.perf_counter()
+    admission = Admission(config=TrialConfig.model_validate(info["config"]), started=time.perf_counter())
     try:
-        value = objective._train(trial, TrialConfig.model_validate(info["config"]), started)
+        value = objective.train_admitted(trial, admission)
     except optuna.TrialPruned:  # nan / oom: TrialObjective set prune_reason and the attrs
         _tell(study, trial, TrialState.PRUNED)
         return

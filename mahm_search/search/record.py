@@ -1,0 +1,102 @@
+"""A trial's record: the user attrs one trial keeps in the study's storage, named in this one place.
+
+Written only by `write_record` (both backends, the trainer's reporter, the Ray bridge) and read only
+by `TrialRecord.of` (status, progress, trial counting, the report and trials.csv), so a writer and a
+reader cannot drift apart: a field that is not declared here cannot be written.
+
+    config_key, repeat, seed, config   what was trained (config: the TrialConfig after any rescue)
+    memory_budget_bytes                the budget the memory gate applied
+    memory_estimate_bytes, rescue      the gate's estimate of the trained config and how it was rescued
+    memory_method                      which estimator made that figure (memory/estimate.py)
+    params_count, steps_done           the network's size and the optimizer steps done
+    memory_peak_bytes                  the measured peak (None when the trial did not finish training)
+    wall_time_s, final_metrics         the trial's wall time and its last evaluation's metrics
+    prune_reason                       PRUNED only: one of PRUNE_REASONS
+    error                              FAIL only: the exception; a FAIL without it is a dead process
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from typing import Any, Dict, Optional
+
+import optuna
+
+# Why a trial was PRUNED: it did not fit the memory budget even with a rescue (no step trained), the
+# study's pruner stopped it, its loss became non-finite, or the device ran out of memory anyway.
+PRUNE_REASONS = ("memory", "pruner", "nan", "oom")
+
+
+@dataclass
+class TrialRecord:
+    config_key: Optional[str] = None
+    repeat: int = 0
+    seed: Optional[int] = None
+    config: Optional[Dict[str, Any]] = None
+    memory_budget_bytes: Optional[int] = None
+    memory_estimate_bytes: Optional[int] = None
+    memory_method: Optional[str] = None
+    rescue: Optional[str] = None
+    params_count: Optional[int] = None
+    steps_done: Optional[int] = None
+    memory_peak_bytes: Optional[int] = None
+    wall_time_s: Optional[float] = None
+    final_metrics: Dict[str, float] = field(default_factory=dict)
+    prune_reason: Optional[str] = None
+    error: Optional[str] = None
+
+    @classmethod
+    def of(cls, trial: Any) -> "TrialRecord":
+        """The record of a FrozenTrial or a live optuna.Trial (attrs it does not hold keep defaults)."""
+        attrs = trial.user_attrs
+        known = {f.name for f in fields(cls)}
+        values = {k: v for k, v in attrs.items() if k in known and v is not None}
+        return cls(**values)
+
+    def get(self, name: str) -> Any:
+        return getattr(self, name)
+
+
+FIELDS = tuple(f.name for f in fields(TrialRecord))
+
+
+def write_record(target: Any, **values: Any) -> None:
+    """Store `values` (TrialRecord field names) on `target`: a live optuna.Trial, or a
+    (storage, trial_id) pair for a trial that another process owns (the Ray driver)."""
+    unknown = sorted(set(values) - set(FIELDS))
+    if unknown:
+        raise TypeError(f"not TrialRecord fields: {unknown}")
+    if values.get("prune_reason") not in (None, *PRUNE_REASONS):
+        raise ValueError(f"prune_reason: expected one of {PRUNE_REASONS}, got {values['prune_reason']!r}")
+    if isinstance(target, tuple):
+        storage, trial_id = target
+        setter = lambda k, v: storage.set_trial_user_attr(trial_id, k, v)  # noqa: E731
+    else:
+        setter = target.set_user_attr
+    for name, value in values.items():
+        setter(name, _plain(name, value))
+
+
+def write_outcome(target: Any, *, steps_done: int, wall_time_s: float, final_metrics: Optional[dict],
+                  params_count: Optional[int] = None, memory_peak_bytes: Optional[int] = None) -> None:
+    """What a trial leaves however it ended: size, steps, time, its last metrics and its peak."""
+    write_record(target, params_count=None if params_count is None else int(params_count),
+                 steps_done=int(steps_done), wall_time_s=round(float(wall_time_s), 3),
+                 final_metrics=final_metrics or {},
+                 memory_peak_bytes=int(memory_peak_bytes) if memory_peak_bytes else None)
+
+
+def _plain(name: str, value: Any) -> Any:
+    """JSON-safe values, as Optuna's storages keep them."""
+    if name == "final_metrics":
+        return {str(k): float(v) for k, v in (value or {}).items() if isinstance(v, (int, float))}
+    if name == "error" and value is not None:
+        return str(value)[:2000]
+    return value
+
+
+def record_error(target: Any, err: BaseException) -> None:
+    """A failed trial's `error`, unless an earlier, more specific one is already stored."""
+    attrs = target.user_attrs if isinstance(target, optuna.Trial) else {}
+    if "error" not in attrs:
+        write_record(target, error=f"{type(err).__name__}: {err}")
