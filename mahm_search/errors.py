@@ -6,6 +6,7 @@ naming the path. Nothing from deep inside numpy or pydantic should reach a user'
 
 from __future__ import annotations
 
+import difflib
 from pathlib import Path
 from typing import Any, Iterable, TypeVar
 
@@ -41,17 +42,29 @@ def _dotted(loc: tuple[Any, ...]) -> str:
     return out or "<root>"
 
 
-def problems_from_validation(err: ValidationError, source: str | Path, prefix: str = "") -> list[str]:
+def _known_keys(model: type[BaseModel] | None, loc: tuple[Any, ...]) -> list[str]:
+    """The field names a mapping at `loc` (ending in the unknown key) may hold, when it is a model."""
+    for part in loc[:-1]:
+        field = model.model_fields.get(part) if model is not None and isinstance(part, str) else None
+        annotation = getattr(field, "annotation", None)
+        model = annotation if isinstance(annotation, type) and issubclass(annotation, BaseModel) else None
+    return list(model.model_fields) if model is not None else []
+
+
+def problems_from_validation(err: ValidationError, source: str | Path, prefix: str = "",
+                             model: type[BaseModel] | None = None) -> list[str]:
     """Turn pydantic's errors into 'file: field: what was expected' lines."""
     lines = []
     for e in err.errors():
-        field = _dotted(tuple(e["loc"]))
+        loc = tuple(e["loc"])
+        field = _dotted(loc)
         if prefix:
             field = f"{prefix}.{field}" if field != "<root>" else prefix
-        msg = e["msg"]
+        msg = e["msg"].removeprefix("Value error, ")
         if e["type"] == "extra_forbidden":
-            msg = "unknown key"
-        elif "input" in e and e["type"] not in ("missing",):
+            close = difflib.get_close_matches(str(loc[-1]), _known_keys(model, loc), n=1)
+            msg = "unknown key" + (f" (did you mean '{close[0]}'?)" if close else "")
+        elif "input" in e and e["type"] not in ("missing",) and "got " not in msg:
             msg = f"{msg} (got {e['input']!r})"
         lines.append(f"{source}: {field}: {msg}")
     return lines
@@ -62,4 +75,4 @@ def parse_model(model: type[M], data: Any, source: str | Path = "<config>", pref
     try:
         return model.model_validate(data if data is not None else {})
     except ValidationError as err:
-        raise ConfigError(problems_from_validation(err, source, prefix)) from None
+        raise ConfigError(problems_from_validation(err, source, prefix, model)) from None

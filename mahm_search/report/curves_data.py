@@ -12,9 +12,9 @@ from typing import Any, Optional
 
 import pandas as pd
 
+from ..search.plots_spec import PlotsSpec
 from .factors import curve_label, level_label, template_fields
 from .records import StudyTrial
-from .settings import PlotSettings
 
 MAX_LINES = 20  # without plots.top_k, draw at most the 20 best configurations (a legend stays readable)
 
@@ -38,7 +38,7 @@ def config_score(members: list[StudyTrial], maximize: bool) -> tuple:
     return (2, 0.0)
 
 
-def curve_lines(records: list[StudyTrial], factors: list[str], settings: PlotSettings,
+def curve_lines(records: list[StudyTrial], factors: list[str], settings: PlotsSpec,
                 maximize: bool) -> list[dict[str, Any]]:
     groups = {k: [m for m in ms if m.has_curve] for k, ms in configurations(records).items()}
     groups = {k: ms for k, ms in groups.items() if ms}
@@ -94,7 +94,7 @@ def _rescue_note(members: list[StudyTrial]) -> str:
     return f" (rescued: {'; '.join(rescues)})" if rescues else ""
 
 
-def _mean_line(members: list[StudyTrial], settings: PlotSettings) -> dict[str, Any]:
+def _mean_line(members: list[StudyTrial], settings: PlotsSpec) -> dict[str, Any]:
     table = pd.DataFrame({m.number: pd.Series(m.values, index=m.steps) for m in members}).sort_index()
     ended = [{"trial": m.number, "step": m.steps[-1], "value": m.values[-1], "reason": m.end}
              for m in members if m.end]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any, Iterable, Optional
 
+from ..search.choices import decode_int_list
 from .records import StudyTrial, is_seed_param
 
 # Short names for flags, so a label reads "1024-512-256, self-attn" rather than a dotted path.
@@ -72,8 +73,7 @@ def level_sort_key(value: Any) -> tuple:
         return (0, int(value), "")
     if isinstance(value, (int, float)):
         return (0, float(value), "")
-    text = str(value)
-    parts = text.split("-")
-    if len(parts) > 1 and all(p.isdigit() for p in parts):
-        return (1, len(parts) * 1e9 + sum(int(p) for p in parts), text)
-    return (2, 0.0, text)
+    widths = decode_int_list(value)
+    if widths is not None:
+        return (1, len(widths) * 1e9 + sum(widths), str(value))
+    return (2, 0.0, str(value))

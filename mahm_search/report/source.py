@@ -12,8 +12,8 @@ from pathlib import Path
 import optuna
 
 from ..search.storage import open_study
+from ..search.plots_spec import PlotsSpec
 from ..search.study_spec import load_study_spec
-from .settings import PlotSettings, plot_settings
 
 
 @dataclass
@@ -22,7 +22,7 @@ class LoadedStudy:
     name: str
     study: optuna.Study
     settings: dict  # the study spec as plain data, for the report's settings section
-    plots: PlotSettings
+    plots: PlotsSpec
 
     @property
     def maximize(self) -> bool:
@@ -41,4 +41,4 @@ def load_study(study_path: str | Path) -> LoadedStudy:
     settings = spec.model_dump(mode="json", exclude={"plots"})
     settings["storage"] = spec.storage_url
     return LoadedStudy(path=path, name=spec.name, study=study, settings=settings,
-                       plots=plot_settings(getattr(spec, "plots", None), path))
+                       plots=spec.plots)

@@ -10,7 +10,6 @@ are stored as readable strings ("512-256-512") and decoded back before they reac
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any, Callable, Dict, Iterator, List, Optional
 
@@ -19,8 +18,8 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ..config import is_config_path, load_yaml
 from ..errors import ConfigError, parse_model
+from .choices import SCALARS, encode_choice
 
-_SCALARS = (type(None), bool, int, float, str)
 
 
 class ParamSpec(BaseModel):
@@ -83,15 +82,6 @@ class ParamSpec(BaseModel):
                                                         log=self.log, step=int(self.step or 1))
         return optuna.distributions.FloatDistribution(self.float_range[0], self.float_range[1],
                                                       log=self.log, step=self.step)
-
-
-def encode_choice(value: Any) -> Any:
-    """A value Optuna can store: scalars as they are, a list of scalars as '1024-512-256'."""
-    if isinstance(value, _SCALARS):
-        return value
-    if isinstance(value, list) and value and all(isinstance(v, (bool, int, float, str)) for v in value):
-        return "-".join(json.dumps(v) if isinstance(v, bool) else str(v) for v in value)
-    return json.dumps(value, sort_keys=True)
 
 
 class SearchSpace(BaseModel):

@@ -17,7 +17,8 @@ import optuna
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from ..errors import ConfigError, MahmError
-from .samplers import make_pruner, make_sampler
+from .pruners import make_pruner
+from .samplers import make_sampler
 
 T = TypeVar("T")
 SQLITE_TIMEOUT_S = 60

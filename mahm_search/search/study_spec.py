@@ -13,14 +13,23 @@ from typing import Any, Dict, List, Literal, Optional, Union
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator
 
-from ..config import TrialConfig, deep_merge, is_config_path, load_yaml, set_dotted
+from ..config import TrialConfig, deep_merge, load_yaml, set_dotted
 from ..errors import ConfigError, parse_model
 from ..memory.units import parse_bytes, size_problem
-from .samplers import check_sampler_and_pruner
+from .plots_spec import PlotsSpec
+from .pruners import PRUNERS
+from .sampler_check import check_sampler_and_pruner
+from .samplers import SAMPLERS
 from .space import SearchSpace, load_space
 
 # What the trainer reports at each eval (train/metrics.py); lower is better for all of them.
 KNOWN_METRICS = ("score", "mpjpe", "mpvpe", "pa_mpjpe", "mrrpe")
+
+
+def _registered(name: str, registry: dict) -> str:
+    if name not in registry:
+        raise ValueError(f"expected one of {', '.join(map(repr, registry))}, got {name!r}")
+    return name
 
 
 class ObjectiveSpec(BaseModel):
@@ -38,37 +47,25 @@ class ObjectiveSpec(BaseModel):
 
 class SamplerSpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    type: Literal["tpe", "random", "grid", "qmc", "gp", "cmaes", "bruteforce"] = "tpe"
+    type: str = "tpe"  # a name in search/samplers.py's SAMPLERS
     seed: Optional[int] = None
     args: Dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("type")
+    @classmethod
+    def _known(cls, v: str) -> str:
+        return _registered(v, SAMPLERS)
 
 
 class PrunerSpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    type: Literal["median", "percentile", "successive_halving", "hyperband", "patient", "none"] = "median"
+    type: str = "median"  # a name in search/pruners.py's PRUNERS
     args: Dict[str, Any] = Field(default_factory=dict)
 
-
-class PlotsSpec(BaseModel):
-    """Stored for report/ (which validates it again with the same fields)."""
-
-    model_config = ConfigDict(extra="forbid")
-    figures: List[Literal["curves", "ablation", "history", "importance"]] = Field(
-        default_factory=lambda: ["curves", "ablation", "history", "importance"])
-    group_by: Optional[List[str]] = None
-    label: Optional[str] = None
-    top_k: Optional[int] = Field(None, ge=1)
-    smoothing: float = Field(0.0, ge=0, lt=1)
-    band: Literal["minmax", "std"] = "minmax"
-    ablation_metric: Literal["final", "best"] = "final"
-
-    @field_validator("group_by")
+    @field_validator("type")
     @classmethod
-    def _config_paths(cls, v):
-        bad = [p for p in v or [] if not is_config_path(p)]
-        if bad:
-            raise ValueError(f"expected dotted TrialConfig paths, not {bad}")
-        return v
+    def _known(cls, v: str) -> str:
+        return _registered(v, PRUNERS)
 
 
 class RaySpec(BaseModel):

@@ -1,18 +1,17 @@
-"""PlotSettings: the optional `plots:` section of a study file, validated in one place."""
+"""PlotsSpec: the optional `plots:` section of a study file, which report/ draws by."""
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any, List, Literal, Optional
+from typing import List, Literal, Optional
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from ..errors import parse_model
+from ..config import is_config_path
 
 FIGURES = ("curves", "ablation", "history", "importance")
 
 
-class PlotSettings(BaseModel):
+class PlotsSpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     figures: List[Literal["curves", "ablation", "history", "importance"]] = Field(
@@ -26,11 +25,10 @@ class PlotSettings(BaseModel):
     band: Literal["minmax", "std"] = "minmax"  # spread over repeats around the mean line
     ablation_metric: Literal["final", "best"] = "final"
 
-
-def plot_settings(raw: Any, source: str | Path = "<study>") -> PlotSettings:
-    """Accept the StudySpec's `plots` as a PlotSettings, another pydantic model, a dict or None."""
-    if isinstance(raw, PlotSettings):
-        return raw
-    if isinstance(raw, BaseModel):
-        raw = raw.model_dump(exclude_none=True)
-    return parse_model(PlotSettings, raw or {}, source, prefix="plots")
+    @field_validator("group_by")
+    @classmethod
+    def _config_paths(cls, v):
+        bad = [p for p in v or [] if not is_config_path(p)]
+        if bad:
+            raise ValueError(f"expected dotted TrialConfig paths, not {bad}")
+        return v
