@@ -1,20 +1,28 @@
 """Run checkpoints: everything needed to continue a run exactly (model, optimizer, scheduler, scaler,
-step, RNG states, balanced loss weights, history). Written atomically (tmp file + os.replace), so a
-kill mid-write leaves the previous checkpoint intact.
+step, RNG states, balanced loss weights, history). Written atomically (see atomic_write), so a kill
+or a full disk mid-write leaves the previous checkpoint intact.
+
+Read with torch.load(weights_only=True): a checkpoint.pt dropped into a run folder must not be able
+to run code when the run resumes. So the file holds only tensors and plain Python data; the numpy
+and python RNG states are stored as int64 tensors and turned back into their tuples on load.
 """
 
 from __future__ import annotations
 
-import os
+import pickle
 import random
+import re
 from pathlib import Path
 
 import numpy as np
 import torch
 
 from ..errors import MahmError
+from .atomic_write import atomic_write
 
 CHECKPOINT_NAME = "checkpoint.pt"
+KEYS = {"config", "step", "model", "optimizer", "scheduler", "scaler", "loss_weights", "history",
+        "loss_window", "rng", "wall_time_s"}
 
 
 class CheckpointError(MahmError):
@@ -22,11 +30,16 @@ class CheckpointError(MahmError):
 
 
 def rng_states() -> dict:
+    name, keys, pos, has_gauss, cached = np.random.get_state()
+    version, internal, gauss_next = random.getstate()
     return {
         "torch": torch.get_rng_state(),
         "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None,
-        "numpy": np.random.get_state(),
-        "python": random.getstate(),
+        # int64 holds every uint32 key exactly, and plain int64 tensors load on any torch version.
+        "numpy": {"name": name, "keys": torch.from_numpy(keys.astype(np.int64)), "pos": int(pos),
+                  "has_gauss": int(has_gauss), "cached_gaussian": float(cached)},
+        "python": {"version": version, "internal": torch.tensor(internal, dtype=torch.int64),
+                   "gauss_next": gauss_next},
     }
 
 
@@ -34,22 +47,31 @@ def set_rng_states(states: dict) -> None:
     torch.set_rng_state(states["torch"])
     if states.get("cuda") is not None and torch.cuda.is_available():
         torch.cuda.set_rng_state_all(states["cuda"])
-    np.random.set_state(states["numpy"])
-    random.setstate(states["python"])
+    n = states["numpy"]
+    np.random.set_state((n["name"], n["keys"].numpy().astype(np.uint32), n["pos"], n["has_gauss"],
+                         n["cached_gaussian"]))
+    p = states["python"]
+    random.setstate((p["version"], tuple(p["internal"].tolist()), p["gauss_next"]))
 
 
 def save_checkpoint(path: Path, state: dict) -> None:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + f".tmp{os.getpid()}")
-    torch.save(state, tmp)
-    os.replace(tmp, path)
+    atomic_write(path, lambda f: torch.save(state, f))
 
 
 def load_checkpoint(path: Path, map_location: torch.device | str = "cpu") -> dict:
-    # weights_only=False: our own file holds numpy/python RNG states, which the safe loader rejects.
     try:
-        return torch.load(path, map_location=map_location, weights_only=False)
-    except Exception as err:  # corrupt or foreign file: say which and why, no deep traceback
+        state = torch.load(path, map_location=map_location, weights_only=True)
+    except pickle.UnpicklingError as err:  # the safe unpickler met something it will not build, and stopped
+        found = re.search(r"GLOBAL ([\w.]+)", str(err))  # torch's wording varies; the global's name does not
+        detail = f"it asks for {found.group(1)}" if found else "unknown pickle content"
+        raise CheckpointError(
+            f"{path}: refused to load: not a checkpoint of tensors and plain data ({detail}); it was not "
+            "executed. Delete it to start the run afresh (if you did not put it there, find out who did)") from None
+    except Exception as err:  # corrupt or truncated file: say which and why, no deep traceback
         raise CheckpointError(f"{path}: cannot read checkpoint ({type(err).__name__}: {err}); "
                               "delete it to start the run afresh") from None
+    if not isinstance(state, dict) or not KEYS <= set(state):
+        raise CheckpointError(f"{path}: not a mahm-search run checkpoint (missing "
+                              f"{sorted(KEYS - set(state)) if isinstance(state, dict) else 'everything'}); "
+                              "delete it to start the run afresh")
+    return state

@@ -1,8 +1,11 @@
-"""`mahm-search train CONFIG.yaml --out DIR`: one run with a progress bar; resumes from
-DIR/checkpoint.pt when it exists, and writes DIR/history.csv (step and every metric)."""
+"""`mahm-search train CONFIG.yaml --out DIR`: one run; resumes from DIR/checkpoint.pt when it exists,
+and writes DIR/history.csv (step and every metric). A progress bar on a terminal, plain log lines
+when stdout is a file; Ctrl-C prints how to resume and exits 130 (the shell's code for SIGINT)."""
 
 from __future__ import annotations
 
+import math
+import shlex
 from pathlib import Path
 
 from rich.console import Console
@@ -11,7 +14,7 @@ from ..config import load_trial_config
 from ..errors import MahmError
 from .checkpoint import CHECKPOINT_NAME
 from .history_csv import HistoryCsvReporter, write_history
-from .progress import ProgressReporter
+from .progress import LogLineReporter, ProgressReporter
 from .reporter import MultiReporter
 from .result import TrainResult
 from .trainer import train
@@ -26,21 +29,34 @@ def train_command(config_path: Path, out: Path, console: Console | None = None) 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     console = console or Console()
-    if (out / CHECKPOINT_NAME).exists():
-        console.print(f"resuming from {out / CHECKPOINT_NAME}")
-    progress = ProgressReporter(config.train.steps, console)
+    ckpt = out / CHECKPOINT_NAME
+
+    def say(line: str) -> None:  # never through rich's wrapping: one log line stays one line
+        print(line, file=console.file, flush=True)
+
+    if ckpt.exists():
+        say(f"resuming from {ckpt}")
+    bar = ProgressReporter(config.train.steps, console) if console.is_terminal else None
+    shown = bar or LogLineReporter(config.train.steps, console.file)
     try:
-        result = train(config, MultiReporter(progress, HistoryCsvReporter(out / "history.csv")), run_dir=out)
-    finally:
-        progress.close()
-    write_history(out / "history.csv", result.history)
+        try:
+            result = train(config, MultiReporter(shown, HistoryCsvReporter(out / "history.csv")), run_dir=out)
+        finally:
+            if bar:
+                bar.close()  # before any message, or the live bar redraws over it
+        write_history(out / "history.csv", result.history)
+    except KeyboardInterrupt:
+        where = f"it continues from {ckpt}" if ckpt.exists() else "no checkpoint yet, so it starts afresh"
+        say(f"interrupted; to resume, rerun the same command ({where}): "
+            f"mahm-search train {shlex.quote(str(config_path))} --out {shlex.quote(str(out))}")
+        raise SystemExit(130) from None
     if result.status != "complete":
         raise TrainingStopped(f"{config_path}: {result.message} (history in {out / 'history.csv'})")
     final = result.final_metrics
-    console.print(f"done: {result.steps_done} steps in {result.wall_time_s:.1f} s, "
-                  f"score {final.get('score', float('nan')):.2f}, params {result.params_count:,}, "
-                  f"peak memory {result.memory_peak_bytes / 2**20:.0f} MiB")
+    best = min((h["score"] for h in result.history if math.isfinite(h.get("score", math.nan))), default=math.nan)
     weights = ", ".join(f"{k}={v:.3g}" for k, v in result.loss_weights.items())
-    console.print(f"loss weights: {weights}")
-    console.print(f"wrote {out / 'history.csv'} and {out / CHECKPOINT_NAME}")
+    say(f"done: {result.steps_done} steps in {result.wall_time_s:.1f} s, final score "
+        f"{final.get('score', math.nan):.4g} (best {best:.4g}), params {result.params_count:,}, "
+        f"peak memory {result.memory_peak_bytes / 2**20:.0f} MiB, loss weights {weights}; "
+        f"wrote {out}/history.csv and {out}/{CHECKPOINT_NAME}")
     return result

@@ -6,15 +6,12 @@ from pathlib import Path
 
 import pandas as pd
 
+from .atomic_write import atomic_write
 from .reporter import Reporter
 
 
 def write_history(path: Path, history: list[dict]) -> None:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    pd.DataFrame(history).to_csv(tmp, index=False)
-    tmp.replace(path)
+    atomic_write(path, lambda f: f.write(pd.DataFrame(history).to_csv(index=False).encode()))
 
 
 class HistoryCsvReporter(Reporter):

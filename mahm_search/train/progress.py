@@ -1,13 +1,73 @@
-"""A Reporter that draws a rich progress bar: step, loss, last score and ETA."""
+"""How `train` shows progress: a rich bar on a terminal (ProgressReporter), plain log lines when
+stdout goes to a file (LogLineReporter, built on format_log_line, which the study runner reuses)."""
 
 from __future__ import annotations
 
 import math
+import sys
+import time
+from typing import Callable, TextIO
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 from .reporter import Reporter
+
+
+def _num(x: float | None) -> str:
+    return "-" if x is None else f"{x:.4g}"
+
+
+def _duration(seconds: float | None) -> str:
+    if seconds is None or not math.isfinite(seconds):
+        return "-"
+    s = int(round(seconds))
+    return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}"
+
+
+def format_log_line(step: int, total: int, loss: float | None = None, score: float | None = None,
+                    best: float | None = None, eta_s: float | None = None, prefix: str = "train") -> str:
+    """One self-contained line, e.g. 'train step 120/1000 loss 0.3412 score 12.35 best 11.9 eta 0:05:12';
+    None prints as '-'. key value pairs in a fixed order, so grep/awk can pull any column from a log."""
+    return (f"{prefix} step {step}/{total} loss {_num(loss)} score {_num(score)} best {_num(best)} "
+            f"eta {_duration(eta_s)}")
+
+
+class LogLineReporter(Reporter):
+    """A line at every evaluation and at least every `every_s` seconds (checked after each step),
+    printed with a timestamp and flushed at once, never wrapped: for logs on clusters, where a
+    redrawn bar would be noise."""
+
+    def __init__(self, total_steps: int, file: TextIO | None = None, every_s: float = 60.0,
+                 clock: Callable[[], float] = time.monotonic):
+        self.total, self.file, self.every_s, self.clock = total_steps, file, every_s, clock
+        self.step = self.first = 0
+        self.loss = self.score = self.best = None
+
+    def start(self, info: dict) -> None:
+        self.step = self.first = info.get("start_step", 0)
+        scores = [h["score"] for h in info.get("history") or [] if math.isfinite(h.get("score", math.nan))]
+        self.score, self.best = (scores[-1], min(scores)) if scores else (None, None)  # score: lower is better
+        self.started = self.last = self.clock()
+
+    def step_end(self, step: int, loss: float) -> None:
+        self.step, self.loss = step, loss
+        if self.clock() - self.last >= self.every_s:
+            self.emit()
+
+    def report(self, step: int, metrics: dict[str, float]) -> None:
+        self.score = metrics.get("score")
+        if self.score is not None and math.isfinite(self.score):
+            self.best = self.score if self.best is None else min(self.best, self.score)
+        self.emit()
+
+    def emit(self) -> None:
+        now = self.clock()
+        done = self.step - self.first  # steps of this process only: a resumed run's rate starts afresh
+        eta = (now - self.started) / done * (self.total - self.step) if done > 0 else None
+        line = format_log_line(self.step, self.total, self.loss, self.score, self.best, eta)
+        print(f"{time.strftime('%Y-%m-%d %H:%M:%S')} {line}", file=self.file or sys.stdout, flush=True)
+        self.last = now
 
 
 class ProgressReporter(Reporter):
