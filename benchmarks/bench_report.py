@@ -1,4 +1,5 @@
-"""Time `write_figures` and `write_report` on a demo study of N configurations x R repeats.
+"""Time `write_figures` and `write_report` on a study of 4 configurations x R repeats, made by the real
+search with a stand-in trainer (tests/study_factory.py).
 
     python benchmarks/bench_report.py [REPEATS]
 
@@ -10,15 +11,19 @@ from __future__ import annotations
 import sys
 import tempfile
 import time
+from pathlib import Path
 
-from mahm_search.report.demo import make_demo_study
-from mahm_search.report.figures import write_figures
-from mahm_search.report.markdown import write_report
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+
+from study_factory import make_study  # noqa: E402
+
+from mahm_search.report.figures import write_figures  # noqa: E402
+from mahm_search.report.markdown import write_report  # noqa: E402
 
 
 def main(repeats: int = 10) -> None:
     with tempfile.TemporaryDirectory() as work:
-        study = make_demo_study(work, "self_attention", repeats=repeats)
+        study = make_study(Path(work) / "study", "self_attention", repeats=repeats)
         t0 = time.perf_counter()
         result = write_figures(study, quiet=True)
         t1 = time.perf_counter()

@@ -31,8 +31,9 @@ def hand_world(offset_x: float) -> np.ndarray:
     return j
 
 
-def write_fixture(root: Path, split: str = "val") -> dict:
-    """Four frames x two cameras: frames 0,1 good, 2 has a null left MANO fit, 3 is a right-hand-only frame."""
+def write_fixture(root: Path, split: str = "val", order=None) -> dict:
+    """Four frames x two cameras: frames 0,1 good, 2 has a null left MANO fit, 3 is a right-hand-only frame.
+    Image id = 2 * frame + camera number - 1; `order` permutes the images[] / annotations[] lists."""
     world = np.concatenate([hand_world(10.0), hand_world(-40.0)])  # right = 0-20, left = 21-41
     images, annots, joints, manos = [], [], {"0": {}}, {"0": {}}
     rng = np.random.default_rng(0)
@@ -59,6 +60,8 @@ def write_fixture(root: Path, split: str = "val") -> dict:
     cams = {"0": {"campos": {c: v[1] for c, v in CAMERAS.items()},
                   "camrot": {c: np.asarray(v[0]).tolist() for c, v in CAMERAS.items()},
                   "focal": {c: v[2] for c, v in CAMERAS.items()}, "princpt": {c: v[3] for c, v in CAMERAS.items()}}}
+    if order is not None:
+        images, annots = [images[k] for k in order], [annots[k] for k in order]
     ann = root / "annotations" / split
     ann.mkdir(parents=True, exist_ok=True)
     for kind, obj in (("data", {"images": images, "annotations": annots}), ("camera", cams),
@@ -95,7 +98,7 @@ def test_camera_projection_by_hand(fixture_root):
     np.testing.assert_allclose(raw["joints_2d"][0, 20], [180, 296], atol=1e-3)
     # left wrist is dataset joint 41 -> hand 1, joint 20: world (-40, 20, 0)
     np.testing.assert_allclose(raw["joints_3d"][1, 20], [-40, 20, 500], atol=1e-4)
-    raw = ds.raw_sample(2)  # frame 0, camera 400002: R = 90 deg about z, campos = (100, 0, -400)
+    raw = ds.raw_sample(1)  # frame 0, camera 400002: R = 90 deg about z, campos = (100, 0, -400)
     # world - campos = (-90, 20, 400); R @ that = (-20, -90, 400)
     np.testing.assert_allclose(raw["joints_3d"][0, 20], [-20, -90, 400], atol=1e-4)
     np.testing.assert_allclose(raw["joints_2d"][0, 20], [-20 / 400 * 800 + 170, -90 / 400 * 820 + 250], atol=1e-3)
@@ -107,7 +110,7 @@ def test_camera_projection_by_hand(fixture_root):
 
 
 def test_invalid_root_invalidates_hand(fixture_root):
-    s = open_ds(fixture_root)[1]  # frame 1, left root invalid
+    s = open_ds(fixture_root)[2]  # frame 1 (camera 400001), left root invalid
     assert s["joint_valid"][1].sum() == 0 and s["hand_valid"].tolist() == [1.0, 0.0]
     assert s["joint_valid"][0].sum() == 21
 
@@ -140,3 +143,25 @@ def test_corrupt_image_names_it(fixture_root):
     bad.write_bytes(b"not a jpeg")
     with pytest.raises(DataError, match=f"{bad.name}: image file is corrupt"):
         ds[0]
+
+
+def test_samples_keep_the_official_order_and_ids(tmp_path):
+    order = [5, 2, 0, 7, 3, 6, 1, 4]  # not sorted by camera and frame
+    write_fixture(tmp_path, order=order)
+    ds = open_ds(tmp_path, hand_type="all")
+    kept = [i for i in order if i // 2 != 2]  # frame 2 (ids 4, 5) has no left MANO fit
+    assert ds.sample_ids.tolist() == kept  # the old reader sorted them: [0, 2, 6, 1, 3, 7]
+    raw = ds.raw_sample(0)  # id 2: frame 1, camera 400001 (id 5, frame 2, was skipped)
+    np.testing.assert_allclose(raw["joints_3d"][0, 20], [11, 21, 501], atol=1e-4)
+    assert ds[kept.index(7)]["hand_type"].tolist() == [1.0, 0.0]  # frame 3 is right-hand only
+    assert ds[kept.index(0)]["hand_type"].tolist() == [1.0, 1.0]
+    # stride picks every 2nd frame of each camera whatever the file order: frames 0 and 2 (2 is skipped)
+    assert sorted(open_ds(tmp_path, hand_type="all", stride=2).sample_ids.tolist()) == [0, 1]
+
+
+def test_index_without_mano_requirement_keeps_every_annotation(fixture_root):
+    from mahm_search.data.interhand_index import build_index
+
+    index = build_index(fixture_root, "val", InterHandSpec(root=fixture_root, hand_type="all"), require_mano=False)
+    assert index.ids.tolist() == list(range(8))
+    assert index.mano_valid[index.frame[4]].tolist() == [1, 0]  # frame 2: no left fit

@@ -11,7 +11,7 @@ import yaml
 from optuna.distributions import CategoricalDistribution
 from optuna.trial import TrialState, create_trial
 
-from mahm_search.report.demo import WIDTHS as DEMO_WIDTHS, make_demo_study
+from study_factory import WIDTHS as DEMO_WIDTHS, make_study
 from mahm_search.report.errors import EmptyStudyError
 from mahm_search.report.figures import write_figures
 from mahm_search.report.markdown import write_report
@@ -22,7 +22,7 @@ WIDTHS = "1024-512-256-128-256-512-1024"
 
 def _extra(state, values, **attrs):
     params = {"arch.cascade_widths": WIDTHS, "arch.self_attention": True}
-    dists = {"arch.cascade_widths": CategoricalDistribution(["512-256-512", "1024-512-256-512-1024", WIDTHS]),
+    dists = {"arch.cascade_widths": CategoricalDistribution(["1024-512-256-512-1024", WIDTHS]),
              "arch.self_attention": CategoricalDistribution([False, True])}
     return create_trial(state=state, params=params, distributions=dists, intermediate_values=values,
                         user_attrs={"config_key": "extra-" + state.name, **attrs})
@@ -33,7 +33,7 @@ def _lines(result):
 
 
 def test_figure2_study_writes_every_file_with_reasons(tmp_path):
-    study = make_demo_study(tmp_path, "self_attention")
+    study = make_study(tmp_path, "self_attention")
     result = write_figures(study)
     assert result.out == tmp_path / "demo-self_attention-report"
     for name in ("curves.png", "ablation.png", "history.png", "importance.png", "trials.csv", "curves.json"):
@@ -41,20 +41,20 @@ def test_figure2_study_writes_every_file_with_reasons(tmp_path):
     trials = pd.read_csv(result.out / "trials.csv")
     assert len(trials) == 4
     assert sorted(trials["state"]) == ["COMPLETE", "COMPLETE", "COMPLETE", "PRUNED"]
-    assert trials.loc[trials["state"] == "PRUNED", "prune_reason"].tolist() == ["memory"]
+    assert trials.loc[trials["state"] == "PRUNED", "prune_reason"].tolist() == ["oom"]
     assert {"param:arch.cascade_widths", "final_score", "best_score", "memory_estimate_bytes",
             "memory_peak_bytes", "rescue", "steps_done", "error"} <= set(trials.columns)
     lines = _lines(result)
     assert len(lines) == 4
     ended = [ln for ln in lines if ln["end_marker"]]
-    assert [(ln["end_marker"], len(ln["steps"]), ln["steps"][-1]) for ln in ended] == [("memory", 10, 1000)]
+    assert [(ln["end_marker"], len(ln["steps"]), ln["steps"][-1]) for ln in ended] == [("oom", 10, 1000)]
     assert all(len(ln["steps"]) == 20 for ln in lines if not ln["end_marker"])
     best = [ln for ln in lines if ln["is_best"]]
     assert len(best) == 1 and best[0]["label"] == f"{WIDTHS}, no self-attn"
 
 
 def test_repeats_give_one_mean_line_and_band_per_configuration(tmp_path):
-    study = make_demo_study(tmp_path, "self_attention", repeats=3, plots={"band": "std", "smoothing": 0.5})
+    study = make_study(tmp_path, "self_attention", repeats=3, plots={"band": "std", "smoothing": 0.5})
     result = write_figures(study)
     assert len(pd.read_csv(result.out / "trials.csv")) == 12
     lines = _lines(result)
@@ -63,7 +63,7 @@ def test_repeats_give_one_mean_line_and_band_per_configuration(tmp_path):
         assert len(ln["band_low"]) == len(ln["values"]) == len(ln["steps"]) == len(ln["smoothed"]) == 20
         assert all(lo <= v <= hi for lo, v, hi in zip(ln["band_low"], ln["values"], ln["band_high"]))
     died = [m for ln in lines for m in ln["end_markers"]]
-    assert [(m["reason"], m["step"]) for m in died] == [("memory", 1000)]
+    assert [(m["reason"], m["step"]) for m in died] == [("oom", 1000)]
     widths = result.ablation["arch.cascade_widths"]
     assert [row["n"] for row in widths] == [6, 5]  # the pruned repeat is not a final score
 
@@ -71,7 +71,7 @@ def test_repeats_give_one_mean_line_and_band_per_configuration(tmp_path):
 def test_running_and_failed_trials(tmp_path):
     extra = (_extra(TrialState.RUNNING, {100: 90.0, 200: 70.0}),
              _extra(TrialState.FAIL, {}, error="RuntimeError: boom"))
-    result = write_figures(make_demo_study(tmp_path, "self_attention", extra=extra))
+    result = write_figures(make_study(tmp_path, "self_attention", extra=extra))
     trials = pd.read_csv(result.out / "trials.csv")
     assert trials["state"].tolist()[-2:] == ["RUNNING", "FAIL"]
     assert trials["error"].iloc[-1] == "RuntimeError: boom"
@@ -82,7 +82,7 @@ def test_running_and_failed_trials(tmp_path):
 def test_plots_section_label_and_top_k(tmp_path):
     plots = {"label": "{arch.cascade_widths}, self-attn={arch.self_attention}", "top_k": 2,
              "figures": ["curves"]}
-    result = write_figures(make_demo_study(tmp_path, "self_attention", plots=plots))
+    result = write_figures(make_study(tmp_path, "self_attention", plots=plots))
     labels = sorted(ln["label"] for ln in _lines(result))
     # the two best completed configurations; the one that died of memory ranks after them
     assert labels == [f"{WIDTHS}, self-attn=False",
@@ -91,13 +91,13 @@ def test_plots_section_label_and_top_k(tmp_path):
 
 
 def test_importance_skipped_with_one_factor(tmp_path):
-    result = write_figures(make_demo_study(tmp_path, "cascade"), fmt="svg")
+    result = write_figures(make_study(tmp_path, "cascade"), fmt="svg")
     assert "importance" not in result.files and any("importance" in n for n in result.notes)
     assert result.files["curves"].suffix == ".svg"
 
 
 def test_report_md_tables_and_findings(tmp_path):
-    path = write_report(make_demo_study(tmp_path, "cascade", repeats=2))
+    path = write_report(make_study(tmp_path, "cascade", repeats=2))
     text = path.read_text()
     for needle in ("## Settings", "## Best configurations", "### arch.cascade_widths", "**", "](curves.png)",
                    "## Findings", "n=2"):
@@ -108,7 +108,7 @@ def test_report_md_tables_and_findings(tmp_path):
 
 
 def test_empty_study_is_a_clear_error(tmp_path):
-    study = make_demo_study(tmp_path, "cascade")
+    study = make_study(tmp_path, "cascade")
     spec = yaml.safe_load(study.read_text())
     spec["name"] = "empty"
     spec["storage"] = "sqlite:///demo-cascade.db"
@@ -132,7 +132,7 @@ def test_continuous_factor_is_cut_into_quartiles(tmp_path):
         params={"arch.cascade_widths": "512-256-512", "train.lr": 1e-4 * (i + 1)},
         distributions={"arch.cascade_widths": CategoricalDistribution(list(DEMO_WIDTHS)),
                        "train.lr": FloatDistribution(1e-4, 1e-2, log=True)}) for i in range(12))
-    study = make_demo_study(tmp_path, "cascade", extra=extra, plots={"figures": ["ablation"]})
+    study = make_study(tmp_path, "cascade", extra=extra, plots={"figures": ["ablation"]})
     result = write_figures(study, quiet=True)
     rows = result.ablation["train.lr"]
     assert len(rows) == 4 and sum(row["n"] for row in rows) == 12
@@ -141,7 +141,7 @@ def test_continuous_factor_is_cut_into_quartiles(tmp_path):
 
 def test_a_rescued_configuration_says_so_in_its_legend(tmp_path):
     # Figure 2's point: the self-attention models only fit by a rescue, and the reader must see that.
-    result = write_figures(make_demo_study(tmp_path, "self_attention"))
+    result = write_figures(make_study(tmp_path, "self_attention"))
     for line in _lines(result):
         rescued = line["label"].endswith(" (rescued: checkpointing=stages)")
         assert rescued == line["params"]["arch.self_attention"], line["label"]
@@ -149,7 +149,7 @@ def test_a_rescued_configuration_says_so_in_its_legend(tmp_path):
 
 def test_configurations_a_label_template_leaves_alike_are_told_apart(tmp_path):
     # A template naming only the widths would give self-attention on and off the same legend entry.
-    result = write_figures(make_demo_study(tmp_path, "self_attention", plots={"label": "{arch.cascade_widths}",
+    result = write_figures(make_study(tmp_path, "self_attention", plots={"label": "{arch.cascade_widths}",
                                                                               "figures": ["curves"]}))
     lines = _lines(result)
     labels = [ln["label"] for ln in lines]

@@ -5,13 +5,13 @@ from __future__ import annotations
 from typer.testing import CliRunner
 
 from mahm_search.cli import app
-from mahm_search.report.demo import make_demo_study
+from study_factory import make_study
 
 runner = CliRunner()
 
 
 def test_plot_and_report_commands(tmp_path):
-    study = make_demo_study(tmp_path, "self_attention")
+    study = make_study(tmp_path, "self_attention")
     out = tmp_path / "figs"
     res = runner.invoke(app, ["plot", str(study), "--out", str(out), "--format", "pdf"])
     assert res.exit_code == 0, res.output
@@ -22,7 +22,7 @@ def test_plot_and_report_commands(tmp_path):
 
 
 def test_missing_storage_exits_2(tmp_path):
-    study = make_demo_study(tmp_path, "cascade")
+    study = make_study(tmp_path, "cascade")
     (tmp_path / "demo-cascade.db").unlink()
     res = runner.invoke(app, ["plot", str(study)])
     assert res.exit_code == 2
@@ -31,7 +31,7 @@ def test_missing_storage_exits_2(tmp_path):
 
 
 def test_empty_study_exits_2(tmp_path):
-    study = make_demo_study(tmp_path, "cascade", name="fresh")
+    study = make_study(tmp_path, "cascade", name="fresh")
     import optuna
 
     optuna.delete_study(study_name="fresh", storage=f"sqlite:///{tmp_path / 'fresh.db'}")

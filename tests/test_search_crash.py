@@ -12,7 +12,7 @@ import time
 import optuna
 from optuna.trial import TrialState
 
-from test_search_support import TINY_TRAIN, write_study
+from search_support import TINY_TRAIN, write_study
 
 STEPS = 10
 

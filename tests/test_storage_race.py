@@ -7,7 +7,7 @@ from __future__ import annotations
 import multiprocessing as mp
 import time
 
-from test_search_support import write_study
+from search_support import write_study
 
 
 def _warm_up(_: int) -> None:

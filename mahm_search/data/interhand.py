@@ -1,10 +1,14 @@
-"""InterHand2.6M reader (official release layout, see shared/notes/interhand.md) -> the sample dict.
+"""InterHand2.6M reader (the official release layout, as read by facebookresearch/InterHand2.6M
+data/InterHand2.6M/dataset.py) -> the sample dict.
 
 World mm -> camera: cam = R @ (world - campos); pixels: u = x / z * fx + cx, v = y / z * fy + cy.
 The 42 joints become (2, 21): hand 0 = right (dataset joints 0-20), hand 1 = left (21-41); the dataset's
 per-hand order is ours. MANO's world-frame global rotation becomes R @ R_world in the camera frame (the
 rotation is about the wrist, so only MANO's trans would change further, and trans is not used).
 Samples whose required hands have no MANO fit (null) are skipped and counted in `dataset.skipped`.
+Samples keep the official annotation order; `sample_ids` are their official image ids. Besides the
+common sample keys, a sample carries `hand_type` (2,): [1,0] right, [0,1] left, [1,1] interacting, as the
+official evaluation groups samples (train/metrics.py uses it).
 """
 
 from __future__ import annotations
@@ -67,6 +71,11 @@ class InterHandDataset(Dataset):
         """Samples left out, by reason: hand_type, no_camera, no_joints, no_mano."""
         return dict(self.index.skipped)
 
+    @property
+    def sample_ids(self) -> np.ndarray:
+        """(N,) official image id of each sample, in dataset order."""
+        return self.index.ids.copy()
+
     def __len__(self) -> int:
         return len(self.index)
 
@@ -94,4 +103,6 @@ class InterHandDataset(Dataset):
     def __getitem__(self, i: int) -> Dict[str, torch.Tensor]:
         raw = self.raw_sample(i)
         rng = augmentation_rng() if self.augment else None
-        return to_sample(crop_sample(raw, self.crop, self.image_size, rng))
+        sample = to_sample(crop_sample(raw, self.crop, self.image_size, rng))
+        sample["hand_type"] = torch.as_tensor(self.index.hand_type[i], dtype=torch.float32)
+        return sample

@@ -3,6 +3,10 @@
 The release's annotations are huge (all 5 fps annotations with MANO took ~100 GB as Python objects), so
 the JSON is read once, the kept samples are copied into flat arrays (per-frame joints and MANO shared by
 every camera of that frame) and the JSON objects are dropped.
+
+Samples keep the order of `annotations[]` in InterHand2.6M_{split}_data.json (the order the official
+loader, facebookresearch/InterHand2.6M data/InterHand2.6M/dataset.py, walks `db.anns`), and `ids` holds
+each sample's official image id, so per-sample predictions line up with official lists.
 """
 
 from __future__ import annotations
@@ -22,11 +26,14 @@ from .spec import InterHandSpec
 HAND_KEYS = ("right", "left")  # hand 0 = right (joints 0-20), hand 1 = left (joints 21-41)
 REQUIRED_HANDS = {"interacting": (0, 1), "right": (0,), "left": (1,)}
 KEEP_TYPES = {"interacting": {"interacting"}, "single": {"right", "left"}, "all": {"interacting", "right", "left"}}
+HAND_TYPE_CODE = {"right": (1, 0), "left": (0, 1), "interacting": (1, 1)}  # official handtype_str2array
 
 
 @dataclass
 class InterHandIndex:
     files: List[str]  # per sample, relative to images/{split}/
+    ids: np.ndarray  # (N,) int64 official image id (images[].id = annotations[].image_id)
+    hand_type: np.ndarray  # (N, 2) uint8 hands in the sample: [1,0] right, [0,1] left, [1,1] interacting
     camera: np.ndarray  # (N,) int32 into cam_R / cam_pos / cam_focal / cam_princpt
     frame: np.ndarray  # (N,) int32 into world / mano_*
     joint_valid: np.ndarray  # (N, 42) uint8
@@ -52,11 +59,12 @@ def _images_frame(data: dict, path: Path) -> pd.DataFrame:
         missing = [c for c in cols if c not in frame.columns]
         if missing:
             raise DataError(f"{path}: {name}[]: missing field(s) {missing}")
-    df = images.merge(annots[["image_id", "joint_valid", "hand_type"]], left_on="id", right_on="image_id")
+    # An inner merge keeps the left frame's order: the official annotation order.
+    df = annots[["image_id", "joint_valid", "hand_type"]].merge(images, left_on="image_id", right_on="id")
     df["capture"] = df["capture"].astype(str)
     df["camera"] = df["camera"].astype(str)
     df["frame_key"] = df["frame_idx"].astype(str)
-    return df.sort_values(["capture", "seq_name", "camera", "frame_idx"], kind="stable").reset_index(drop=True)
+    return df.reset_index(drop=True)
 
 
 def _select(df: pd.DataFrame, spec: InterHandSpec, skipped: Dict[str, int]) -> pd.DataFrame:
@@ -65,8 +73,8 @@ def _select(df: pd.DataFrame, spec: InterHandSpec, skipped: Dict[str, int]) -> p
     keep_type = df["hand_type"].isin(KEEP_TYPES[spec.hand_type])
     skipped["hand_type"] = int((~keep_type).sum())
     df = df[keep_type]
-    if spec.stride > 1:  # every stride-th frame of each camera's sequence
-        rank = df.groupby(["capture", "seq_name", "camera"]).cumcount()
+    if spec.stride > 1:  # every stride-th frame of each camera's sequence, whatever the file's order
+        rank = df.groupby(["capture", "seq_name", "camera"])["frame_idx"].rank(method="first").astype(int) - 1
         df = df[rank % spec.stride == 0]
     if spec.fraction < 1:  # deterministic by frame, so all cameras of a kept frame stay together
         h = [zlib.crc32(f"{c}/{f}".encode()) / 2**32 for c, f in zip(df["capture"], df["frame_key"])]
@@ -74,8 +82,10 @@ def _select(df: pd.DataFrame, spec: InterHandSpec, skipped: Dict[str, int]) -> p
     return df
 
 
-def build_index(root: Path, split: str, spec: InterHandSpec, limit: Optional[int] = None) -> InterHandIndex:
-    """Read the four annotation files of `split` and index the samples kept by `spec`."""
+def build_index(root: Path, split: str, spec: InterHandSpec, limit: Optional[int] = None,
+                require_mano: bool = True) -> InterHandIndex:
+    """Read the four annotation files of `split` and index the samples kept by `spec`, in the official
+    order. require_mano=False keeps samples whose hands have no MANO fit (the official joint evaluation)."""
     data_path = annotation_path(root, split, "data")
     df = _images_frame(load_annotation(root, split, "data"), data_path)
     skipped: Dict[str, int] = {}
@@ -88,7 +98,7 @@ def build_index(root: Path, split: str, spec: InterHandSpec, limit: Optional[int
 
     cam_ids: Dict[tuple, int] = {}
     frame_ids: Dict[tuple, int] = {}
-    files, cam_of, frame_of, valid_of = [], [], [], []
+    files, ids, types, cam_of, frame_of, valid_of = [], [], [], [], [], []
     world, m_pose, m_shape, m_valid = [], [], [], []
     counts = {"no_camera": 0, "no_joints": 0, "no_mano": 0}
     for row in df.itertuples(index=False):
@@ -102,7 +112,7 @@ def build_index(root: Path, split: str, spec: InterHandSpec, limit: Optional[int
             continue
         mrec = manos.get(row.capture, {}).get(row.frame_key) or {}
         fits = [mrec.get(k) for k in HAND_KEYS]
-        if any(fits[h] is None for h in REQUIRED_HANDS[row.hand_type]):
+        if require_mano and any(fits[h] is None for h in REQUIRED_HANDS[row.hand_type]):
             counts["no_mano"] += 1
             continue
         if fk not in frame_ids:
@@ -112,6 +122,8 @@ def build_index(root: Path, split: str, spec: InterHandSpec, limit: Optional[int
             m_pose.append(pose), m_shape.append(shape), m_valid.append(ok)
         cam_ids.setdefault(ck, len(cam_ids))
         files.append(row.file_name)
+        ids.append(int(row.image_id))
+        types.append(HAND_TYPE_CODE[row.hand_type])
         cam_of.append(cam_ids[ck])
         frame_of.append(frame_ids[fk])
         valid_of.append(np.asarray(row.joint_valid, np.float32).reshape(42) > 0)
@@ -120,6 +132,8 @@ def build_index(root: Path, split: str, spec: InterHandSpec, limit: Optional[int
     cam_list = [cams[k] for k in cam_ids]
     return InterHandIndex(
         files=[files[i] for i in keep],
+        ids=np.asarray(ids, np.int64)[keep],
+        hand_type=np.asarray(types, np.uint8).reshape(-1, 2)[keep],
         camera=np.asarray(cam_of, np.int32)[keep],
         frame=np.asarray(frame_of, np.int32)[keep],
         joint_valid=np.asarray(valid_of, np.uint8).reshape(-1, 42)[keep],

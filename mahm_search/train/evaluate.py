@@ -1,9 +1,10 @@
 """Validation: the LAST stage's prediction over the whole val set, aggregated with the metrics'
-MetricAccumulator (means over all valid joints/vertices of the set, not means of batch means)."""
+MetricAccumulator (per-joint sums and counts over the whole set, as the official evaluation averages;
+see train/metrics.py for the protocols)."""
 
 from __future__ import annotations
 
-from typing import Iterable
+from typing import Iterable, Optional
 
 import torch
 
@@ -15,16 +16,17 @@ from .targets import ground_truth
 
 @torch.no_grad()
 def evaluate(model: torch.nn.Module, batches: Iterable[dict], device: torch.device, spec,
-             channels_last: bool = False) -> dict[str, float]:
+             channels_last: bool = False, accumulator: Optional[MetricAccumulator] = None) -> dict[str, float]:
+    """Metrics of the set. Pass `accumulator` (e.g. keep_per_sample=True) to read more from it after."""
     was_training = model.training
     model.eval()
-    acc = MetricAccumulator()
+    acc = accumulator if accumulator is not None else MetricAccumulator()
     try:
         for cpu_batch in batches:
             batch = to_device(cpu_batch, device, channels_last)
             with autocast_for(device, spec):
                 last = model(batch["image"])["stages"][-1]
-            acc.update(last, batch, ground_truth(model.mano, batch)["vertices"])
+            acc.update(last, batch, ground_truth(model.mano, batch)["vertices"], j_regressor=model.mano.J_regressor)
     finally:
         model.train(was_training)
     return {k: float(v) for k, v in acc.compute().items()}
