@@ -15,9 +15,11 @@ import typer
 
 from .errors import ConfigError, MahmError
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__.splitlines()[0])
-data_app = typer.Typer(no_args_is_help=True, help="Inspect the two-hand data sources.")
-mano_app = typer.Typer(no_args_is_help=True, help="Prepare MANO model files.")
+# Plain click help (rich_markup_mode=None): rich's help panels printed '<bool>' for flags and boxes
+# that wrap badly in logs.
+app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__.splitlines()[0], rich_markup_mode=None)
+data_app = typer.Typer(no_args_is_help=True, help="Inspect the two-hand data sources.", rich_markup_mode=None)
+mano_app = typer.Typer(no_args_is_help=True, help="Prepare MANO model files.", rich_markup_mode=None)
 app.add_typer(data_app, name="data")
 app.add_typer(mano_app, name="mano")
 
@@ -139,6 +141,27 @@ def describe(
         describe_command(spec, batch_size=batch_size)
     except MahmError as err:
         _fail(err)
+
+
+class Split(str, Enum):
+    train = "train"
+    val = "val"
+    test = "test"
+
+
+@app.command()
+def evaluate(
+    predictions: Path = typer.Argument(..., help="An .npz with ids, joints and optionally vertices, root_rel."),
+    interhand_root: Path = typer.Option(..., "--interhand-root", help="InterHand2.6M root folder."),
+    split: Split = typer.Option(Split.test, "--split"),
+    mano_dir: Optional[Path] = typer.Option(None, "--mano-dir", help="MANO folder (for MPVPE and mcp_scale)."),
+):
+    """Score any model's predictions on an InterHand2.6M split under the official protocols."""
+    from .train.official_eval import evaluate_command
+
+    code = evaluate_command(predictions, interhand_root, split.value, mano_dir)
+    if code:
+        raise typer.Exit(code)
 
 
 @data_app.command("preview")

@@ -329,3 +329,19 @@ def test_evaluate_command_prints_each_protocol(tmp_path, capsys):
     assert "8 InterHand2.6M test samples" in out and "InterHand2.6M official" in out and "mcp_scale" in out
     assert evaluate_command(tmp_path / "nope.npz", tmp_path, "test") == 2
     assert "nope.npz" in capsys.readouterr().err
+
+
+def test_evaluate_cli_scores_predictions_and_exits_2_on_bad_ids(tmp_path):
+    from typer.testing import CliRunner
+
+    from mahm_search.cli import app
+
+    world = write_fixture(tmp_path, "test")["world"]
+    gt, _ = fixture_truth(world)
+    good = save(tmp_path / "pred.npz", ids=np.arange(8), joints=gt.reshape(8, 2, 21, 3))
+    res = CliRunner().invoke(app, ["evaluate", str(good), "--interhand-root", str(tmp_path), "--split", "test"])
+    assert res.exit_code == 0, res.output
+    assert "MPJPE" in res.output and "0.000" in res.output  # the ground truth scores 0 mm
+    bad = save(tmp_path / "bad.npz", ids=np.arange(1, 9), joints=gt.reshape(8, 2, 21, 3))
+    res = CliRunner().invoke(app, ["evaluate", str(bad), "--interhand-root", str(tmp_path)])
+    assert res.exit_code == 2 and "bad.npz" in res.output and "Traceback" not in res.output

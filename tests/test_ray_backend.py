@@ -11,6 +11,7 @@ import sys
 import time
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 ray = pytest.importorskip("ray")
@@ -105,12 +106,15 @@ def test_status_and_plot_read_a_ray_study(tiny_study):
 
     tmp_path, study_file = tiny_study
     runner = CliRunner()
-    if (Path(__file__).parents[1] / "mahm_search" / "search" / "status.py").is_file():
-        out = runner.invoke(app, ["status", str(study_file), "--json"])
-        assert out.exit_code == 0, out.output
-    if (Path(__file__).parents[1] / "mahm_search" / "report" / "figures.py").is_file():
-        out = runner.invoke(app, ["plot", str(study_file), "--out", str(tmp_path / "figs")])
-        assert out.exit_code == 0, out.output
+    out = runner.invoke(app, ["status", str(study_file), "--json"])
+    assert out.exit_code == 0, out.output
+    status = json.loads(out.output)
+    assert status["done"] >= sum(status["states"].get(s, 0) for s in ("COMPLETE", "PRUNED")) > 0
+    assert status["best"] is not None and status["best"]["steps_done"] > 0
+    out = runner.invoke(app, ["plot", str(study_file), "--out", str(tmp_path / "figs")])
+    assert out.exit_code == 0, out.output
+    trials = pd.read_csv(tmp_path / "figs" / "trials.csv")
+    assert len(trials) == sum(status["states"].values()) and (tmp_path / "figs" / "curves.png").is_file()
 
 
 def _group_alive(pgid: int) -> bool:

@@ -151,7 +151,7 @@ def render_batch(canvas: np.ndarray, vertices: np.ndarray, faces: np.ndarray, K:
     image, face = np.nonzero(front)
     corner = (faces[face] + (image * vertices.shape[1])[:, None]).T[::-1]  # (3, T) flattened vertex rows
     flat = vertices.reshape(-1, 3).T
-    wx, wy, wz = flat[0][corner], flat[1][corner], flat[2][corner]
+    wz = flat[2][corner]
     outward = corner[::-1]  # the faces' own (outward) order, for normals that face the viewer
     winner = rasterise(x.reshape(-1)[corner], y.reshape(-1)[corner], 1.0 / wz, image, canvas.shape[:3])
     light = np.asarray(light, np.float64)

@@ -1,4 +1,4 @@
-"""The one sample dict every data source yields (design.md), and image (de)normalisation.
+"""The one sample dict every data source yields (SAMPLE_KEYS below), and image (de)normalisation.
 
 Sources first build a *raw* sample: the same keys as numpy arrays, with `image` an RGB uint8 (H, W, 3)
 picture. `to_sample` turns it into the torch sample dict below.

@@ -1,4 +1,4 @@
-"""What data a run trains and validates on. Both sources yield the one sample dict of design.md."""
+"""What data a run trains and validates on. Both sources yield the one sample dict of data/sample.py."""
 
 from __future__ import annotations
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from functools import lru_cache
-from typing import Dict, Optional
+from typing import Dict
 
 import numpy as np
 import torch
@@ -129,8 +129,3 @@ class SyntheticDataset(Dataset):
         if self.augment and (c.jitter or c.rotation_deg or c.scale_aug):
             raw = crop_sample(raw, c, self.image_size, augmentation_rng())
         return to_sample(raw)
-
-
-def make_synthetic(spec: SyntheticSpec, split: str, image_size: int, crop: CropSpec,
-                   mano: Optional[TwoHandMANO] = None, augment: bool = False) -> SyntheticDataset:
-    return SyntheticDataset(spec, split, image_size, mano if mano is not None else TwoHandMANO(), crop, augment)

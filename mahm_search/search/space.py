@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ..config import is_config_path, load_yaml
 from ..errors import ConfigError, parse_model
-from .choices import SCALARS, encode_choice
+from .choices import encode_choice
 
 
 

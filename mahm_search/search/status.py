@@ -7,7 +7,6 @@ from collections import Counter
 from pathlib import Path
 from typing import Any, Dict
 
-import optuna
 from optuna.trial import TrialState
 from rich.console import Console
 from rich.table import Table

@@ -111,4 +111,3 @@ def make_training_step(model: torch.nn.Module, loss_fn: MAHMLoss, optimizer: tor
     return step
 
 
-make_step = make_training_step  # the name docs/interfaces.md uses

@@ -28,7 +28,7 @@ from .reporter import Reporter
 from .result import TrainResult
 from .resume import check_same_config
 from .schedule import make_scheduler
-from .step import (make_grad_scaler, make_loss_forward, make_optimizer, make_training_step, make_step,  # noqa: F401
+from .step import (make_grad_scaler, make_loss_forward, make_optimizer, make_training_step,  # noqa: F401
                    to_device)
 
 
