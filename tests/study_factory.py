@@ -79,7 +79,7 @@ def stand_in_train(config, reporter, run_dir) -> TrainResult:
 
 def make_study(folder: str | Path, kind: Literal["cascade", "self_attention"] = "cascade",
                name: Optional[str] = None, repeats: int = 1, plots: Optional[dict] = None,
-               extra: tuple[optuna.trial.FrozenTrial, ...] = ()) -> Path:
+               extra: tuple[optuna.trial.FrozenTrial, ...] = (), memory: Optional[str] = "10GiB") -> Path:
     """Write NAME.yaml and run it into NAME.db in `folder`; `extra` trials (states the search does
     not reach quickly, e.g. RUNNING) are added after. Returns the study file's path."""
     folder = Path(folder)
@@ -92,7 +92,7 @@ def make_study(folder: str | Path, kind: Literal["cascade", "self_attention"] = 
     configs = len(widths) * (2 if kind == "self_attention" else 1)
     spec = {"name": name, "storage": f"sqlite:///{name}.db", "objective": {"metric": "score", "direction": "minimize"},
             "sampler": {"type": "grid", "seed": 0}, "pruner": {"type": "none"}, "n_trials": configs * repeats,
-            "repeats": repeats, "memory": "10GiB", "train": {"steps": STEPS, "eval_every": EVAL_EVERY},
+            "repeats": repeats, "memory": memory, "train": {"steps": STEPS, "eval_every": EVAL_EVERY},
             "space": space}
     if plots:
         spec["plots"] = plots
@@ -100,12 +100,12 @@ def make_study(folder: str | Path, kind: Literal["cascade", "self_attention"] = 
     path.write_text(yaml.safe_dump(spec, sort_keys=False))
     db = folder / f"{name}.db"
     db.unlink(missing_ok=True)
-    key = (kind, name, repeats)
+    key = (kind, name, repeats, memory)
     if key in _made and _made[key].is_file():
         shutil.copyfile(_made[key], db)
     else:
         _run(path)
-        template = Path(folder).parent / f".{name}-{kind}-{repeats}.db"
+        template = Path(folder).parent / f".{name}-{kind}-{repeats}-{memory}.db"
         shutil.copyfile(db, template)
         _made[key] = template
     if extra:

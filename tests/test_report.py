@@ -158,3 +158,10 @@ def test_configurations_a_label_template_leaves_alike_are_told_apart(tmp_path):
         attn = "self-attn" if line["params"]["arch.self_attention"] else "no self-attn"
         assert line["label"].startswith(f"{line['params']['arch.cascade_widths']} ("), line["label"]
         assert attn in line["label"], line["label"]
+
+
+def test_report_settings_show_the_memory_budget_applied(tmp_path):
+    text = write_report(make_study(tmp_path, "cascade", memory=None)).read_text()
+    settings = text.split("## Settings")[1].split("## Best")[0]
+    assert "memory: null" not in settings
+    assert "memory: default (" in settings and "GiB)" in settings

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import optuna
 from optuna.trial import TrialState
 
@@ -44,3 +46,16 @@ def test_grid_with_repeats_visits_every_point_k_times(tmp_path):
     trials = optuna.load_study(study_name="grid", storage=f"sqlite:///{tmp_path}/grid.db").get_trials()
     assert [t.state for t in trials] == [TrialState.COMPLETE] * 4
     assert sorted(t.params["train.lr"] for t in trials) == [1.0e-4, 1.0e-4, 1.0e-3, 1.0e-3]
+
+
+def test_status_prints_floats_short_and_json_keeps_them(tmp_path):
+    from typer.testing import CliRunner
+
+    from mahm_search.cli import app
+
+    path = write_study(tmp_path, n_trials=1)
+    run_study(path)
+    table = CliRunner().invoke(app, ["status", str(path)]).output
+    as_json = json.loads(CliRunner().invoke(app, ["status", str(path), "--json"]).output)
+    lr = as_json["best"]["params"]["train.lr"]
+    assert f"{lr:.4g}" in table and repr(lr) not in table

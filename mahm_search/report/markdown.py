@@ -9,6 +9,7 @@ from typing import Optional
 
 import yaml
 
+from ..memory import format_bytes
 from .figures import FiguresResult, write_figures
 from .findings import findings
 from .tables import ablation_frame, best_configurations
@@ -30,6 +31,16 @@ def write_report(study_path: str | Path, out: Optional[str | Path] = None, quiet
     return path
 
 
+def _settings(settings: dict, records: list) -> dict:
+    """The study's settings as run: a default memory budget is shown as the budget the trials applied."""
+    shown = dict(settings)
+    if shown.get("memory") is None:
+        budgets = sorted({r.record.memory_budget_bytes for r in records if r.record.memory_budget_bytes})
+        applied = ", ".join(format_bytes(b) for b in budgets) or "not recorded by these trials"
+        shown["memory"] = f"default ({applied})"
+    return shown
+
+
 def render_report(result: FiguresResult) -> str:
     loaded, records = result.loaded, result.records
     maximize = loaded.maximize
@@ -41,7 +52,8 @@ def render_report(result: FiguresResult) -> str:
              f"Study file `{loaded.path}`; objective: {loaded.settings.get('objective', {}).get('metric', 'score')} "
              f"in mm, {'higher' if maximize else 'lower'} is better. "
              f"Trials: {len(records)} ({', '.join(f'{n} {s}' for s, n in sorted(counts.items()))}).", "",
-             "## Settings", "", "```yaml", yaml.safe_dump(loaded.settings, sort_keys=False, default_flow_style=None).rstrip(), "```", "",
+             "## Settings", "", "```yaml", yaml.safe_dump(_settings(loaded.settings, records), sort_keys=False,
+                                                         default_flow_style=None).rstrip(), "```", "",
              "## Best configurations", "",
              "Mean and std of the final validation score over completed repeats (n).", ""]
     lines += [best.to_markdown(index=False, floatfmt=".2f") if len(best) else "_No completed trial yet._", ""]

@@ -54,7 +54,7 @@ def print_status(path: str | Path, as_json: bool = False) -> None:
     if status["best"]:
         b = status["best"]
         rows = [("trial", b["number"]), (status["metric"], f"{b['value']:.4g}"), ("steps", b["steps_done"]),
-                ("rescue", b["rescue"])] + [(k, v) for k, v in b["params"].items()]
+                ("rescue", b["rescue"])] + [(k, _short(v)) for k, v in b["params"].items()]
         console.print(_table("Best trial", ("field", "value"), rows))
     if status["prune_reasons"]:
         console.print(_table("Prune reasons", ("reason", "count"), status["prune_reasons"].items()))
@@ -62,6 +62,11 @@ def print_status(path: str | Path, as_json: bool = False) -> None:
         rows = [(r["number"], r["step"] if r["step"] is not None else "-",
                  f"{r['last_value']:.4g}" if r["last_value"] is not None else "-") for r in status["running"]]
         console.print(_table("Running trials", ("trial", "step", f"last {status['metric']}"), rows))
+
+
+def _short(value: Any) -> Any:
+    """Floats at 4 significant digits (lr 0.0013274414292574908 -> 0.001327); the JSON keeps them whole."""
+    return f"{value:.4g}" if isinstance(value, float) else value
 
 
 def _table(title: str, columns, rows) -> Table:
