@@ -1,0 +1,10 @@
+"""Training one configuration: losses, the official metrics, the trainer and its reporter hooks."""
+
+from .._exports import lazy_exports
+
+__getattr__, __dir__, __all__ = lazy_exports(__name__, {
+    "TrainSpec": ".spec", "LossSpec": ".spec", "LossWeights": ".spec",
+    "train": ".trainer", "TrainResult": ".result", "Reporter": ".reporter", "MultiReporter": ".reporter",
+    "MAHMLoss": ".losses", "compute_metrics": ".metrics", "MetricAccumulator": ".metrics",
+    "evaluate_predictions": ".official_eval",
+})

@@ -1,0 +1,42 @@
+"""The public Python API: what a notebook user imports, and every name each package says it exports."""
+
+from __future__ import annotations
+
+import importlib
+import subprocess
+import sys
+
+import pytest
+
+PACKAGES = ["mahm_search", "mahm_search.hands", "mahm_search.data", "mahm_search.model", "mahm_search.train",
+            "mahm_search.memory", "mahm_search.search", "mahm_search.report"]
+
+
+@pytest.mark.parametrize("name", PACKAGES)
+def test_every_exported_name_resolves(name):
+    package = importlib.import_module(name)
+    assert package.__all__, name
+    for public in package.__all__:
+        assert getattr(package, public) is not None, (name, public)
+    with pytest.raises(AttributeError):
+        getattr(package, "no_such_name")
+
+
+def test_top_level_import_is_light():
+    # `mahm-search --help` and `import mahm_search` must not pay for torch or optuna.
+    code = "import sys, mahm_search; print('torch' in sys.modules, 'optuna' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["False", "False"]
+
+
+def test_a_notebook_user_builds_and_sizes_one_config():
+    from mahm_search import ArchSpec, TrialConfig, build_model, estimate_memory
+
+    arch = ArchSpec(backbone="resnet18", width_mult=0.25, input_size=64, cascade_widths=[64, 32, 64])
+    model = build_model(arch)
+    assert sum(p.numel() for p in model.parameters()) > 0
+    config = TrialConfig.model_validate({"arch": arch.model_dump(), "train": {"batch_size": 2}})
+    small = estimate_memory(config, "cpu")
+    bigger = estimate_memory(config.model_copy(update={"train": config.train.model_copy(update={"batch_size": 8})}),
+                             "cpu")
+    assert 0 < small.bytes < bigger.bytes
