@@ -68,6 +68,16 @@ def set_dotted(tree: dict, dotted: str, value: Any) -> None:
     node[keys[-1]] = value
 
 
+def get_dotted(tree: dict, dotted: str) -> Any:
+    """tree['a']['b'] for 'a.b'; None where the path does not exist."""
+    node: Any = tree
+    for key in dotted.split("."):
+        if not isinstance(node, dict):
+            return None
+        node = node.get(key)
+    return node
+
+
 def deep_merge(base: dict, override: dict) -> dict:
     out = dict(base)
     for k, v in override.items():

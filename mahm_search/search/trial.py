@@ -23,7 +23,7 @@ from typing import Any, Callable, Dict, Optional
 
 import optuna
 
-from ..config import TrialConfig, set_dotted, trial_config
+from ..config import TrialConfig, get_dotted, set_dotted, trial_config
 from ..memory import default_budget_bytes, plan_memory
 from .record import record_error, write_outcome, write_record
 from .trial_reporter import TrialReporter
@@ -84,7 +84,7 @@ class TrialObjective:
         self.progress = progress
         self._train_fn = train_fn
         fixed = TrialConfig.model_validate(spec.base_config).to_dict()
-        self._fixed = lambda dotted: _get_dotted(fixed, dotted)
+        self._fixed = lambda dotted: get_dotted(fixed, dotted)
 
     def __call__(self, trial: optuna.Trial) -> float:
         try:
@@ -201,12 +201,3 @@ class TrialObjective:
 
             self._train_fn = train
         return self._train_fn
-
-
-def _get_dotted(tree: dict, dotted: str) -> Any:
-    node: Any = tree
-    for key in dotted.split("."):
-        if not isinstance(node, dict):
-            return None
-        node = node.get(key)
-    return node
