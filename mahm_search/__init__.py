@@ -2,6 +2,7 @@
 
     from mahm_search import ArchSpec, build_model, TrialConfig, train, estimate_memory
     config = TrialConfig.model_validate({"arch": {"cascade_widths": [256, 128, 256]}, "train": {"steps": 50}})
+__all__ = sorted([*__all__, "train"])
     print(estimate_memory(config, "cpu").bytes)
     result = train(config, run_dir=Path("runs/one"))
 
@@ -9,14 +10,16 @@ Every public name of the sub-packages (hands, data, model, train, memory, search
 importable from the sub-package itself, e.g. `from mahm_search.model import ArchSpec, build_model`.
 """
 
+from . import train  # noqa: F401  (the training package, callable as the train function; cheap to import)
 from ._exports import lazy_exports
 
 __getattr__, __dir__, __all__ = lazy_exports(__name__, {
     "ArchSpec": ".model", "build_model": ".model",
     "TrialConfig": ".config", "trial_config": ".config", "load_trial_config": ".config",
-    "train": ".train", "TrainResult": ".train", "Reporter": ".train",
+    "TrainResult": ".train", "Reporter": ".train",
     "estimate_memory": ".memory", "plan_memory": ".memory",
     "load_study_spec": ".search", "run_study": ".search", "study_status": ".search",
     "write_figures": ".report", "write_report": ".report",
     "ConfigError": ".errors", "DataError": ".errors", "MahmError": ".errors",
 })
+__all__ = sorted([*__all__, "train"])

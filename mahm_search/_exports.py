@@ -6,6 +6,8 @@ a name is used), and so that re-exports never create import cycles between the l
 
 from __future__ import annotations
 
+import sys
+import types
 from importlib import import_module
 from typing import Callable, Dict, List, Tuple
 
@@ -23,3 +25,15 @@ def lazy_exports(package: str, exports: Dict[str, str]) -> Tuple[Callable, Calla
         return sorted(exports)
 
     return __getattr__, __dir__, sorted(exports)
+
+
+def callable_package(package: str, function: str) -> None:
+    """Make `package` callable as its own `function`: `mahm_search.train` is both the training
+    package and, as `from mahm_search import train; train(config)`, the function that trains."""
+    module = sys.modules[package]
+
+    class _CallablePackage(types.ModuleType):
+        def __call__(self, *args, **kwargs):
+            return getattr(self, function)(*args, **kwargs)
+
+    module.__class__ = _CallablePackage

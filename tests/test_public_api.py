@@ -40,3 +40,17 @@ def test_a_notebook_user_builds_and_sizes_one_config():
     bigger = estimate_memory(config.model_copy(update={"train": config.train.model_copy(update={"batch_size": 8})}),
                              "cpu")
     assert 0 < small.bytes < bigger.bytes
+
+
+def test_train_from_the_top_level_is_the_training_function(tmp_path):
+    import mahm_search
+    from mahm_search import TrainResult, TrialConfig, train
+
+    assert train is mahm_search.train and train.MAHMLoss is not None  # the package, callable
+    config = TrialConfig.model_validate({
+        "arch": {"backbone": "resnet18", "width_mult": 0.125, "input_size": 64, "cascade_widths": [16],
+                 "ief_iters": 1},
+        "train": {"steps": 2, "eval_every": 2, "batch_size": 2, "warmup_steps": 0},
+        "data": {"synthetic": {"n_train": 4, "n_val": 2}}})
+    result = train(config, run_dir=tmp_path)
+    assert isinstance(result, TrainResult) and result.steps_done == 2 and "score" in result.final_metrics

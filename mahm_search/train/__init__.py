@@ -1,6 +1,6 @@
 """Training one configuration: losses, the official metrics, the trainer and its reporter hooks."""
 
-from .._exports import lazy_exports
+from .._exports import callable_package, lazy_exports
 
 __getattr__, __dir__, __all__ = lazy_exports(__name__, {
     "TrainSpec": ".spec", "LossSpec": ".spec", "LossWeights": ".spec",
@@ -8,3 +8,5 @@ __getattr__, __dir__, __all__ = lazy_exports(__name__, {
     "MAHMLoss": ".losses", "compute_metrics": ".metrics", "MetricAccumulator": ".metrics",
     "evaluate_predictions": ".official_eval",
 })
+
+callable_package(__name__, "train")  # from mahm_search import train; train(config, reporter, run_dir)
