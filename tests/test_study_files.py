@@ -74,3 +74,18 @@ def test_shipped_spaces_start_with_a_comment():
         first = space.read_text().splitlines()[0]
         assert first.startswith("# "), f"{space} must start with a comment saying what it ablates"
         assert yaml.safe_load(space.read_text())
+
+
+def test_typos_get_a_did_you_mean(tmp_path):
+    from mahm_search.errors import ConfigError
+
+    path = write_study(tmp_path, sampler={"type": "tpee"}, pruner={"type": "medain"})
+    with pytest.raises(ConfigError) as err:
+        load_study_spec(path)
+    text = str(err.value)
+    assert "sampler.type" in text and "did you mean 'tpe'?" in text and "did you mean 'median'?" in text
+    bad = yaml.safe_load(path.read_text())
+    bad["trian"] = bad.pop("train")
+    path.write_text(yaml.safe_dump(bad))
+    with pytest.raises(ConfigError, match=r"trian: unknown key \(did you mean 'train'\?\)"):
+        load_study_spec(path)

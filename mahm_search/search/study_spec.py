@@ -8,8 +8,9 @@ All problems are collected and raised together as one ConfigError (CLI exit stat
 
 from __future__ import annotations
 
+import difflib
 from pathlib import Path
-from typing import Any, Dict, List, Literal, Optional, Union
+from typing import Any, ClassVar, Dict, List, Literal, Optional, Union
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator
 
@@ -28,7 +29,9 @@ KNOWN_METRICS = ("score", "mpjpe", "mpvpe", "pa_mpjpe", "mrrpe")
 
 def _registered(name: str, registry: dict) -> str:
     if name not in registry:
-        raise ValueError(f"expected one of {', '.join(map(repr, registry))}, got {name!r}")
+        close = difflib.get_close_matches(name, list(registry), n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise ValueError(f"expected one of {', '.join(map(repr, registry))}, got {name!r}{hint}")
     return name
 
 
@@ -45,27 +48,29 @@ class ObjectiveSpec(BaseModel):
         return v
 
 
-class SamplerSpec(BaseModel):
+class _RegisteredSpec(BaseModel):
+    """A `type` that must be a key of the class's registry, and the `args` its constructor takes."""
+
     model_config = ConfigDict(extra="forbid")
-    type: str = "tpe"  # a name in search/samplers.py's SAMPLERS
+    registry: ClassVar[dict] = {}
+    type: str
+    args: Dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("type")
+    @classmethod
+    def _known(cls, v: str) -> str:
+        return _registered(v, cls.registry)
+
+
+class SamplerSpec(_RegisteredSpec):
+    registry: ClassVar[dict] = SAMPLERS  # search/samplers.py
+    type: str = "tpe"
     seed: Optional[int] = None
-    args: Dict[str, Any] = Field(default_factory=dict)
-
-    @field_validator("type")
-    @classmethod
-    def _known(cls, v: str) -> str:
-        return _registered(v, SAMPLERS)
 
 
-class PrunerSpec(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    type: str = "median"  # a name in search/pruners.py's PRUNERS
-    args: Dict[str, Any] = Field(default_factory=dict)
-
-    @field_validator("type")
-    @classmethod
-    def _known(cls, v: str) -> str:
-        return _registered(v, PRUNERS)
+class PrunerSpec(_RegisteredSpec):
+    registry: ClassVar[dict] = PRUNERS  # search/pruners.py
+    type: str = "median"
 
 
 class RaySpec(BaseModel):
