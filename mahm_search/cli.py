@@ -7,6 +7,7 @@ that `mahm-search --help` is instant and the ray extra stays optional.
 
 from __future__ import annotations
 
+import functools
 from enum import Enum
 from pathlib import Path
 from typing import List, Optional
@@ -46,25 +47,39 @@ def _fail(err: MahmError) -> None:
             typer.secho(f"error: {line}", fg="red", err=True)
         raise typer.Exit(2)
     typer.secho(f"error: {err}", fg="red", err=True)
-    raise typer.Exit(2)
+    raise typer.Exit(getattr(err, "exit_code", 2))  # 1: the run stopped on purpose (search/stop.py)
+
+
+def _user_errors(command):
+    """A MahmError becomes one line per problem and an exit status, never a traceback."""
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except MahmError as err:
+            _fail(err)
+
+    return wrapper
 
 
 @app.command()
+@_user_errors
 def run(
-    study: Path = typer.Argument(..., help="Study file (studies/NAME.yaml)."),
+    study: Path = typer.Argument(..., metavar="STUDY", help="Study file (studies/NAME.yaml)."),
     n_trials: Optional[int] = typer.Option(None, "--n-trials", help="Total trials to reach (overrides the file)."),
     workers: int = typer.Option(1, "--workers", min=1, help="Worker processes sharing the storage."),
     backend: Optional[Backend] = typer.Option(None, "--backend", help="Override the study's backend."),
     address: Optional[str] = typer.Option(None, "--address", help="Ray cluster address (ray backend)."),
+    retry_failed: bool = typer.Option(False, "--retry-failed",
+                                      help="Train again the configurations whose trials failed with an error."),
 ):
     """Create or continue a study; rerun the same command to resume after any interruption."""
-    try:
-        from .search.runner import run_study
+    from .search.runner import run_study
 
+    try:
         run_study(study, n_trials=n_trials, workers=workers,
-                  backend=backend.value if backend else None, address=address)
-    except MahmError as err:
-        _fail(err)
+                  backend=backend.value if backend else None, address=address, retry_failed=retry_failed)
     except KeyboardInterrupt:
         # The interrupted trial is queued again (its checkpoint kept): the same command continues.
         typer.secho(f"interrupted: finished trials are kept; run `mahm-search run {study}` to continue",
@@ -73,74 +88,64 @@ def run(
 
 
 @app.command()
+@_user_errors
 def status(
-    study: Path = typer.Argument(..., help="Study file."),
+    study: Path = typer.Argument(..., metavar="STUDY", help="Study file."),
     json_out: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
 ):
     """Trials by state, the best trial, prune reasons and running trials."""
-    try:
-        from .search.status import print_status
+    from .search.status import print_status
 
-        print_status(study, as_json=json_out)
-    except MahmError as err:
-        _fail(err)
+    print_status(study, as_json=json_out)
 
 
 @app.command()
+@_user_errors
 def plot(
-    study: Path = typer.Argument(..., help="Study file."),
+    study: Path = typer.Argument(..., metavar="STUDY", help="Study file."),
     out: Optional[Path] = typer.Option(None, "--out", help="Output folder (default <study folder>/<name>-report/)."),
     fmt: Fmt = typer.Option(Fmt.png, "--format", help="Figure format."),
 ):
     """Score-versus-steps curves, ablation, history and importance figures, and trials.csv."""
-    try:
-        from .report.figures import write_figures
+    from .report.figures import write_figures
 
-        write_figures(study, out=out, fmt=fmt.value)
-    except MahmError as err:
-        _fail(err)
+    write_figures(study, out=out, fmt=fmt.value)
 
 
 @app.command()
+@_user_errors
 def report(
-    study: Path = typer.Argument(..., help="Study file."),
+    study: Path = typer.Argument(..., metavar="STUDY", help="Study file."),
     out: Optional[Path] = typer.Option(None, "--out", help="Output folder (default <study folder>/<name>-report/)."),
 ):
     """Write report.md: settings, best configurations, ablation tables, figures and findings."""
-    try:
-        from .report.markdown import write_report
+    from .report.markdown import write_report
 
-        write_report(study, out=out)
-    except MahmError as err:
-        _fail(err)
+    write_report(study, out=out)
 
 
 @app.command()
+@_user_errors
 def train(
-    config: Path = typer.Argument(..., help="A TrialConfig YAML (arch/data/train/loss/mano sections)."),
+    config: Path = typer.Argument(..., metavar="CONFIG", help="A TrialConfig YAML (arch/data/train/loss/mano sections)."),
     out: Path = typer.Option(Path("runs/train"), "--out", help="Run folder: checkpoints and history.csv."),
 ):
     """Train one configuration with a progress bar; writes its score-versus-steps history as CSV."""
-    try:
-        from .train.command import train_command
+    from .train.command import train_command
 
-        train_command(config, out)
-    except MahmError as err:
-        _fail(err)
+    train_command(config, out)
 
 
 @app.command()
+@_user_errors
 def describe(
-    spec: Path = typer.Argument(..., help="An arch spec, a TrialConfig or a study file."),
+    spec: Path = typer.Argument(..., metavar="SPEC", help="An arch spec, a TrialConfig or a study file."),
     batch_size: Optional[int] = typer.Option(None, "--batch-size", help="Batch size for the memory estimate."),
 ):
     """Parameter count, FLOPs per sample and estimated training memory."""
-    try:
-        from .search.describe import describe_command
+    from .search.describe import describe_command
 
-        describe_command(spec, batch_size=batch_size)
-    except MahmError as err:
-        _fail(err)
+    describe_command(spec, batch_size=batch_size)
 
 
 class Split(str, Enum):
@@ -150,8 +155,9 @@ class Split(str, Enum):
 
 
 @app.command()
+@_user_errors
 def evaluate(
-    predictions: Path = typer.Argument(..., help="An .npz with ids, joints and optionally vertices, root_rel."),
+    predictions: Path = typer.Argument(..., metavar="PREDICTIONS", help="An .npz with ids, joints and optionally vertices, root_rel."),
     interhand_root: Path = typer.Option(..., "--interhand-root", help="InterHand2.6M root folder."),
     split: Split = typer.Option(Split.test, "--split"),
     mano_dir: Optional[Path] = typer.Option(None, "--mano-dir", help="MANO folder (for MPVPE and mcp_scale)."),
@@ -175,28 +181,23 @@ def data_preview(
     out: Path = typer.Option(Path("preview"), "--out", help="Output folder."),
 ):
     """Write a PNG grid of samples with 2D joints and skeletons drawn per hand."""
-    try:
-        from .data.preview import preview_command
+    from .data.preview import preview_command
 
-        preview_command(source=source.value, root=root, split=split, n=n,
-                        image_size=image_size, seed=seed, out=out)
-    except MahmError as err:
-        _fail(err)
+    preview_command(source=source.value, root=root, split=split, n=n,
+                    image_size=image_size, seed=seed, out=out)
 
 
 @mano_app.command("convert")
+@_user_errors
 def mano_convert(
-    src: Path = typer.Argument(..., help="Folder with the official MANO_RIGHT.pkl / MANO_LEFT.pkl."),
-    dst: Path = typer.Argument(..., help="Folder to write chumpy-free MANO_RIGHT.npz / MANO_LEFT.npz."),
+    src: Path = typer.Argument(..., metavar="SRC", help="Folder with the official MANO_RIGHT.pkl / MANO_LEFT.pkl."),
+    dst: Path = typer.Argument(..., metavar="DST", help="Folder to write chumpy-free MANO_RIGHT.npz / MANO_LEFT.npz."),
 ):
     """Convert the official (chumpy) MANO pickles to .npz files that smplx loads."""
-    try:
-        from .hands.convert import convert_mano_dir
+    from .hands.convert import convert_mano_dir
 
-        for path in convert_mano_dir(src, dst):
-            typer.echo(f"wrote {path}")
-    except MahmError as err:
-        _fail(err)
+    for path in convert_mano_dir(src, dst):
+        typer.echo(f"wrote {path}")
 
 
 def main(argv: Optional[List[str]] = None) -> None:

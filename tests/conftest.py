@@ -7,6 +7,8 @@ import pytest
 # Every test traces its memory estimates: an estimate cached on disk by an earlier run (or by the
 # user's own studies) must not stand in for the code under test. test_memory.py turns it on itself.
 os.environ["MAHM_MEMORY_CACHE"] = "off"
+# Likewise the InterHand2.6M index cache: tests that test it point it at their own folder.
+os.environ.setdefault("MAHM_INTERHAND_CACHE", "off")
 
 from mahm_search.hands.generated import generate_mano_files
 

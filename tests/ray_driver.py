@@ -16,11 +16,11 @@ from mahm_search.search.ray import run_ray  # noqa: E402
 from mahm_search.search.study_spec import load_study_spec  # noqa: E402
 
 
-def run_with_fakes(study_file, n_trials=None):
+def run_with_fakes(study_file, n_trials=None, train_fn=None):
     cloudpickle.register_pickle_by_value(ray_fakes)  # the workers do not have tests/ on their path
     trial_module.plan_memory = ray_fakes.fake_plan  # the driver-side admission
     spec = load_study_spec(study_file)
-    return run_ray(spec, n_trials=n_trials or spec.n_trials, train_fn=ray_fakes.fake_train)
+    return run_ray(spec, n_trials=n_trials or spec.n_trials, train_fn=train_fn or ray_fakes.fake_train)
 
 
 if __name__ == "__main__":

@@ -42,3 +42,24 @@ def fake_train(config, reporter, run_dir: Path) -> TrainResult:
 def fake_plan(config, budget_bytes, device):
     estimate = config.train.batch_size * BYTES_PER_SAMPLE
     return unplanned(config, estimate_bytes=estimate, fits=budget_bytes is None or estimate <= budget_bytes)
+
+
+def fake_train_dying_once(config, reporter, run_dir: Path) -> TrainResult:
+    """fake_train whose worker process dies (os._exit, as when a node is lost or the process is
+    killed) right after its second eval's checkpoint, once per trial; the restart then resumes."""
+    marker = Path(run_dir) / "died_once"
+    ckpt = Path(run_dir) / "checkpoint.pt"
+    if ckpt.is_file():
+        (Path(run_dir) / "resumed_at").write_text(str(json.loads(ckpt.read_text())["step"]))
+
+    class Dying:
+        def __getattr__(self, name):
+            return getattr(reporter, name)
+
+        def step_end(self, step, loss):
+            reporter.step_end(step, loss)
+            if step == 5 and not marker.exists():  # step 4's checkpoint is written and sent to Tune
+                marker.write_text("")
+                os._exit(1)
+
+    return fake_train(config, Dying(), run_dir)

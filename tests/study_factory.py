@@ -1,7 +1,8 @@
 """Studies for the report tests, made by the real search: the study file is loaded, each trial is
 admitted and trained by TrialObjective (the code `mahm-search run` runs) and recorded in SQLite, with
 a stand-in trainer and memory planner in place of the network. So the report reads exactly what a
-real run writes; only the scores are made up (exponential learning curves with noise).
+real run writes; only the scores are made up (exponential learning curves with noise, and per-sample
+validation errors that share each sample's difficulty across configurations, so pairing matters).
 
 Shaped like the MAHM report's Figures 1-2: deeper cascades score lower; self-attention converges
 faster and fits the budget only by a rescue, and its deepest model runs out of memory half-way
@@ -35,6 +36,8 @@ WIDTHS = {  # cascade -> (final score mm, score at step 0); deeper is better, as
 }
 DEEPEST = "1024-512-256-128-256-512-1024"
 STEPS, EVAL_EVERY = 2000, 100
+N_VAL = 32  # validation samples; each has its own difficulty, shared by every configuration
+DIFFICULTY = [random.Random(f"sample/{i}").gauss(0, 6.0) for i in range(N_VAL)]
 BUDGET = 10 * 2**30
 _made: dict[tuple, Path] = {}  # one real run per kind of study; later calls copy its database
 
@@ -72,9 +75,16 @@ def stand_in_train(config, reporter, run_dir) -> TrainResult:
         metrics = {"score": score, "mpjpe": score, "mpvpe": score, "pa_mpjpe": score / 2, "mrrpe": score}
         history.append({"step": step, **metrics})
         reporter.report(step, metrics)
+    # the last evaluation's per-sample errors: sample difficulty (common to all) + this run's own noise;
+    # the final score is their mean, so a paired comparison sees the same differences as the scores
+    centre = history[-1]["score"]
+    per_sample = [centre + d + rng.gauss(0, 1.5) for d in DIFFICULTY]
+    shift = centre - sum(per_sample) / N_VAL
+    per_sample = [v + shift for v in per_sample]
     return TrainResult(status="complete", message="", history=history, steps_done=STEPS, wall_time_s=3.6 * STEPS,
                        memory_peak_bytes=5_500_000_000, params_count=params_count,
-                       final_metrics={k: v for k, v in history[-1].items() if k != "step"})
+                       final_metrics={k: v for k, v in history[-1].items() if k != "step"},
+                       val_scores=per_sample, val_ids=None)
 
 
 def make_study(folder: str | Path, kind: Literal["cascade", "self_attention"] = "cascade",
@@ -93,6 +103,7 @@ def make_study(folder: str | Path, kind: Literal["cascade", "self_attention"] = 
     spec = {"name": name, "storage": f"sqlite:///{name}.db", "objective": {"metric": "score", "direction": "minimize"},
             "sampler": {"type": "grid", "seed": 0}, "pruner": {"type": "none"}, "n_trials": configs * repeats,
             "repeats": repeats, "memory": memory, "train": {"steps": STEPS, "eval_every": EVAL_EVERY},
+            "data": {"synthetic": {"n_val": N_VAL}},
             "space": space}
     if plots:
         spec["plots"] = plots

@@ -70,6 +70,12 @@ def write_fixture(root: Path, split: str = "val", order=None) -> dict:
     return {"world": world}
 
 
+@pytest.fixture(autouse=True)
+def own_index_cache(tmp_path, monkeypatch):
+    """The index cache (data/interhand_cache.py) goes to this test's folder, not the user's."""
+    monkeypatch.setenv("MAHM_INTERHAND_CACHE", str(tmp_path / "index-cache"))
+
+
 @pytest.fixture()
 def fixture_root(tmp_path):
     write_fixture(tmp_path)

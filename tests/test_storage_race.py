@@ -7,6 +7,8 @@ from __future__ import annotations
 import multiprocessing as mp
 import time
 
+import pytest
+
 from search_support import write_study
 
 
@@ -37,3 +39,45 @@ def test_processes_opening_a_new_study_together_all_get_it(tmp_path):
             start_at = time.time() + 0.5
             results += pool.starmap(_open_at, [(str(study_file), start_at)] * 4)
     assert results == [f"race{a}" for a in range(5) for _ in range(4)], results
+
+
+class UniqueViolation(Exception):
+    """Named as psycopg names it."""
+
+
+class DuplicateObject(Exception):
+    pass
+
+
+def test_schema_race_is_retried_as_each_database_reports_it():
+    """The same race on PostgreSQL (two CREATE TYPE studydirection, two CREATE TABLE) and MySQL."""
+    from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
+
+    from mahm_search.search.storage import with_retries
+
+    races = [
+        IntegrityError("CREATE TYPE studydirection AS ENUM ('NOT_SET', 'MINIMIZE', 'MAXIMIZE')", {}, UniqueViolation(
+            'duplicate key value violates unique constraint "pg_type_typname_nsp_index"')),
+        ProgrammingError("CREATE TYPE trialstate", {}, DuplicateObject('type "trialstate" already exists')),
+        OperationalError("CREATE TABLE studies", {}, Exception("(1050, \"Table 'studies' already exists\")")),
+    ]
+    for race in races:
+        calls = []
+
+        def open_storage():
+            calls.append(1)
+            if len(calls) == 1:
+                raise race
+            return "opened"
+
+        assert with_retries(open_storage, delay_s=0) == "opened", race
+    other = IntegrityError("INSERT INTO trials", {}, UniqueViolation('violates unique constraint "trials_pkey"'))
+    calls = []
+
+    def insert():
+        calls.append(1)
+        raise other
+
+    with pytest.raises(IntegrityError):
+        with_retries(insert, delay_s=0)
+    assert len(calls) == 1  # a real constraint violation is not retried

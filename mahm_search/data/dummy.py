@@ -27,5 +27,6 @@ def dummy_batch(batch_size: int, image_size: int, device="cpu", seed: int = 0) -
         "joint_valid": torch.ones(b, 2, j),
         "mano_valid": torch.ones(b, 2),
         "K": K.expand(b, 3, 3).clone(),
+        "hand_type": torch.ones(b, 2),
     }
     return {k: v.to(device=device, dtype=torch.float32) for k, v in batch.items()}

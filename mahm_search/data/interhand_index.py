@@ -1,8 +1,8 @@
 """A compact index of the InterHand2.6M samples to keep: small numpy arrays, no JSON kept in memory.
 
 The release's annotations are huge (all 5 fps annotations with MANO took ~100 GB as Python objects), so
-the JSON is read once, the kept samples are copied into flat arrays (per-frame joints and MANO shared by
-every camera of that frame) and the JSON objects are dropped.
+the JSON is streamed (interhand_stream.py), the kept samples are copied into flat arrays (per-frame joints
+and MANO shared by every camera of that frame), and the index is cached on disk (interhand_cache.py).
 
 Samples keep the order of `annotations[]` in InterHand2.6M_{split}_data.json (the order the official
 loader, facebookresearch/InterHand2.6M data/InterHand2.6M/dataset.py, walks `db.anns`), and `ids` holds
@@ -20,7 +20,8 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataError
-from .interhand_files import annotation_path, camera_table, load_annotation, require
+from .interhand_files import ANNOTATION_KINDS, annotation_path, camera_table, load_annotation
+from .interhand_stream import read_frames, read_samples
 from .spec import InterHandSpec
 
 HAND_KEYS = ("right", "left")  # hand 0 = right (joints 0-20), hand 1 = left (joints 21-41)
@@ -51,22 +52,6 @@ class InterHandIndex:
         return len(self.files)
 
 
-def _images_frame(data: dict, path: Path) -> pd.DataFrame:
-    images = pd.DataFrame(require(data, "images", path, "top level"))
-    annots = pd.DataFrame(require(data, "annotations", path, "top level"))
-    for name, frame, cols in (("images", images, ("id", "file_name", "capture", "seq_name", "camera", "frame_idx")),
-                              ("annotations", annots, ("image_id", "joint_valid", "hand_type"))):
-        missing = [c for c in cols if c not in frame.columns]
-        if missing:
-            raise DataError(f"{path}: {name}[]: missing field(s) {missing}")
-    # An inner merge keeps the left frame's order: the official annotation order.
-    df = annots[["image_id", "joint_valid", "hand_type"]].merge(images, left_on="image_id", right_on="id")
-    df["capture"] = df["capture"].astype(str)
-    df["camera"] = df["camera"].astype(str)
-    df["frame_key"] = df["frame_idx"].astype(str)
-    return df.reset_index(drop=True)
-
-
 def _select(df: pd.DataFrame, spec: InterHandSpec, skipped: Dict[str, int]) -> pd.DataFrame:
     if spec.captures is not None:
         df = df[df["capture"].isin({str(c) for c in spec.captures})]
@@ -83,42 +68,55 @@ def _select(df: pd.DataFrame, spec: InterHandSpec, skipped: Dict[str, int]) -> p
 
 
 def build_index(root: Path, split: str, spec: InterHandSpec, limit: Optional[int] = None,
-                require_mano: bool = True) -> InterHandIndex:
-    """Read the four annotation files of `split` and index the samples kept by `spec`, in the official
-    order. require_mano=False keeps samples whose hands have no MANO fit (the official joint evaluation)."""
-    data_path = annotation_path(root, split, "data")
-    df = _images_frame(load_annotation(root, split, "data"), data_path)
+                require_mano: bool = True, cache: bool = True) -> InterHandIndex:
+    """The samples of `split` kept by `spec`, in the official order. require_mano=False keeps samples
+    whose hands have no MANO fit (the official joint evaluation). Read from the on-disk cache when the
+    annotation files and the selection are unchanged (interhand_cache.py), else built and cached."""
+    from .interhand_cache import cached_index
+
+    return cached_index(root, split, spec, limit, require_mano,
+                        lambda: read_index(root, split, spec, limit, require_mano), enabled=cache)
+
+
+def read_index(root: Path, split: str, spec: InterHandSpec, limit: Optional[int] = None,
+               require_mano: bool = True) -> InterHandIndex:
+    """Stream the four annotation files of `split` (interhand_stream.py) into the index."""
+    paths = {kind: annotation_path(root, split, kind) for kind in ANNOTATION_KINDS}
+    for kind, path in paths.items():
+        if not path.is_file():
+            load_annotation(root, split, kind)  # raises the missing-file error
+    df, joint_valid = read_samples(paths["data"])
     skipped: Dict[str, int] = {}
     df = _select(df, spec, skipped)
-    cam_path = annotation_path(root, split, "camera")
-    cams = camera_table(load_annotation(root, split, "camera"), cam_path)
-    joints = load_annotation(root, split, "joint_3d")
-    manos = load_annotation(root, split, "MANO_NeuralAnnot")
-    mano_path = annotation_path(root, split, "MANO_NeuralAnnot")
+    cams = camera_table(load_annotation(root, split, "camera"), paths["camera"])  # small: one object
+    wanted = set(zip(df["capture"], df["frame_key"]))
+    joints = read_frames(paths["joint_3d"], wanted, lambda rec, key: _world(rec, paths["joint_3d"]))
+    mano_path = paths["MANO_NeuralAnnot"]
+    manos = read_frames(mano_path, wanted, lambda rec, key: _fits(rec, mano_path, key))
 
     cam_ids: Dict[tuple, int] = {}
     frame_ids: Dict[tuple, int] = {}
-    files, ids, types, cam_of, frame_of, valid_of = [], [], [], [], [], []
+    files, ids, types, cam_of, frame_of, valid_rows = [], [], [], [], [], []
     world, m_pose, m_shape, m_valid = [], [], [], []
     counts = {"no_camera": 0, "no_joints": 0, "no_mano": 0}
+    no_fit = ((False, False), None)
     for row in df.itertuples(index=False):
         ck, fk = (row.capture, row.camera), (row.capture, row.frame_key)
         if ck not in cams:
             counts["no_camera"] += 1
             continue
-        jrec = joints.get(row.capture, {}).get(row.frame_key)
-        if jrec is None or "world_coord" not in jrec:
+        jrec = _raise_if_error(joints.get(fk))
+        if jrec is None:
             counts["no_joints"] += 1
             continue
-        mrec = manos.get(row.capture, {}).get(row.frame_key) or {}
-        fits = [mrec.get(k) for k in HAND_KEYS]
-        if require_mano and any(fits[h] is None for h in REQUIRED_HANDS[row.hand_type]):
+        present, arrays = _raise_if_error(manos.get(fk, no_fit))
+        if require_mano and not all(present[h] for h in REQUIRED_HANDS[row.hand_type]):
             counts["no_mano"] += 1
             continue
         if fk not in frame_ids:
             frame_ids[fk] = len(world)
-            world.append(np.asarray(jrec["world_coord"], np.float32).reshape(42, 3))
-            pose, shape, ok = _mano_arrays(fits, mano_path, fk)
+            world.append(jrec)
+            pose, shape, ok = _raise_if_error(arrays) if arrays is not None else _mano_arrays([None, None], mano_path, fk)
             m_pose.append(pose), m_shape.append(shape), m_valid.append(ok)
         cam_ids.setdefault(ck, len(cam_ids))
         files.append(row.file_name)
@@ -126,7 +124,7 @@ def build_index(root: Path, split: str, spec: InterHandSpec, limit: Optional[int
         types.append(HAND_TYPE_CODE[row.hand_type])
         cam_of.append(cam_ids[ck])
         frame_of.append(frame_ids[fk])
-        valid_of.append(np.asarray(row.joint_valid, np.float32).reshape(42) > 0)
+        valid_rows.append(row.row)
     skipped.update(counts)
     keep = _evenly_spaced(len(files), limit)
     cam_list = [cams[k] for k in cam_ids]
@@ -136,7 +134,7 @@ def build_index(root: Path, split: str, spec: InterHandSpec, limit: Optional[int
         hand_type=np.asarray(types, np.uint8).reshape(-1, 2)[keep],
         camera=np.asarray(cam_of, np.int32)[keep],
         frame=np.asarray(frame_of, np.int32)[keep],
-        joint_valid=np.asarray(valid_of, np.uint8).reshape(-1, 42)[keep],
+        joint_valid=joint_valid[np.asarray(valid_rows, np.int64)].reshape(-1, 42)[keep],
         cam_R=np.asarray([c["R"] for c in cam_list]).reshape(-1, 3, 3),
         cam_pos=np.asarray([c["campos"] for c in cam_list]).reshape(-1, 3),
         cam_focal=np.asarray([c["focal"] for c in cam_list]).reshape(-1, 2),
@@ -147,6 +145,28 @@ def build_index(root: Path, split: str, spec: InterHandSpec, limit: Optional[int
         mano_valid=np.asarray(m_valid, np.uint8).reshape(-1, 2),
         skipped=skipped,
     )
+
+
+def _raise_if_error(value):
+    if isinstance(value, DataError):
+        raise value
+    return value
+
+
+def _world(record, path: Path) -> Optional[np.ndarray]:
+    """A joint_3d frame record -> world joints (42, 3) float32, None when it has no world_coord."""
+    if not isinstance(record, dict) or "world_coord" not in record:
+        return None
+    try:
+        return np.asarray(record["world_coord"], np.float32).reshape(42, 3)
+    except (ValueError, TypeError) as err:
+        raise DataError(f"{path}: malformed world_coord (expected 42 x 3 numbers): {err}") from None
+
+
+def _fits(record, path: Path, frame_key: tuple):
+    """A MANO frame record -> ((right fitted, left fitted), (pose, shape, ok) arrays)."""
+    fits = [record.get(k) for k in HAND_KEYS] if isinstance(record, dict) else [None, None]
+    return tuple(f is not None for f in fits), _mano_arrays(fits, path, frame_key)
 
 
 def _mano_arrays(fits: list, path: Path, frame_key: tuple):

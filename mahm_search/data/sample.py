@@ -31,6 +31,7 @@ IMAGE_STD = (0.229, 0.224, 0.225)
 SAMPLE_KEYS = (
     "image", "joints_3d", "joints_2d", "mano_pose", "mano_shape", "root_rel",
     "hand_valid", "joint_valid", "mano_valid", "K",
+    "hand_type",  # (2,) the hands the sample shows, as InterHand2.6M's hand_type: [1,0] right, [0,1] left, [1,1] both
 )
 
 _MEAN = np.asarray(IMAGE_MEAN, np.float32) * 255.0
@@ -59,6 +60,11 @@ def to_sample(raw: Dict[str, Any]) -> Dict[str, torch.Tensor]:
     """Raw numpy sample (uint8 RGB image) -> the torch sample dict; root_rel is derived here."""
     out = {"image": normalize_image(raw["image"])}
     for key in SAMPLE_KEYS[1:]:
-        value = root_relative(raw["joints_3d"]) if key == "root_rel" else raw[key]
+        if key == "root_rel":
+            value = root_relative(raw["joints_3d"])
+        elif key == "hand_type" and key not in raw:
+            value = raw["hand_valid"]  # a source without annotated hand types shows the hands it has
+        else:
+            value = raw[key]
         out[key] = torch.as_tensor(np.asarray(value, dtype=np.float32))
     return out

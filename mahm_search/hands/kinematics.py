@@ -8,7 +8,6 @@ The maths and the outputs are smplx's (tests/test_hands_skinning.py compares the
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import List, Sequence, Tuple
 
 import torch
@@ -16,7 +15,9 @@ import torch.nn.functional as F
 from smplx.lbs import transform_mat
 
 
-@lru_cache(maxsize=None)
+_LEVELS: dict = {}  # parents -> chain_levels(parents); a plain dict, which torch.compile reads as is
+
+
 def chain_levels(parents: Tuple[int, ...]) -> Tuple[Tuple[int, ...], ...]:
     """Joints grouped by depth, root first: ((0,), (1, 4, 7, 10, 13), (2, 5, ...), ...) for MANO.
     Every joint's parent must come before it (smplx's order)."""
@@ -36,7 +37,9 @@ def rigid_transform_by_level(rot_mats: torch.Tensor, joints: torch.Tensor, paren
     """rot_mats (N,J,3,3), rest joints (N,J,3), parents (J,) -> posed joints (N,J,3) and the joint
     transforms relative to the rest pose (N,J,4,4), as smplx.lbs.batch_rigid_transform returns them."""
     parents = tuple(int(p) for p in parents)
-    levels = chain_levels(parents)
+    levels = _LEVELS.get(parents)
+    if levels is None:
+        levels = _LEVELS[parents] = chain_levels(parents)
     joints = joints.unsqueeze(-1)
     parent_joints = joints[:, [max(p, 0) for p in parents]]
     rel_joints = torch.cat((joints[:, :1], joints[:, 1:] - parent_joints[:, 1:]), dim=1)

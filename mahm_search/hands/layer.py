@@ -60,8 +60,9 @@ class TwoHandMANO(nn.Module):
         parents = right.parents.tolist()
         if left.parents.tolist() != parents:
             raise ManoModelError(f"{self.folder}: MANO_LEFT and MANO_RIGHT have different kintree_table")
-        # A plain list, not a tensor: indexing with it keeps FakeTensorMode (memory estimation) working.
-        self.parents = np.asarray(parents, dtype=np.int64)
+        # Python ints, not a tensor or numpy array: indexing with them keeps FakeTensorMode (memory
+        # estimation) working, and torch.compile reads no tensor values (no host sync, no graph break).
+        self.parents = tuple(int(p) for p in parents)
 
         def both(name: str) -> torch.Tensor:
             return torch.stack([getattr(right, name), getattr(left, name)])

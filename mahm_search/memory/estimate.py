@@ -30,6 +30,11 @@ from ..errors import MahmError
 # - the caching allocator's rounding and fragmentation (reserved over allocated): +17-18% on small
 #   configs, +7% on large ones; the larger figure keeps small trials safe.
 CUDA_WORKSPACE_BYTES = 65 * 2**20  # the measured constant gap with fused AdamW (65.0-66.5 MiB)
+# A captured step (train.cuda_graphs, train/fast_step.py) keeps a static copy of the batch, static
+# outputs and the graph's private memory pool, which the eager cache cannot share; torch.compile may
+# add workspaces. NOT MEASURED (no GPU in the session that added it): a placeholder to be replaced by
+# benchmarks/bench_memory_captured.py on a GPU (benchmarks/gpu_check.sh).
+CUDA_GRAPH_ALLOWANCE_BYTES = 64 * 2**20
 CUDA_CONTEXT_BYTES = 800 * 2**20
 CUDA_ALLOCATOR_OVERHEAD = 0.18
 
@@ -105,9 +110,18 @@ def _estimate(config: TrialConfig, device: torch.device) -> MemoryEstimate:
     total = tensor_bytes
     if device.type == "cuda":
         tensor_bytes += CUDA_WORKSPACE_BYTES  # allocated through torch's allocator, like the tensors
+        if captured_step(config, device):
+            tensor_bytes += CUDA_GRAPH_ALLOWANCE_BYTES
         total = int(tensor_bytes * (1 + CUDA_ALLOCATOR_OVERHEAD)) + CUDA_CONTEXT_BYTES
     return MemoryEstimate(bytes=total, tensor_bytes=tensor_bytes, method=method,
                           seconds=time.perf_counter() - started)
+
+
+def captured_step(config: TrialConfig, device: torch.device) -> bool:
+    """Whether the trial on `device` will run its step as a CUDA graph (train/fast_step.py)."""
+    from ..train.fast_step import use_cuda_graphs
+
+    return use_cuda_graphs(config.train, device)
 
 
 def estimate_peak_bytes(config: TrialConfig, device: str | torch.device) -> int:

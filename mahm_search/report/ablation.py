@@ -1,12 +1,16 @@
 """Ablation numbers: for each varied factor, the score of every level over the trials that have it.
 
 Each level's statistics pool every completed trial with that value (repeats and the other factors'
-values included), i.e. the factor's marginal effect, and say how many trials they rest on (n).
+values included), i.e. the factor's marginal effect, and say how many trials they rest on (n): the
+mean with its 95% t interval over those trials (none for n=1), and the validation noise (the mean
+standard error of one trial's score over its validation samples, when they were kept).
 """
 
 from __future__ import annotations
 
 import statistics
+
+import numpy as np
 from typing import Any, Literal
 
 import pandas as pd
@@ -15,11 +19,13 @@ from .factors import format_value, level_sort_key
 
 MAX_LEVELS = 6  # a numeric factor with more distinct values (e.g. a sampled lr) is cut into quartiles
 from .records import StudyTrial
+from .stats import mean_ci, seed_std, val_se
 
 
 def ablation_table(records: list[StudyTrial], factors: list[str], metric: Literal["final", "best"],
                    maximize: bool) -> dict[str, list[dict[str, Any]]]:
-    """{factor: [{level, value, n, mean, std, min, max, scores, trials, is_best}, ...]} in level order."""
+    """{factor: [{level, value, n, mean, ci, std, val_se, min, max, scores, trials, members, is_best}, ...]}
+    in level order; std and val_se are None where they cannot be estimated."""
     done = [r for r in records if r.state == "COMPLETE" and getattr(r, metric) is not None]
     out: dict[str, list[dict[str, Any]]] = {}
     for factor in factors:
@@ -32,10 +38,13 @@ def ablation_table(records: list[StudyTrial], factors: list[str], metric: Litera
         rows = []
         for key in sorted(by_level, key=lambda k: level_sort_key(raw[k])):
             scores = [getattr(r, metric) for r in by_level[key]]
+            noise = [se for se in (val_se(r.record.val_scores) for r in by_level[key]) if se is not None]
             rows.append({
                 "level": key, "value": raw[key], "n": len(scores), "mean": statistics.fmean(scores),
-                "std": statistics.pstdev(scores), "min": min(scores), "max": max(scores),
-                "scores": scores, "trials": [r.number for r in by_level[key]], "is_best": False,
+                "ci": mean_ci(scores), "std": seed_std(scores),
+                "val_se": float(np.mean(noise)) if noise else None, "min": min(scores), "max": max(scores),
+                "scores": scores, "trials": [r.number for r in by_level[key]], "members": by_level[key],
+                "is_best": False,
             })
         if rows:
             best = (max if maximize else min)(rows, key=lambda row: row["mean"])

@@ -2,7 +2,8 @@
 
 A configuration is the set of trials sharing a `config_key` (repeats differ only in the seed). A
 configuration with one trial is that trial's curve; with repeats it is the mean at every step plus a
-band (min-max or mean +- std). Curves that ended early carry the reason as their end marker.
+band (min-max or mean +- std). Curves that ended early carry the reason as their end marker. `times`
+puts each step on the wall clock (the members' mean seconds per step), for curves_time.png.
 """
 
 from __future__ import annotations
@@ -47,23 +48,25 @@ def curve_lines(records: list[StudyTrial], factors: list[str], settings: PlotsSp
     best_key = ranked[0] if ranked and config_score(groups[ranked[0]], maximize)[0] == 0 else None
     colour_by = settings.group_by if settings.group_by is not None else factors
     label_factors = list(colour_by) + [f for f in factors if f not in colour_by]
-    # colour by the first grouping factor, line style by the others (e.g. cascade x self-attn)
+    # colour by the first grouping factor; every other searched value (the other grouping factors,
+    # then the rest, e.g. lr) changes the line style, so no two lines look alike
     colour_keys: list[str] = []
-    style_keys: list[tuple] = []
+    style_keys: dict[str, list[tuple]] = {}
     lines = []
     for key in sorted(ranked, key=lambda k: groups[k][0].number):
         members = groups[key]
         params = members[0].params
         colour_key = repr(params.get(colour_by[0])) if colour_by else ""
-        style_key = tuple(repr(params.get(f)) for f in colour_by[1:])
+        style_key = tuple(repr(params.get(f)) for f in label_factors[1:] if f in params) or (key,)
         colour_keys += [colour_key] if colour_key not in colour_keys else []
-        style_keys += [style_key] if style_key not in style_keys else []
+        styles = style_keys.setdefault(colour_key, [])
+        styles += [style_key] if style_key not in styles else []
         line = _mean_line(members, settings)
         line.update(
             label=curve_label(params, label_factors, settings.label, members[0].number),
             rescue_note=_rescue_note(members),
             config_key=key, colour_group=colour_keys.index(colour_key),
-            style_group=style_keys.index(style_key), is_best=key == best_key,
+            style_group=styles.index(style_key), is_best=key == best_key,
             smoothed=_ema(line["values"], settings.smoothing),
             params={k: v for k, v in params.items()},
         )
@@ -105,6 +108,7 @@ def _mean_line(members: list[StudyTrial], settings: PlotsSpec) -> dict[str, Any]
         "repeats": len(members),
         "steps": [int(s) for s in table.index],
         "values": [float(v) for v in table.mean(axis=1)],
+        "times": _times([int(s) for s in table.index], members),
         "band_low": None, "band_high": None, "band": None,
         # the whole line's end marker: the reason when every member of it ended that way
         "end_marker": next(iter(reasons)) if len(reasons) == 1 else None,
@@ -118,6 +122,21 @@ def _mean_line(members: list[StudyTrial], settings: PlotsSpec) -> dict[str, Any]
             low, high = table.min(axis=1), table.max(axis=1)
         line.update(band=settings.band, band_low=[float(v) for v in low], band_high=[float(v) for v in high])
     return line
+
+
+def seconds_per_step(member: StudyTrial) -> Optional[float]:
+    """The trial's wall time over its steps (evaluations and any rescue's recomputation included).
+    Intermediate evaluations' times are not stored, so time at step s is taken as s x this."""
+    wall, steps = member.record.wall_time_s, member.record.steps_done
+    return wall / steps if wall and steps else None
+
+
+def _times(steps: list[int], members: list[StudyTrial]) -> Optional[list[float]]:
+    rates = [seconds_per_step(m) for m in members]
+    if any(r is None for r in rates):
+        return None  # e.g. still running: no wall time recorded yet
+    rate = statistics.fmean(rates)
+    return [s * rate for s in steps]
 
 
 def _ema(values: list[float], smoothing: float) -> Optional[list[float]]:

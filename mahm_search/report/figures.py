@@ -1,6 +1,8 @@
-"""`mahm-search plot`: curves, ablation, history and importance figures, trials.csv and curves.json.
+"""`mahm-search plot`: curves (against steps and wall-clock time), ablation, history and importance
+figures, trials.csv and curves.json.
 
 Works on a finished study and on one still running (running trials' curves so far are drawn).
+Every axis names the metric and its protocol (protocol.py).
 """
 
 from __future__ import annotations
@@ -17,7 +19,9 @@ from .curves_data import curve_lines
 from .curves_plot import plot_curves
 from .errors import EmptyStudyError
 from .factors import varied_factors
-from .optuna_plots import plot_history, plot_importance
+from .history_plot import plot_history
+from .optuna_plots import plot_importance
+from .protocol import short_metric
 from .records import StudyTrial, trial_records
 from .source import LoadedStudy, load_study
 from .trials_table import trials_frame
@@ -57,28 +61,35 @@ def write_figures(study_path: str | Path, out: Optional[str | Path] = None,
         default=str))
 
     title = f"Study '{loaded.name}': {_counts_text(records)}"
+    metric, axis = short_metric(loaded.metric), loaded.metric.replace("_", "-")
     if "curves" in settings.figures:
         files["curves"] = out_dir / f"curves.{fmt}"
-        plot_curves(lines, files["curves"], f"{title}\nvalidation score vs training steps",
-                    loaded.maximize, _not_drawn_note(records, lines))
+        plot_curves(lines, files["curves"], f"{title}\nvalidation {metric} vs training steps",
+                    loaded.maximize, _not_drawn_note(records, lines), axis_text=f"validation {axis}")
+        if any(ln.get("times") for ln in lines):
+            files["curves_time"] = out_dir / f"curves_time.{fmt}"
+            plot_curves(lines, files["curves_time"], f"{title}\nvalidation {metric} vs wall-clock time",
+                        loaded.maximize, _not_drawn_note(records, lines), axis_text=f"validation {axis}",
+                        x="times")
     if "ablation" in settings.figures:
         if table:
             files["ablation"] = out_dir / f"ablation.{fmt}"
-            plot_ablation(table, files["ablation"], f"Study '{loaded.name}': ablation per factor",
-                          loaded.maximize, settings.ablation_metric, settings.band)
+            plot_ablation(table, files["ablation"], f"Study '{loaded.name}': ablation per factor, {metric}",
+                          loaded.maximize, settings.ablation_metric, f"validation {axis}")
         else:
             notes.append("ablation skipped: no varied factor has a completed trial")
     if "history" in settings.figures:
-        if any(r.state == "COMPLETE" for r in records):
+        if any(r.final is not None for r in records):
             files["history"] = out_dir / f"history.{fmt}"
-            plot_history(loaded.study, files["history"], f"Study '{loaded.name}': objective per trial",
-                         loaded.maximize)
+            plot_history(records, files["history"], f"Study '{loaded.name}': every trial in order\n{metric}",
+                         loaded.maximize, axis_text=f"final validation {axis}")
         else:
-            notes.append("history skipped: no completed trial yet")
+            notes.append("history skipped: no trial has a score yet")
     if "importance" in settings.figures:
         files["importance"] = out_dir / f"importance.{fmt}"
         note = plot_importance(loaded.study, files["importance"],
-                               f"Study '{loaded.name}': parameter importance", len(factors))
+                               f"Study '{loaded.name}': parameter importance (fANOVA; no uncertainty shown)",
+                               len(factors), _level_counts(records, factors, loaded.maximize))
         if note:
             del files["importance"]
             notes.append(note)
@@ -89,6 +100,12 @@ def write_figures(study_path: str | Path, out: Optional[str | Path] = None,
             print(f"note: {note}")
     return FiguresResult(out=out_dir, files=files, notes=notes, loaded=loaded, records=records,
                          factors=factors, lines=lines, ablation=table)
+
+
+def _level_counts(records: list[StudyTrial], factors: list[str], maximize: bool) -> list[int]:
+    """Completed trials at every level of every varied factor (the importance rule's input)."""
+    table = ablation_table(records, factors, "final", maximize)
+    return [row["n"] for rows in table.values() for row in rows] + [0] * (len(factors) - len(table))
 
 
 def _counts_text(records: list[StudyTrial]) -> str:

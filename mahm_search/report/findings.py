@@ -1,47 +1,69 @@
-"""The report's findings paragraph: sentences computed from the numbers, each with its n.
+"""The report's findings: sentences computed from the numbers, each with its interval and n.
 
-It compares the mean final score of each factor's levels with a reference level (the first level,
-e.g. the shallowest cascade or `False`), and says when a difference lies within the spread over
-trials. It states nothing the numbers do not show.
+"A is better than B" is said only when compare.py's rule holds (the 95% interval of the difference
+excludes 0 over seeds, and over validation samples when they were kept); otherwise the sentence says
+"inconclusive" and about how many seeds would resolve the difference. Nothing else is claimed.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any
+from typing import Any, Optional
 
+import pandas as pd
+
+from .compare import Comparison, compare, finals
+from .curves_data import configurations
 from .factors import short_name
 from .records import StudyTrial
+from .stats import pooled_std
 
 
-def findings(records: list[StudyTrial], ablation: dict[str, list[dict[str, Any]]],
-             best_row: dict[str, Any] | None, maximize: bool) -> list[str]:
+def study_seed_std(records: list[StudyTrial]) -> Optional[float]:
+    """The per-seed spread pooled over every configuration with >= 2 completed seeds."""
+    return pooled_std([finals(ms) for ms in configurations(records).values()])
+
+
+def verdict_text(cmp: Comparison, a: str, b: str, maximize: bool) -> str:
+    if cmp.verdict == "A":
+        return f"{a} is better than {b}"
+    if cmp.verdict == "B":
+        return f"{b} is better than {a}"
+    return f"{a} vs {b}: inconclusive"
+
+
+def findings(records: list[StudyTrial], ablation: dict[str, list[dict[str, Any]]], best: pd.DataFrame,
+             maximize: bool, extra: tuple[str, ...] = ()) -> list[str]:
     out = []
-    if best_row:
-        out.append(f"Best configuration: {best_row['configuration']}, mean final score "
-                   f"{best_row['mean (mm)']:.1f} mm (n={best_row['n']}).")
+    spread = study_seed_std(records)
+    if len(best):
+        top = best.iloc[0]
+        ci = f"95% CI {top['95% CI (mm)']}" if top["n"] > 1 else "no CI with one seed"
+        out.append(f"Best mean: {top['configuration']}, {top['mean (mm)']} mm, {ci} (n={top['n']}).")
+        if len(best) > 1:
+            second = best.iloc[1]
+            cmp = compare(top["_members"], second["_members"], maximize, spread)
+            out.append(_sentence(cmp, top["configuration"], second["configuration"], maximize))
     for factor, rows in ablation.items():
-        if len(rows) >= 2:
-            out.append(_factor_sentence(factor, rows, maximize))
+        ref = rows[0]
+        for row in rows[1:]:
+            # the study's per-seed spread, not the level's (which also holds the other factors' effects)
+            cmp = compare(row["members"], ref["members"], maximize, spread, prefer_fallback=True)
+            name = short_name(factor)
+            out.append(_sentence(cmp, f"{name} {row['level']}", f"{name} {ref['level']}", maximize))
+    out += list(extra)
     stopped = Counter(r.end for r in records if r.end and r.end != "running")
     if stopped:
         parts = ", ".join(f"{reason} {n}" for reason, n in stopped.most_common())
         out.append(f"{sum(stopped.values())} of {len(records)} trials ended early ({parts}); "
-                   f"only completed trials enter the tables.")
+                   f"only completed trials enter the tables and comparisons.")
     running = sum(r.end == "running" for r in records)
     if running:
         out.append(f"{running} trial(s) still running; their curves so far are in the figure, not in the tables.")
     return out
 
 
-def _factor_sentence(factor: str, rows: list[dict[str, Any]], maximize: bool) -> str:
-    ref = rows[0]
-    parts = []
-    for row in rows[1:]:
-        diff = row["mean"] - ref["mean"]
-        within = abs(diff) <= max(row["std"], ref["std"])
-        parts.append(f"{row['level']}: {diff:+.1f} mm (n={row['n']}"
-                     f"{', within the spread over trials' if within else ''})")
-    better = "higher" if maximize else "lower"
-    return (f"{short_name(factor)} ({factor}), mean final score vs {ref['level']} "
-            f"({ref['mean']:.1f} mm, n={ref['n']}; {better} is better): " + "; ".join(parts) + ".")
+def _sentence(cmp: Comparison, a: str, b: str, maximize: bool) -> str:
+    text = f"{verdict_text(cmp, a, b, maximize)} ({a} minus {b}: {cmp.describe(maximize)})"
+    advice = cmp.advice()
+    return text + (f"; {advice}." if advice else ".")

@@ -7,19 +7,34 @@ from collections import Counter
 from pathlib import Path
 from typing import Optional
 
+import pandas as pd
 import yaml
 
 from ..memory import format_bytes
 from .figures import FiguresResult, write_figures
+from .convergence import convergence_findings, convergence_rows, convergence_table
 from .findings import findings
-from .tables import ablation_frame, best_configurations
+from .optuna_plots import IMPORTANCE_RULE
+from .protocol import metric_text, val_set_text
+from .tables import ablation_frame, best_configurations, shown
 
 FIGURE_CAPTIONS = {
-    "curves": "Validation score vs training steps, one line per configuration (thick: best)",
-    "ablation": "Score per level of each varied factor",
-    "history": "Objective per trial and best so far",
-    "importance": "Parameter importance",
+    "curves": "Validation score vs training steps, one line per configuration (thick: best; band: spread "
+              "over seeds)",
+    "curves_time": "The same against wall-clock time",
+    "ablation": "Score per level of each varied factor, with 95% CIs over its trials",
+    "history": "Every trial's score in trial order, and the best completed so far",
+    "importance": f"Parameter importance ({IMPORTANCE_RULE})",
 }
+HOW_TO_READ = [
+    "How to read the intervals: a final score has seed noise (its spread over repeats; a 95% t interval "
+    "over seeds, a dash with one seed) and validation noise (a mean over a finite validation set; 'val SE' "
+    "is its standard error over samples). A finding says one configuration is better than another only "
+    "when the 95% CI of their difference excludes 0 over seeds (Welch) and, when both kept per-sample "
+    "errors on the same validation samples, also paired over those samples; otherwise it says "
+    "'inconclusive' and about how many seeds per configuration (n = 2(1.96+0.84)^2 s^2/d^2) would resolve "
+    "the observed difference d at the seeds' spread s.",
+]
 
 
 def write_report(study_path: str | Path, out: Optional[str | Path] = None, quiet: bool = False) -> Path:
@@ -48,26 +63,39 @@ def render_report(result: FiguresResult) -> str:
     settings = loaded.plots
     factors = (settings.group_by or []) + [f for f in result.factors if f not in (settings.group_by or [])]
     best = best_configurations(records, factors, maximize, settings.label)
+    target, convergence = convergence_table(records, factors, maximize, settings.label)
+    val_set = val_set_text(next((r.record.config for r in records if r.record.config), None))
     lines = [f"# Study report: {loaded.name}", "",
-             f"Study file `{loaded.path}`; objective: {loaded.settings.get('objective', {}).get('metric', 'score')} "
-             f"in mm, {'higher' if maximize else 'lower'} is better. "
-             f"Trials: {len(records)} ({', '.join(f'{n} {s}' for s, n in sorted(counts.items()))}).", "",
+             f"Study file `{loaded.path}`. Trials: {len(records)} "
+             f"({', '.join(f'{n} {s}' for s, n in sorted(counts.items()))}).", "",
+             f"Every number below: {metric_text(loaded.metric)}, {'higher' if maximize else 'lower'} is "
+             f"better, on the {val_set}, at the last evaluation of each trial unless said otherwise.", "",
+             *HOW_TO_READ, "",
              "## Settings", "", "```yaml", yaml.safe_dump(_settings(loaded.settings, records), sort_keys=False,
                                                          default_flow_style=None).rstrip(), "```", "",
              "## Best configurations", "",
-             "Mean and std of the final validation score over completed repeats (n).", ""]
-    lines += [best.to_markdown(index=False, floatfmt=".2f") if len(best) else "_No completed trial yet._", ""]
+             "Final validation score over completed seeds (n): mean, 95% CI over seeds, the seeds' std, "
+             "and the validation noise of one trial's score (val SE).", ""]
+    lines += [shown(best).to_markdown(index=False) if len(best) else "_No completed trial yet._", ""]
     lines += ["## Ablation", "", f"{settings.ablation_metric.capitalize()} validation score per level "
-              "over completed trials (all other factors pooled); best mean in bold.", ""]
+              "over completed trials (all other factors pooled): mean (best in bold), 95% CI over those "
+              "trials, their std, val SE, min and max.", ""]
     for factor, rows in result.ablation.items():
         lines += [f"### {factor}", "", ablation_frame(factor, rows).to_markdown(index=False), ""]
     if not result.ablation:
         lines += ["_No varied factor with a completed trial._", ""]
+    if target is not None and len(convergence) > 1:
+        lines += ["## Convergence and cost", "",
+                  f"Steps and wall-clock time until a trial's validation score first reaches {target:.2f} mm, "
+                  "the reference configuration's mean final score; mean and 95% CI over the seeds that reached "
+                  "it; 'vs reference': difference from the reference, Welch 95% CI over seeds. Time = steps x "
+                  "the trial's mean seconds per step (evaluations and any rescue's recomputation included).", "",
+                  pd.DataFrame(convergence_rows(convergence)).to_markdown(index=False), ""]
     lines += ["## Figures", ""]
     for name, caption in FIGURE_CAPTIONS.items():
         if name in result.files:
             lines += [f"![{caption}]({result.files[name].name})", "", f"*{caption}.*", ""]
     lines += [f"- {note}" for note in result.notes] + ([""] if result.notes else [])
-    best_row = best.iloc[0].to_dict() if len(best) else None
-    lines += ["## Findings", "", " ".join(findings(records, result.ablation, best_row, maximize)), ""]
+    found = findings(records, result.ablation, best, maximize, tuple(convergence_findings(target, convergence)))
+    lines += ["## Findings", "", *[f"- {sentence}" for sentence in found], ""]
     return "\n".join(lines)

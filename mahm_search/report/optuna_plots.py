@@ -1,4 +1,4 @@
-"""history.png and importance.png, drawn by Optuna's own matplotlib plots (not redone here)."""
+"""importance.png, drawn by Optuna's own matplotlib plot (fANOVA importances), only with enough trials."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import matplotlib.pyplot as plt
 import optuna
 from optuna.visualization import matplotlib as optuna_mpl
 
-from .style import DPI, FIGSIZE, score_label
+from .style import DPI, FIGSIZE
 
 
 def _save(ax, path: Path, title: str) -> None:
@@ -25,29 +25,33 @@ def _save(ax, path: Path, title: str) -> None:
     plt.close(fig)
 
 
-def plot_history(study: optuna.Study, path: Path, title: str, maximize: bool) -> None:
-    # rc_context: Optuna switches matplotlib to its ggplot style globally; keep that to its figures
-    with warnings.catch_warnings(), matplotlib.rc_context():
-        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-        ax = optuna_mpl.plot_optimization_history(study, target_name="final validation score (mm)")
-        ax.set_xlabel("trial number")
-        ax.set_ylabel(score_label(maximize, "final validation score"))
-        ax.legend(loc="best", fontsize=9)
-        _save(ax, path, title)
+# An importance ranking from a few trials is noise. Drawn only when both hold:
+MIN_COMPLETE = 10  # completed trials in all
+MIN_PER_LEVEL = 2  # completed trials at every level of every varied factor (ablation levels)
+IMPORTANCE_RULE = (f"importance is drawn only with >= 2 varied params, >= {MIN_COMPLETE} completed trials "
+                   f"and >= {MIN_PER_LEVEL} completed trials at every level of every varied param")
 
 
-def plot_importance(study: optuna.Study, path: Path, title: str, n_varied: int) -> Optional[str]:
+def importance_problem(n_complete: int, n_varied: int, level_counts: list[int]) -> Optional[str]:
+    if n_varied < 2 or n_complete < MIN_COMPLETE or min(level_counts, default=0) < MIN_PER_LEVEL:
+        return (f"importance.png skipped: {IMPORTANCE_RULE} (have {n_varied} varied, {n_complete} completed, "
+                f"fewest at one level {min(level_counts, default=0)})")
+    return None
+
+
+def plot_importance(study: optuna.Study, path: Path, title: str, n_varied: int,
+                    level_counts: list[int]) -> Optional[str]:
     """Draw parameter importances; return a note instead when there is too little to rank."""
     complete = study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,))
-    if n_varied < 2 or len(complete) < 2:
-        return (f"importance.png skipped: needs at least 2 varied params and 2 complete trials "
-                f"(have {n_varied} and {len(complete)})")
+    problem = importance_problem(len(complete), n_varied, level_counts)
+    if problem:
+        return problem
     with warnings.catch_warnings(), matplotlib.rc_context():
         warnings.simplefilter("ignore")
         try:
             ax = optuna_mpl.plot_param_importances(study, target_name="final validation score")
         except (RuntimeError, ValueError, ZeroDivisionError) as err:
             return f"importance.png skipped: Optuna could not rank the params ({err})"
-        ax.set_xlabel("importance for the final validation score (share, sums to 1)")
+        ax.set_xlabel(f"importance for the final validation score (share, sums to 1; n={len(complete)} trials)")
         _save(ax, path, title)
     return None

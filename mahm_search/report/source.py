@@ -29,6 +29,10 @@ class LoadedStudy:
         return self.study.direction == optuna.study.StudyDirection.MAXIMIZE
 
     @property
+    def metric(self) -> str:
+        return self.settings.get("objective", {}).get("metric", "score")
+
+    @property
     def default_out(self) -> Path:
         return self.path.parent / f"{self.name}-report"
 

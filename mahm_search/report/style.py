@@ -9,6 +9,7 @@ matplotlib.use("Agg")  # figures are files; never open a window (headless server
 FIGSIZE = (9.0, 5.5)  # inches
 DPI = 120
 STEPS_LABEL = "training steps"
+TIME_LABEL = "wall-clock time (s; at each step: steps x the trial's mean seconds per step)"
 
 # marker, description for the legend; one per way a curve can end early (records.END_REASONS)
 END_MARKERS = {

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import os
+import sys
 import time
 import warnings
 from typing import Optional
@@ -19,18 +20,21 @@ import optuna
 
 from ..errors import MahmError
 from .progress import SearchProgress
+from .error_streak import ErrorStreak
 from .record import TrialRecord
+from .recovery import queue_retry, recover
 from .storage import open_study, with_retries
 from .study_spec import load_study_spec
 from .trial import TrialObjective
 from .trial_counts import count_trials
+from .wait_watch import WaitWatch
 
 POLL_S = 2.0
 
 
 def run_optuna(spec, n_trials: int, workers: int = 1) -> optuna.Study:
     study = open_study(spec, create=True, worker=0)
-    _fail_stale(study)
+    recover(study, spec)
     progress = SearchProgress(n_trials, spec.objective.metric, spec.objective.direction == "maximize",
                               workers=workers)
     with progress:
@@ -49,48 +53,54 @@ def run_worker_loop(spec, study: optuna.Study, n_trials: int, progress: Optional
     deadline = time.monotonic() + spec.timeout if spec.timeout else None
     heartbeat = not spec.storage_url.startswith("journal:")  # RDB storages carry heartbeats
     optuna.logging.set_verbosity(optuna.logging.ERROR)  # outcomes are printed by progress
+    waiting = WaitWatch(spec)
+    streak = ErrorStreak(spec)
     while deadline is None or time.monotonic() < deadline:
-        _fail_stale(study)
+        unqueued = recover(study, spec)  # dead trials whose retry is about to be queued
         trials = _trials(study)
         counts = count_trials(trials)
         if progress is not None:
             progress.refresh(trials, counts.done)
         if counts.done >= n_trials:
             return
-        if counts.waiting == 0 and counts.done + counts.running >= n_trials:
+        if counts.waiting == 0 and counts.done + counts.running + unqueued >= n_trials:
             if not heartbeat:
                 return  # no heartbeat: a RUNNING trial may never end; leave it to its worker
+            waiting.check(study)  # raises once no RUNNING trial has beaten for the grace period
             time.sleep(min(POLL_S, spec.heartbeat.interval))  # other workers, or a dead one going stale
             continue
+        waiting.reset()
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
                 study.optimize(objective, n_trials=1, catch=(Exception,))
         except KeyboardInterrupt:
-            _requeue_interrupted(spec, study)
+            _requeue_own(spec, study, objective)
             raise
+        if objective.stopping_error is not None:  # e.g. disk full: the trial is retried on a rerun
+            err, objective.stopping_error = objective.stopping_error, None
+            _requeue_own(spec, study, objective)
+            raise err
+        streak.add(_own_trial(study, objective))  # raises after K same errors in a row
 
 
-def _requeue_interrupted(spec, study: optuna.Study) -> None:
-    """Ctrl-C: queue the interrupted trial again, like a killed one, so a rerun resumes its checkpoint."""
-    trials = _trials(study)
-    if not trials or trials[-1].state != optuna.trial.TrialState.FAIL or TrialRecord.of(trials[-1]).error:
+def _own_trial(study: optuna.Study, objective: TrialObjective):
+    """The trial this worker ran last (not the study's last: other workers add trials too)."""
+    trial_id = objective.last_trial_id
+    return None if trial_id is None else with_retries(lambda: study._storage.get_trial(trial_id))
+
+
+def _requeue_own(spec, study: optuna.Study, objective: TrialObjective) -> None:
+    """Ctrl-C or a stopping error: queue the interrupted trial again, like a killed one, so a rerun
+    resumes its checkpoint (it is a FAIL without `error`, which does not count as done)."""
+    trial = _own_trial(study, objective)
+    if trial is None or trial.state != optuna.trial.TrialState.FAIL or TrialRecord.of(trial).error:
         return
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-        optuna.storages.RetryHeartbeatStaleTrialCallback(
-            max_retry=spec.heartbeat.max_retry, inherit_intermediate_values=True)(study, trials[-1])
+    queue_retry(study, spec, trial)
 
 
 def _trials(study: optuna.Study) -> list:
     return with_retries(lambda: study.get_trials(deepcopy=False))
-
-
-def _fail_stale(study: optuna.Study) -> None:
-    """Fail (and so re-queue) trials whose worker stopped beating; a no-op without heartbeats."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-        with_retries(lambda: optuna.storages.fail_stale_trials(study))
 
 
 # -- several worker processes -----------------------------------------------------------------------
@@ -98,8 +108,12 @@ def _worker_main(study_path: str, n_trials: int, devices: Optional[str], worker:
     if devices is not None:
         os.environ["CUDA_VISIBLE_DEVICES"] = devices  # before this process first imports torch
     spec = load_study_spec(study_path)
-    study = open_study(spec, create=True, worker=worker)
-    run_worker_loop(spec, study, n_trials)
+    try:
+        study = open_study(spec, create=True, worker=worker)
+        run_worker_loop(spec, study, n_trials)
+    except MahmError as err:  # one line, as the CLI prints it, not a child's traceback
+        print(f"error: worker-{worker}: {err}", file=sys.stderr, flush=True)
+        sys.exit(getattr(err, "exit_code", 2))
 
 
 def _run_processes(spec, study: optuna.Study, n_trials: int, workers: int, progress: SearchProgress) -> None:

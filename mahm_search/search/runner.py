@@ -2,7 +2,9 @@
 
 Rerunning the same command after any interruption continues the study: finished trials are kept
 and never repeated, a killed trial is retried from its checkpoint, and the run stops once the study
-holds n_trials counted trials (COMPLETE + PRUNED + errored FAIL; see trial_counts.py).
+holds n_trials counted trials (COMPLETE + PRUNED + errored FAIL; see trial_counts.py). Before any
+trial is created, preflight.py checks the data, MANO, the storage and the study folder.
+`retry_failed` queues the configurations that failed with an error again (after a fix).
 """
 
 from __future__ import annotations
@@ -11,20 +13,38 @@ from pathlib import Path
 from typing import Optional
 
 from ..errors import ConfigError
+from .preflight import preflight
 from .study_spec import load_study_spec
 
 
 def run_study(path: str | Path, n_trials: Optional[int] = None, workers: int = 1,
-              backend: Optional[str] = None, address: Optional[str] = None):
+              backend: Optional[str] = None, address: Optional[str] = None, retry_failed: bool = False):
     spec = load_study_spec(path)  # validates everything before any trial starts
     total = n_trials if n_trials is not None else spec.n_trials
     if total < 1:
         raise ConfigError([f"{path}: --n-trials: expected a positive number, got {total}"])
+    preflight(spec)
+    if retry_failed:
+        _requeue_failed(spec)
     chosen = backend or spec.backend
     if chosen == "ray":
         from .ray import run_ray
 
-        return run_ray(spec, n_trials=total, workers=workers, address=address or spec.ray.address)
-    from .optuna_backend import run_optuna
+        study = run_ray(spec, n_trials=total, workers=workers, address=address or spec.ray.address)
+    else:
+        from .optuna_backend import run_optuna
 
-    return run_optuna(spec, n_trials=total, workers=workers)
+        study = run_optuna(spec, n_trials=total, workers=workers)
+    from .summary import print_summary
+
+    print_summary(spec, study, total)
+    return study
+
+
+def _requeue_failed(spec) -> None:
+    from .retry_failed import requeue_failed
+    from .storage import open_study
+
+    numbers = requeue_failed(open_study(spec, create=True))
+    shown = ", ".join(map(str, numbers)) if numbers else "none"
+    print(f"--retry-failed: queued the configurations of failed trials again: {shown}", flush=True)

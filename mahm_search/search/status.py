@@ -1,4 +1,5 @@
-"""`mahm-search status STUDY`: trials by state, the best trial, prune reasons, running trials."""
+"""`mahm-search status STUDY`: trials by state, the best trial, prune reasons, running trials, and
+the FAIL trials grouped by error (printed whole: no table cell, so a log never cuts or wraps it)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from optuna.trial import TrialState
 from rich.console import Console
 from rich.table import Table
 
+from .error_streak import error_key
 from .record import TrialRecord
 from .storage import open_study, with_retries
 from .study_spec import load_study_spec
@@ -39,7 +41,26 @@ def study_status(path: str | Path) -> Dict[str, Any]:
                             "last_value": t.intermediate_values[last] if last is not None else None})
     return {"study": spec.name, "storage": spec.storage_url, "metric": spec.objective.metric,
             "direction": spec.objective.direction, "n_trials": spec.n_trials, "done": counts.done,
-            "states": counts.by_state, "best": best, "prune_reasons": dict(reasons), "running": running}
+            "states": counts.by_state, "best": best, "prune_reasons": dict(reasons), "running": running,
+            "errors": failure_groups(trials)}
+
+
+def failure_groups(trials) -> list:
+    """FAIL trials by error (errors that differ only in numbers are one group), most frequent first;
+    a FAIL without an error is a process that died (its retry is another trial)."""
+    groups: Dict[str, Dict[str, Any]] = {}
+    for t in trials:
+        if t.state != TrialState.FAIL:
+            continue
+        error = TrialRecord.of(t).error
+        key = error_key(error) if error is not None else ""
+        group = groups.setdefault(key, {"error": error or DIED, "count": 0, "trials": []})
+        group["count"] += 1
+        group["trials"].append(t.number)
+    return sorted(groups.values(), key=lambda g: -g["count"])
+
+
+DIED = "the process died (killed, Ctrl-C or a full disk); the trial is retried from its checkpoint"
 
 
 def print_status(path: str | Path, as_json: bool = False) -> None:
@@ -48,8 +69,8 @@ def print_status(path: str | Path, as_json: bool = False) -> None:
     if as_json:
         print(json.dumps(status, indent=2, default=str))
         return
-    console.print(f"[bold]{status['study']}[/]  {status['done']}/{status['n_trials']} trials done  "
-                  f"({status['direction']} {status['metric']})  storage {status['storage']}", highlight=False)
+    print(f"{status['study']}  {status['done']}/{status['n_trials']} trials done  "
+          f"({status['direction']} {status['metric']})  storage {status['storage']}", flush=True)
     console.print(_table("Trials by state", ("state", "count"), status["states"].items()))
     if status["best"]:
         b = status["best"]
@@ -62,6 +83,11 @@ def print_status(path: str | Path, as_json: bool = False) -> None:
         rows = [(r["number"], r["step"] if r["step"] is not None else "-",
                  f"{r['last_value']:.4g}" if r["last_value"] is not None else "-") for r in status["running"]]
         console.print(_table("Running trials", ("trial", "step", f"last {status['metric']}"), rows))
+    if status["errors"]:
+        console.file.flush()
+        print("Failed trials by error:")
+        for g in status["errors"]:
+            print(f"  FAIL {g['count']} (trials {', '.join(map(str, g['trials']))}): {g['error']}", flush=True)
 
 
 def _short(value: Any) -> Any:

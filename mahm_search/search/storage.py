@@ -14,11 +14,12 @@ import warnings
 from typing import Callable, TypeVar
 
 import optuna
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError, SQLAlchemyError
 
 from ..errors import ConfigError, MahmError
 from .pruners import make_pruner
 from .samplers import make_sampler
+from .storage_errors import describe_storage_error
 
 T = TypeVar("T")
 SQLITE_TIMEOUT_S = 60
@@ -28,7 +29,20 @@ class StudyStorageError(MahmError):
     """The storage cannot be opened, or holds no such study."""
 
 
+# What a storage that cannot be opened raises: SQLAlchemy (corrupt file, unknown scheme, server down),
+# OSError (an unwritable journal path), ImportError (a missing driver), ValueError (a bad URL).
+STORAGE_ERRORS = (SQLAlchemyError, OSError, ImportError, ValueError)
+
+
 def make_storage(spec) -> optuna.storages.BaseStorage:
+    """The study's storage, or StudyStorageError with one line naming the file or URL."""
+    try:
+        return _make_storage(spec)
+    except STORAGE_ERRORS as err:
+        raise StudyStorageError(describe_storage_error(spec, err)) from None
+
+
+def _make_storage(spec) -> optuna.storages.BaseStorage:
     url = spec.storage_url
     if url.startswith("journal:"):
         from optuna.storages.journal import JournalFileBackend
@@ -39,19 +53,24 @@ def make_storage(spec) -> optuna.storages.BaseStorage:
         warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
         retry = optuna.storages.RetryHeartbeatStaleTrialCallback(
             max_retry=spec.heartbeat.max_retry, inherit_intermediate_values=True)
-        try:
-            return with_retries(lambda: optuna.storages.RDBStorage(
-                url, engine_kwargs=engine_kwargs, heartbeat_interval=spec.heartbeat.interval,
-                grace_period=spec.heartbeat.grace_period, heartbeat_stale_trial_callback=retry))
-        except (ImportError, ValueError, OperationalError, IntegrityError) as err:
-            raise StudyStorageError(f"{spec.path}: storage: cannot open {url}: {err}") from None
+        return with_retries(lambda: optuna.storages.RDBStorage(
+            url, engine_kwargs=engine_kwargs, heartbeat_interval=spec.heartbeat.interval,
+            grace_period=spec.heartbeat.grace_period, heartbeat_stale_trial_callback=retry))
 
 
 def open_study(spec, create: bool, worker: int = 0) -> optuna.Study:
     """create=True: create or continue; create=False: the study must exist (status, report).
 
     A seeded sampler is reseeded with seed + 1000*worker + trials already stored, so a resumed run
-    or a second worker does not replay the same random suggestions, yet stays reproducible."""
+    or a second worker does not replay the same random suggestions, yet stays reproducible.
+    A storage that breaks while the study is read (a corrupt file) is a StudyStorageError too."""
+    try:
+        return _open_study(spec, create, worker)
+    except STORAGE_ERRORS as err:
+        raise StudyStorageError(describe_storage_error(spec, err)) from None
+
+
+def _open_study(spec, create: bool, worker: int) -> optuna.Study:
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     url = spec.storage_url
     if not create and url.startswith("sqlite:///") and not _sqlite_file_exists(url):
@@ -91,23 +110,32 @@ def open_study(spec, create: bool, worker: int = 0) -> optuna.Study:
 def with_retries(fn: Callable[[], T], attempts: int = 8, delay_s: float = 0.5) -> T:
     """Retry on SQLite's 'database is locked' (busy writers), and on the schema race of processes
     that open a new database together (workers, or `status` during the first `run`): Optuna's
-    RDBStorage creates tables and the alembic version row without a lock, so all but one fail
-    with 'already exists' / a UNIQUE error, and a second try finds the schema made."""
+    RDBStorage creates tables, types and the alembic version row without a lock, so all but one fail
+    and a second try finds the schema made. The race reads differently on each database: SQLite
+    'table ... already exists' or a UNIQUE error on alembic_version; PostgreSQL `UniqueViolation`
+    on pg_type (CREATE TYPE studydirection) or 'relation ... already exists'; MySQL 'Table ...
+    already exists' or 'Duplicate entry' for alembic_version."""
     for i in range(attempts):
         try:
             return fn()
-        except (OperationalError, IntegrityError) as err:
+        except (OperationalError, IntegrityError, ProgrammingError) as err:
             if not _transient(err) or i == attempts - 1:
                 raise
             time.sleep(delay_s * (i + 1))
     raise AssertionError("unreachable")
 
 
+# A UniqueViolation on pg_type / pg_class is a CREATE TYPE / CREATE TABLE racing another one; on a
+# table of the study (trials_pkey) it is a real conflict and is not retried.
+SCHEMA_RACE_MARKS = ("alembic_version", "already exists", "pg_type", "pg_class", "DuplicateTable",
+                     "DuplicateObject", "studydirection")
+
+
 def _transient(err: Exception) -> bool:
-    text = str(err)
-    if isinstance(err, IntegrityError):
-        return "alembic_version" in text
-    return "locked" in text or "already exists" in text
+    text = f"{type(getattr(err, 'orig', None)).__name__} {err}"
+    if isinstance(err, OperationalError) and ("locked" in text or "Deadlock" in text):
+        return True
+    return any(mark in text for mark in SCHEMA_RACE_MARKS)
 
 
 def _sqlite_file_exists(url: str) -> bool:

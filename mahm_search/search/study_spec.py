@@ -91,6 +91,15 @@ class HeartbeatSpec(BaseModel):
     max_retry: int = Field(3, ge=0)
 
 
+class RacingSpec(BaseModel):
+    """`repeats: {auto: true, confidence: 0.95, max: 8}`."""
+
+    model_config = ConfigDict(extra="forbid")
+    auto: Literal[True] = True
+    confidence: float = Field(0.95, gt=0.5, lt=1)
+    max: int = Field(8, ge=2, le=100)  # seeds per configuration at most
+
+
 class StudySpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -102,7 +111,9 @@ class StudySpec(BaseModel):
     pruner: PrunerSpec = PrunerSpec()
     n_trials: int = Field(10, ge=1)  # COMPLETE + PRUNED + errored FAIL trials to reach (repeats count)
     timeout: Optional[float] = Field(None, gt=0)  # seconds per `run` invocation; no new trial after it
-    repeats: int = Field(1, ge=1)  # seeds per sampled configuration
+    # seeds per sampled configuration: a number, or `auto` / {auto: true, confidence, max}: racing
+    # (search/racing.py) adds seeds to the leading configurations until they are told apart
+    repeats: Union[int, Literal["auto"], RacingSpec] = 1
     train: Dict[str, Any] = Field(default_factory=dict)
     data: Dict[str, Any] = Field(default_factory=dict)
     mano: Dict[str, Any] = Field(default_factory=dict)
@@ -118,6 +129,25 @@ class StudySpec(BaseModel):
     _path: Path = PrivateAttr(default=Path("."))
     _base_config: Dict[str, Any] = PrivateAttr(default_factory=dict)
     _search_space: SearchSpace = PrivateAttr(default_factory=SearchSpace)
+
+    @field_validator("repeats")
+    @classmethod
+    def _repeats(cls, v):
+        if v == "auto":
+            return RacingSpec()
+        if isinstance(v, int) and v < 1:
+            raise ValueError("expected a number >= 1, 'auto', or {auto: true, confidence: 0.95, max: 8}")
+        return v
+
+    @property
+    def racing(self) -> Optional[RacingSpec]:
+        """The racing settings when `repeats` is auto, else None."""
+        return self.repeats if isinstance(self.repeats, RacingSpec) else None
+
+    @property
+    def fixed_repeats(self) -> int:
+        """Seeds queued per fresh configuration up front (1 under racing: the race adds the rest)."""
+        return 1 if self.racing is not None else int(self.repeats)
 
     @field_validator("memory")
     @classmethod

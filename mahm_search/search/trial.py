@@ -26,6 +26,7 @@ import optuna
 from ..config import TrialConfig, get_dotted, set_dotted, trial_config
 from ..memory import default_budget_bytes, plan_memory
 from .record import record_error, write_outcome, write_record
+from .stop import StudyStopped, stopping_error
 from .trial_reporter import TrialReporter
 
 
@@ -85,14 +86,21 @@ class TrialObjective:
         self._train_fn = train_fn
         fixed = TrialConfig.model_validate(spec.base_config).to_dict()
         self._fixed = lambda dotted: get_dotted(fixed, dotted)
+        self.last_trial_id: Optional[int] = None  # the trial this objective ran last (its worker's own)
+        self.stopping_error: Optional[StudyStopped] = None  # set when a trial hit e.g. a full disk
 
     def __call__(self, trial: optuna.Trial) -> float:
+        self.last_trial_id = trial._trial_id
         try:
             admission = self.admit(trial)
             return self.train_admitted(trial, admission)
         except optuna.TrialPruned:
             raise
         except Exception as err:
+            stop = stopping_error(err, f"{self.spec.path} (trial {trial.number})")
+            if stop is not None:  # not the trial's fault: no `error`, so it is retried, not counted
+                self.stopping_error = stop
+                raise
             # Every failure is recorded, so it counts as done and is never retried blindly.
             record_error(trial, err)
             raise
@@ -155,7 +163,8 @@ class TrialObjective:
                 oom_message = f"{type(err).__name__}: {err}"[:500]
             else:
                 stopped_early()
-                record_error(trial, err)
+                if stopping_error(err, "") is None:
+                    record_error(trial, err)
                 raise
         if oom_message is not None:
             # Outside the except block: the traceback (and the tensors its frames hold) is gone.
@@ -174,8 +183,21 @@ class TrialObjective:
         return trial_config(tree, f"{self.spec.path} (trial {trial.number})")
 
     def _enqueue_repeats(self, trial: optuna.Trial) -> None:
-        """A freshly sampled configuration queues its k-1 repeats (same params, next seeds)."""
+        """A freshly sampled configuration queues its k-1 repeats (same params, next seeds). Under
+        `repeats: auto`, every admitted trial instead asks the race (search/racing.py) which leading
+        configurations need another seed, and queues those."""
         fresh = "repeat" not in trial.user_attrs and retried_trial_number(trial) is None
+        racing = getattr(self.spec, "racing", None)
+        if racing is not None:
+            from .racing import seeds_to_queue
+
+            if fresh:
+                write_record(trial, repeat=0)
+            maximize = self.spec.objective.direction == "maximize"
+            trials = trial.study.get_trials(deepcopy=False)
+            for params, repeat in seeds_to_queue(trials, maximize, racing.confidence, racing.max):
+                trial.study.enqueue_trial(params, user_attrs={"repeat": repeat})
+            return
         if not fresh or self.spec.repeats <= 1:
             return
         write_record(trial, repeat=0)
@@ -185,7 +207,8 @@ class TrialObjective:
     def _complete(self, trial: optuna.Trial, result, started: float, metric: str) -> float:
         write_outcome(trial, steps_done=result.steps_done, wall_time_s=time.perf_counter() - started,
                       final_metrics=result.final_metrics, params_count=result.params_count,
-                      memory_peak_bytes=result.memory_peak_bytes)
+                      memory_peak_bytes=result.memory_peak_bytes,
+                      val_scores=result.val_scores, val_ids=result.val_ids)
         if result.status == "nan":
             write_record(trial, prune_reason="nan")
             raise optuna.TrialPruned(result.message or "the training loss became non-finite")

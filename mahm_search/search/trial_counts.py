@@ -4,6 +4,8 @@ Counted ("done"): COMPLETE, PRUNED, and FAIL trials that failed with an error (u
 Not counted: FAIL trials whose process died (SIGKILL, Ctrl-C): RetryHeartbeatStaleTrialCallback
 re-queues them as WAITING retries, which count once they finish. So after any interruption a rerun
 reaches exactly n_trials finished trials (with several workers it may overshoot by workers-1).
+Nor an errored FAIL whose configuration `run --retry-failed` queued again (system attr
+RETRY_OF_FAILED on the new trial): the new trial counts instead.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from optuna.trial import TrialState
 
 from .record import TrialRecord
 
+RETRY_OF_FAILED = "retry_of_failed"  # on a trial queued by --retry-failed: the errored trial's number
+
 
 @dataclass
 class TrialCounts:
@@ -24,15 +28,21 @@ class TrialCounts:
     by_state: dict
 
 
-def counts_done(t: optuna.trial.FrozenTrial) -> bool:
+def counts_done(t: optuna.trial.FrozenTrial, superseded: frozenset = frozenset()) -> bool:
     return t.state in (TrialState.COMPLETE, TrialState.PRUNED) or (
-        t.state == TrialState.FAIL and TrialRecord.of(t).error is not None)
+        t.state == TrialState.FAIL and TrialRecord.of(t).error is not None and t.number not in superseded)
+
+
+def superseded_failures(trials: list[optuna.trial.FrozenTrial]) -> frozenset:
+    """Numbers of errored trials that --retry-failed queued again."""
+    return frozenset(t.system_attrs[RETRY_OF_FAILED] for t in trials if RETRY_OF_FAILED in t.system_attrs)
 
 
 def count_trials(trials: list[optuna.trial.FrozenTrial]) -> TrialCounts:
     by_state: dict = {}
     for t in trials:
         by_state[t.state.name] = by_state.get(t.state.name, 0) + 1
-    return TrialCounts(done=sum(counts_done(t) for t in trials),
+    superseded = superseded_failures(trials)
+    return TrialCounts(done=sum(counts_done(t, superseded) for t in trials),
                        running=by_state.get("RUNNING", 0), waiting=by_state.get("WAITING", 0),
                        by_state=by_state)

@@ -38,3 +38,21 @@ def with_objective(metrics: dict[str, float], objective: str) -> dict[str, float
         raise ConfigError([f"train.objective: '{objective}' is not a metric; expected one of "
                            f"{sorted(metrics)}"])
     return {**metrics, "score": metrics[objective]}
+
+
+PER_SAMPLE_KEYS = ("score", "mpjpe", "mpvpe")  # objectives MetricAccumulator.per_sample can split
+
+
+def sample_scores(acc: MetricAccumulator, objective: str) -> list[float]:
+    """The objective per validation sample from a keep_per_sample accumulator ([] when it has none).
+    Note: the mean of these is not the official set score (that averages per joint first); they serve
+    paired comparisons and the score's standard error over samples."""
+    if objective not in PER_SAMPLE_KEYS:
+        return []
+    return [float(v) for v in acc.per_sample(objective)]
+
+
+def sample_ids(dataset) -> Optional[list[int]]:
+    """The val set's official sample ids (InterHand2.6M), or None for sets without them (synthetic)."""
+    ids = getattr(dataset, "sample_ids", None)
+    return [int(i) for i in ids] if ids is not None else None

@@ -56,6 +56,7 @@ class MAHMLoss(nn.Module):
         super().__init__()
         self.spec = spec
         self.weights = dict(weights if weights is not None else spec.weights.model_dump())
+        self._stage_weight_tensors: dict = {}  # (n_stages, device) -> tensor, made once (see stage_terms)
 
     def set_weights(self, weights: dict[str, float]) -> None:
         self.weights = {t: float(weights[t]) for t in TERMS}
@@ -70,6 +71,16 @@ class MAHMLoss(nn.Module):
         w = [self.spec.stage_decay ** (n_stages - 1 - k) for k in range(n_stages)]
         return [x / sum(w) for x in w]
 
+    def _stage_weight_tensor(self, n_stages: int, device: torch.device) -> torch.Tensor:
+        """Made once per device, then reused: a host-to-device copy inside a CUDA graph capture is an
+        error. Under torch.compile it is a graph constant (a cache would only add a recompile)."""
+        if torch.compiler.is_compiling():
+            return torch.tensor(self.stage_weights(n_stages), device=device)
+        key = (n_stages, device)
+        if key not in self._stage_weight_tensors:
+            self._stage_weight_tensors[key] = torch.tensor(self.stage_weights(n_stages), device=device)
+        return self._stage_weight_tensors[key]
+
     def stage_terms(self, stages: list[dict], batch: dict, gt: dict, masks: dict, den: dict) -> dict:
         """Each term of every stage at once, stage-weighted: the stages' predictions are stacked on a
         leading axis, so the loss is ~30 ops for any depth instead of ~30 per stage (8 stages: 2/3
@@ -77,7 +88,7 @@ class MAHMLoss(nn.Module):
         size = batch["image"].shape[-1]
         b = batch["image"].shape[0]
         n = len(stages)
-        weights = torch.tensor(self.stage_weights(n), device=batch["image"].device)
+        weights = self._stage_weight_tensor(n, batch["image"].device)
 
         def stacked(key: str) -> torch.Tensor:
             return torch.stack([stage[key] for stage in stages]).float()

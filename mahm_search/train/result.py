@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Optional
 
 
 @dataclass
@@ -16,3 +17,8 @@ class TrainResult:
     params_count: int = 0
     loss_weights: dict = field(default_factory=dict)  # as used, i.e. after balance: auto
     final_metrics: dict = field(default_factory=dict)
+    # The last evaluation's objective per validation sample, in the val set's order (NaN where a sample
+    # counts nothing), so two runs scored on the same samples can be compared paired; [] when the
+    # objective has no per-sample form (pa_mpjpe, mrrpe). val_ids: the samples' official ids, if any.
+    val_scores: list = field(default_factory=list)
+    val_ids: Optional[list] = None

@@ -26,3 +26,9 @@ def lr_factor(step: int, spec: TrainSpec) -> float:
 
 def make_scheduler(optimizer: torch.optim.Optimizer, spec: TrainSpec) -> torch.optim.lr_scheduler.LambdaLR:
     return torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: lr_factor(step, spec))
+
+
+def scheduled_lr(scheduler: torch.optim.lr_scheduler.LambdaLR, spec: TrainSpec) -> float:
+    """The LR the next optimizer step uses, as LambdaLR computes it, without reading the optimizer's
+    LR (a device tensor for a compiled or captured step: reading it would sync the host)."""
+    return spec.lr * lr_factor(scheduler.last_epoch, spec)

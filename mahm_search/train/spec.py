@@ -47,6 +47,10 @@ class TrainSpec(BaseModel):
     grad_clip: Optional[float] = Field(1.0, gt=0)
     amp: Literal["none", "bf16", "fp16"] = "bf16"  # used on CUDA only
     channels_last: Literal["auto", "on", "off"] = "auto"
+    # The fast step (fast_step.py). 'auto': on for CUDA, off elsewhere. A config that fails to compile
+    # or capture falls back to the eager step with one warning; the trial goes on.
+    compile: Literal["auto", "on", "off"] = "auto"  # torch.compile(fullgraph=True) of forward+loss, clip+AdamW
+    cuda_graphs: Literal["auto", "on", "off"] = "auto"  # the whole step as one CUDA graph (CUDA only)
     # Memory rescue knobs (set by the scheduler; same mathematics, less memory):
     checkpointing: List[Literal["stages", "backbone"]] = Field(default_factory=list)
     micro_batches: int = Field(1, ge=1)  # gradient accumulation; batch_size stays the effective batch

@@ -1,9 +1,12 @@
 """train(config, reporter, run_dir) -> TrainResult: one run from a TrialConfig, resumable exactly.
 
 Recipe: AdamW, warm-up + cosine/step LambdaLR, grad clipping, AMP on CUDA only, optional
-channels_last, micro-batches, activation checkpointing. Evaluates every eval_every steps and at the
-last step, reports to the Reporter, and checkpoints run_dir/checkpoint.pt (at every eval, or every
-checkpoint_every steps). OOM errors propagate: search/ turns them into prune_reason=oom.
+channels_last, micro-batches, activation checkpointing. On CUDA the step is compiled and captured as
+one CUDA graph (train.compile / train.cuda_graphs, fast_step.py); each evaluation's metrics carry
+compile_s, the seconds spent compiling and capturing so far in this process. Evaluates every
+eval_every steps and at the last step, reports to the Reporter, and checkpoints run_dir/checkpoint.pt
+(at every eval, or every checkpoint_every steps). OOM errors propagate: search/ turns them into
+prune_reason=oom.
 """
 
 from __future__ import annotations
@@ -21,15 +24,16 @@ from .balance import balanced_weights, calibrate
 from .batches import train_batches, val_batches
 from .checkpoint import CHECKPOINT_NAME, load_checkpoint, rng_states, save_checkpoint, set_rng_states
 from .device import resolve_device, use_channels_last
-from .evaluate import evaluate, with_objective
+from .evaluate import evaluate, sample_ids, sample_scores, with_objective
 from .losses import MAHMLoss
+from .metrics import MetricAccumulator
 from .peak_memory import PeakMemory
 from .reporter import Reporter
 from .result import TrainResult
 from .resume import check_same_config
-from .schedule import make_scheduler
-from .step import (make_grad_scaler, make_loss_forward, make_optimizer, make_training_step,  # noqa: F401
-                   to_device)
+from .fast_step import make_fast_step, optimizer_kind
+from .schedule import make_scheduler, scheduled_lr
+from .step import lr_to_device, make_grad_scaler, make_loss_forward, make_optimizer, to_device
 
 
 def seed_everything(seed: int) -> None:
@@ -60,7 +64,7 @@ def train(config: TrialConfig, reporter: Reporter | None = None, run_dir: Path |
     model.set_checkpointing(stages="stages" in spec.checkpointing, backbone="backbone" in spec.checkpointing)
     train_ds, val_ds = build_datasets(config.data, config.mano)
     loss_fn = MAHMLoss(config.loss)
-    optimizer = make_optimizer(model, spec)
+    optimizer = make_optimizer(model, spec, **optimizer_kind(spec, device))
     scheduler = make_scheduler(optimizer, spec)
     scaler = make_grad_scaler(device, spec)
     pin = device.type == "cuda"
@@ -74,6 +78,7 @@ def train(config: TrialConfig, reporter: Reporter | None = None, run_dir: Path |
         check_same_config(ckpt_path, state["config"], config.to_dict())
         model.load_state_dict(state["model"])
         optimizer.load_state_dict(state["optimizer"])
+        lr_to_device(optimizer, device)  # a tensor LR comes back on the CPU
         scheduler.load_state_dict(state["scheduler"])
         scaler.load_state_dict(state["scaler"])
         loss_fn.set_weights(state["loss_weights"])
@@ -95,13 +100,15 @@ def train(config: TrialConfig, reporter: Reporter | None = None, run_dir: Path |
         return TrainResult(status=status, message=message, history=list(history), steps_done=steps_done,
                            wall_time_s=wall_before + time.perf_counter() - started,
                            memory_peak_bytes=memory.peak_bytes(), params_count=params_count,
-                           loss_weights=dict(loss_fn.weights), final_metrics=final)
+                           loss_weights=dict(loss_fn.weights), final_metrics=final,
+                           val_scores=per_sample[0], val_ids=per_sample[1])
 
-    step_fn = make_training_step(model, loss_fn, optimizer, spec, scheduler, scaler)
+    per_sample: tuple = ([], None)  # (val_scores, val_ids) of the last evaluation, once it ran
+    step_fn = make_fast_step(model, loss_fn, optimizer, spec, device, scheduler, scaler)
     model.train()
     step = start_step
     for batch in loader(start_step, spec.steps):
-        lr = optimizer.param_groups[0]["lr"]
+        lr = scheduled_lr(scheduler, spec)  # no host read of a device LR tensor
         out = step_fn(batch)
         loss = float(out.loss)
         step += 1
@@ -114,10 +121,14 @@ def train(config: TrialConfig, reporter: Reporter | None = None, run_dir: Path |
         reporter.step_end(step, loss)
         window = [window[0] + loss, window[1] + 1]
         if _is_due(step, spec.eval_every, spec.steps):
+            # the last evaluation keeps each sample's error, for paired comparisons in the report
+            acc = MetricAccumulator(keep_per_sample=step == spec.steps)
             metrics = evaluate(model, val_batches(val_ds, spec.batch_size, config.data.num_workers, pin),
-                               device, spec, channels_last)
+                               device, spec, channels_last, accumulator=acc)
+            if acc.keep_per_sample:
+                per_sample = (sample_scores(acc, spec.objective), sample_ids(val_ds))
             metrics = with_objective(metrics, spec.objective)
-            metrics.update(train_loss=window[0] / max(1, window[1]), lr=lr)
+            metrics.update(train_loss=window[0] / max(1, window[1]), lr=lr, compile_s=step_fn.compile_s)
             window = [0.0, 0]
             history.append({"step": step, **metrics})
             reporter.report(step, metrics)

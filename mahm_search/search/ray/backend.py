@@ -22,6 +22,7 @@ from typing import Callable, Optional
 import optuna
 
 from ..progress import SearchProgress
+from .cluster import check_cluster
 from .paths import experiments_dir
 from .suggestion import suggestion_info
 from .session import import_ray, ray_session
@@ -44,6 +45,7 @@ def run_ray(spec, n_trials: int, workers: int = 1, address: Optional[str] = None
     from .resources import local_cpus
 
     with ray_session(address, num_cpus=None if address else local_cpus(spec)) as ray, progress:
+        check_cluster(spec, ray.nodes())  # before any trial: a file storage on a multi-host cluster
         StorageProgressCallback.live = (study, progress)
         progress.refresh(_trials(study), _done(study))  # trials finished before this run are not re-printed
         try:
@@ -91,7 +93,10 @@ def _run_experiment(spec, study, n_trials: int, workers: int, cluster: dict,
             run_config=tune.RunConfig(
                 name=_next_name(spec), storage_path=str(experiments_dir(spec)), verbose=0,
                 log_to_file=True, callbacks=[StorageProgressCallback()],
-                checkpoint_config=tune.CheckpointConfig(num_to_keep=1)))
+                checkpoint_config=tune.CheckpointConfig(num_to_keep=1),
+                # A dead worker process (or node) restarts its trial from its last Tune checkpoint, up
+                # to max_retry times, as a heartbeat-failed trial is retried on the Optuna backend.
+                failure_config=tune.FailureConfig(max_failures=spec.heartbeat.max_retry)))
     # Tune admits one pending trial at a time with a searcher; let every free slot get one.
     os.environ["TUNE_MAX_PENDING_TRIALS_PG"] = str(_slots(spec, cluster, workers))
     with warnings.catch_warnings():

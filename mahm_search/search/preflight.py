@@ -1,0 +1,122 @@
+"""Pre-flight: what every trial needs, checked once before `run` creates any trial.
+
+A wrong data root, an empty MANO folder, a corrupt storage or a full disk would otherwise fail every
+trial in turn (and, counted as done, use up the study). Each check writes nothing: the storage is
+only probed (a read-only SQLite open, a bare connection to a server), so a failed pre-flight leaves
+the storage as it was. All problems are reported together, one line each (exit 2)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import List
+
+from ..errors import ConfigError, MahmError
+
+MIN_FREE_BYTES = 256 * 2**20  # checkpoints and history of a few trials; a study needs more over time
+
+
+def preflight(spec) -> None:
+    problems = _folder_problems(spec) + _mano_problems(spec)
+    if not problems:  # the synthetic data needs MANO: its failure would repeat the MANO line
+        problems += _data_problems(spec)
+    problems += _storage_problems(spec)
+    if problems:
+        raise ConfigError(problems)
+
+
+def _folder_problems(spec) -> List[str]:
+    folder = spec.folder
+    try:
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".mahm-preflight-"):
+            pass
+    except OSError as err:
+        return [f"{spec.path}: the study folder {folder} is not writable ({err.strerror or err}); trials write "
+                f"their checkpoints to {spec.runs_dir}: run from a writable copy of the study"]
+    free = shutil.disk_usage(folder).free
+    if free < MIN_FREE_BYTES:
+        return [f"{spec.path}: only {free // 2**20} MiB free on the disk of {folder}; free at least "
+                f"{MIN_FREE_BYTES // 2**20} MiB for the trials' checkpoints"]
+    return []
+
+
+def _config(spec):
+    from ..config import TrialConfig
+
+    return TrialConfig.model_validate(spec.base_config)
+
+
+def _mano_problems(spec) -> List[str]:
+    from ..hands.layer import resolve_mano_dir
+    from ..hands.model_file import check_mano_npz, mano_file
+
+    try:
+        folder = resolve_mano_dir(_config(spec).mano)
+    except MahmError as err:
+        return [f"{spec.path}: mano: {err}"]
+    problems = []
+    for right in (True, False):  # both hands, each named
+        try:
+            check_mano_npz(mano_file(folder, right))
+        except MahmError as err:
+            problems.append(f"{spec.path}: mano: {err}")
+    return problems
+
+
+def _data_problems(spec) -> List[str]:
+    from ..data.build import build_datasets
+
+    config = _config(spec)
+    source = config.data.source
+    where = f"{source} data" + (f" at {config.data.interhand.root}" if source == "interhand" else "")
+    try:
+        datasets = build_datasets(config.data, config.mano)
+    except Exception as err:  # any failure here would fail every trial the same way
+        return [f"{spec.path}: data: cannot open the {where}: {_one_line(err)}"]
+    problems = []
+    for split, dataset in zip(("train", "val"), datasets):
+        try:
+            if len(dataset) == 0:
+                problems.append(f"{spec.path}: data: the {split} split of the {where} holds no sample "
+                                f"(check data.interhand's split, captures and hand_type)")
+                continue
+            dataset[0]
+        except Exception as err:
+            problems.append(f"{spec.path}: data: cannot load a {split} sample from the {where}: {_one_line(err)}")
+    return problems
+
+
+def _storage_problems(spec) -> List[str]:
+    from .storage_errors import describe_storage_error, sqlite_file_problem
+
+    url = spec.storage_url
+    if url.startswith(("sqlite:///", "journal:")):
+        file = Path(url.split(":", 1)[1].removeprefix("///"))
+        if url.startswith("sqlite:///"):
+            problem = sqlite_file_problem(file)
+            if problem is not None:
+                return [f"{spec.path}: storage: {file} {problem}"]
+        target = file if file.exists() else file.parent
+        if not target.exists() or not os.access(target, os.W_OK):
+            return [f"{spec.path}: storage: {file} cannot be written ({target} is missing or read-only); "
+                    f"point `storage:` at a file in a writable folder"]
+        return []
+    try:  # a server: connect without creating anything
+        import sqlalchemy
+
+        engine = sqlalchemy.create_engine(url)
+        try:
+            with engine.connect():
+                pass
+        finally:
+            engine.dispose()
+    except Exception as err:
+        return [describe_storage_error(spec, err)]
+    return []
+
+
+def _one_line(err: BaseException) -> str:
+    text = " ".join(str(err).split())
+    return text if isinstance(err, MahmError) else f"{type(err).__name__}: {text}"

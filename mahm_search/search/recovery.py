@@ -1,0 +1,134 @@
+"""Crash recovery on RDB storages: close the two gaps in Optuna's heartbeat machinery.
+
+1. `study.ask()` marks a trial RUNNING before its heartbeat thread writes a first beat. A process
+   killed in that gap leaves a RUNNING trial with no heartbeat row, which `fail_stale_trials` never
+   sees: we fail it once it is older than the grace period, and queue its retry.
+2. `fail_stale_trials` sets FAIL before it calls the retry callback. A kill between the two leaves a
+   FAIL without `error` and without a retry: we queue that retry (once the grace period has passed
+   since it failed, so a process that is just about to call the callback is not doubled).
+
+`liveness` tells the wait loop whether any RUNNING trial still beats, so it can give up rather
+than sleep forever.
+"""
+
+from __future__ import annotations
+
+import copy
+import warnings
+from datetime import datetime, timedelta
+from typing import Dict, Optional
+
+import optuna
+from optuna.trial import TrialState
+
+from .record import TrialRecord
+from .storage import with_retries
+
+
+def recover(study: optuna.Study, spec) -> int:
+    """Fail stale trials (Optuna's check and gap 1) and queue any missing retry (gap 2). Returns how
+    many FAILs without a retry are still too fresh to queue: the caller waits for them as it would
+    for running trials, rather than sampling a fresh configuration in their place."""
+    storage = study._storage
+    if not _has_heartbeat(storage):
+        return 0
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+        with_retries(lambda: optuna.storages.fail_stale_trials(study))
+        for trial_id in with_retries(lambda: _silent_running_ids(storage, study._study_id, spec)):
+            _fail_and_retry(study, trial_id)
+        return _requeue_orphans(study, spec)
+
+
+def liveness(study: optuna.Study) -> Dict[int, Optional[float]]:
+    """RUNNING trial number -> seconds since its last heartbeat (None: it has no heartbeat row)."""
+    storage = study._storage
+    if not _has_heartbeat(storage):
+        return {}
+    return with_retries(lambda: _heartbeat_ages(storage, study._study_id))
+
+
+def retry_callback(spec):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+        return optuna.storages.RetryHeartbeatStaleTrialCallback(
+            max_retry=spec.heartbeat.max_retry, inherit_intermediate_values=True)
+
+
+def queue_retry(study: optuna.Study, spec, frozen: optuna.trial.FrozenTrial) -> None:
+    """Queue a dead trial again (params, values, run folder), as Optuna does for a stale one."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+        with_retries(lambda: retry_callback(spec)(study, copy.deepcopy(frozen)))
+
+
+# -- pieces -----------------------------------------------------------------------------------------
+def _rdb(storage):
+    """The RDBStorage under Optuna's cache wrapper (study._storage is a _CachedStorage)."""
+    return getattr(storage, "_backend", storage)
+
+
+def _has_heartbeat(storage) -> bool:
+    from optuna.storages._heartbeat import is_heartbeat_enabled
+
+    return is_heartbeat_enabled(storage) and hasattr(_rdb(storage), "scoped_session")
+
+
+def _heartbeat_rows(storage, study_id: int):
+    """(trial number, datetime_start, last heartbeat or None, the database's now) per RUNNING trial."""
+    import sqlalchemy
+    from optuna.storages._rdb import models
+
+    session = _rdb(storage).scoped_session()
+    try:
+        now = session.execute(sqlalchemy.func.now()).scalar().replace(tzinfo=None)
+        rows = (session.query(models.TrialModel)
+                .filter(models.TrialModel.state == TrialState.RUNNING)
+                .filter(models.TrialModel.study_id == study_id).all())
+        out = [(t.trial_id, t.number, t.datetime_start,
+                t.heartbeats[0].heartbeat.replace(tzinfo=None) if t.heartbeats else None) for t in rows]
+        session.commit()
+        return out, now
+    finally:
+        session.close()
+
+
+def _silent_running_ids(storage, study_id: int, spec) -> list[int]:
+    """RUNNING trials that never wrote a heartbeat and started more than the grace period ago.
+    datetime_start is the asking host's local clock, so it is compared with ours, not the server's."""
+    rows, _ = _heartbeat_rows(storage, study_id)
+    limit = datetime.now() - timedelta(seconds=spec.heartbeat.grace_period)
+    return [tid for tid, _, started, beat in rows if beat is None and started is not None and started < limit]
+
+
+def _heartbeat_ages(storage, study_id: int) -> Dict[int, Optional[float]]:
+    rows, now = _heartbeat_rows(storage, study_id)
+    return {number: (now - beat).total_seconds() if beat is not None else None for _, number, _, beat in rows}
+
+
+def _fail_and_retry(study: optuna.Study, trial_id: int) -> None:
+    storage = study._storage
+    try:
+        if not with_retries(lambda: storage.set_trial_state_values(trial_id, state=TrialState.FAIL)):
+            return
+    except optuna.exceptions.UpdateFinishedTrialError:
+        return  # another process failed (or finished) it first; that process queues the retry
+    callback = storage.get_heartbeat_stale_trial_callback()
+    if callback is not None:
+        frozen = copy.deepcopy(storage.get_trial(trial_id))
+        with_retries(lambda: callback(study, frozen))
+
+
+def _requeue_orphans(study: optuna.Study, spec) -> int:
+    trials = with_retries(lambda: study.get_trials(deepcopy=False))
+    retried = {n for t in trials for n in t.system_attrs.get("retry_history", [])}
+    limit = datetime.now() - timedelta(seconds=spec.heartbeat.grace_period)
+    fresh = 0
+    for t in trials:
+        if (t.state == TrialState.FAIL and TrialRecord.of(t).error is None and t.number not in retried
+                and len(t.system_attrs.get("retry_history", [])) < spec.heartbeat.max_retry):
+            if t.datetime_complete is not None and t.datetime_complete < limit:
+                queue_retry(study, spec, t)
+            else:
+                fresh += 1
+    return fresh

@@ -1,0 +1,44 @@
+"""The end-of-run summary `run` prints (terminal or log): counts by state, the best trial, where the
+study is stored and what to run next. Plain lines, never wrapped, so a log keeps them whole."""
+
+from __future__ import annotations
+
+import shlex
+
+from optuna.trial import TrialState
+
+from .record import TrialRecord
+from .storage import with_retries
+from .trial_counts import count_trials
+
+
+def summary_lines(spec, study, n_trials: int) -> list[str]:
+    trials = with_retries(lambda: study.get_trials(deepcopy=False))
+    counts = count_trials(trials)
+    states = ", ".join(f"{k} {v}" for k, v in sorted(counts.by_state.items())) or "no trials"
+    lines = [f"summary: study {spec.name}: {counts.done}/{n_trials} trials done ({states})"]
+    complete = [t for t in trials if t.state == TrialState.COMPLETE and t.value is not None]
+    if complete:
+        pick = max if spec.objective.direction == "maximize" else min
+        best = pick(complete, key=lambda t: t.value)
+        params = ", ".join(f"{k}={_short(v)}" for k, v in spec.search_space.readable(best.params).items())
+        lines.append(f"summary: best trial {best.number}: {spec.objective.metric} {best.value:.4g}"
+                     + (f" ({params})" if params else ""))
+    lines.append(f"summary: storage {spec.storage_url}; run folders {spec.runs_dir}")
+    study_file = shlex.quote(str(spec.path))
+    failed = sum(t.state == TrialState.FAIL and TrialRecord.of(t).error is not None for t in trials)
+    if failed:
+        lines.append(f"summary: {failed} trial(s) failed with an error: see why with `mahm-search status {study_file}`; after a "
+                     f"fix, `mahm-search run {study_file} --retry-failed` trains the failed configurations again")
+    lines.append(f"next: mahm-search status {study_file}; mahm-search plot {study_file}; "
+                 f"mahm-search report {study_file}")
+    return lines
+
+
+def print_summary(spec, study, n_trials: int) -> None:
+    for line in summary_lines(spec, study, n_trials):
+        print(line, flush=True)
+
+
+def _short(value):
+    return f"{value:.4g}" if isinstance(value, float) else value

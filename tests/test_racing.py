@@ -1,0 +1,95 @@
+"""search/racing.py: which configurations get another seed, and `repeats: auto` in a real study."""
+
+from __future__ import annotations
+
+import optuna
+import yaml
+from optuna.distributions import FloatDistribution
+from optuna.trial import TrialState, create_trial
+
+from mahm_search.search.racing import per_look_alpha, race, seeds_to_queue
+from mahm_search.search.study_spec import RacingSpec, load_study_spec
+
+
+def test_a_clear_winner_ends_the_race():
+    state = race({"a": [45.0, 45.3], "b": [50.0, 50.2]}, maximize=False)
+    assert state.resolved and state.leader == "a" and state.eliminated == ("b",) and state.need_seed == ()
+
+
+def test_close_configurations_keep_racing_until_the_cap():
+    scores = {"a": [50.0, 50.8, 50.4], "b": [50.3, 50.9], "c": [60.0, 60.4, 60.2, 60.1]}
+    state = race(scores, maximize=False, max_seeds=8)
+    assert state.leader == "a" and state.contenders == ("b",) and set(state.need_seed) == {"a", "b"}
+    assert "c" in state.eliminated  # far behind: no more seeds for it
+    capped = {"a": [50.0, 50.8, 50.1], "b": [50.3, 50.9, 50.2]}
+    assert race(capped, maximize=False, max_seeds=3).need_seed == ()
+
+
+def test_single_seeds_race_the_two_best_until_a_spread_is_known():
+    state = race({"a": [50.0], "b": [51.0], "c": [52.0]}, maximize=False)
+    assert state.need_seed == ("a", "b")
+    # with a known per-seed spread (from a, 2 seeds) a single far seed is eliminated, a near one is not
+    state = race({"a": [50.0, 50.2, 50.1], "b": [50.3], "c": [58.0]}, maximize=False)
+    assert "c" in state.eliminated and "b" in state.contenders
+
+
+def test_direction_matters():
+    assert race({"a": [45.0, 45.3], "b": [50.0, 50.2]}, maximize=True).leader == "b"
+
+
+def test_each_look_is_stricter_than_the_overall_level():
+    assert abs(per_look_alpha(0.95, 2) - 0.05) < 1e-12  # one look: no correction
+    assert 0.01 < per_look_alpha(0.95, 8) < 0.02  # Pocock, 7 looks: 0.013
+
+
+def _trial(state, x, repeat, value=None):
+    return create_trial(state=state, value=value, params={"x": x}, distributions={"x": FloatDistribution(0, 10)},
+                        user_attrs={"repeat": repeat})
+
+
+def test_seeds_to_queue_skips_configurations_with_a_seed_on_its_way():
+    trials = [_trial(TrialState.COMPLETE, 1.0, 0, 50.0), _trial(TrialState.COMPLETE, 2.0, 0, 51.0),
+              _trial(TrialState.COMPLETE, 3.0, 0, 60.0)]
+    queued = seeds_to_queue(trials, maximize=False, confidence=0.95, max_seeds=8)
+    assert queued == [({"x": 1.0}, 1), ({"x": 2.0}, 1)]
+    running = trials + [_trial(TrialState.RUNNING, 2.0, 1)]
+    assert seeds_to_queue(running, maximize=False, confidence=0.95, max_seeds=8) == [({"x": 1.0}, 1)]
+
+
+def test_repeats_auto_in_the_study_file(tmp_path):
+    path = tmp_path / "s.yaml"
+    path.write_text(yaml.safe_dump({"name": "s", "repeats": {"auto": True, "confidence": 0.9, "max": 5},
+                                    "space": {"train.lr": {"choices": [1e-4, 1e-3]}}}))
+    spec = load_study_spec(path)
+    assert spec.racing == RacingSpec(confidence=0.9, max=5) and spec.fixed_repeats == 1
+    path.write_text(yaml.safe_dump({"name": "s", "repeats": "auto"}))
+    assert load_study_spec(path).racing == RacingSpec()
+
+
+def test_racing_study_spends_seeds_on_the_leaders(tmp_path):
+    import mahm_search.search.trial as trial_module
+    from unittest import mock
+
+    from study_factory import stand_in_plan, stand_in_train
+    from mahm_search.search.optuna_backend import run_worker_loop
+    from mahm_search.search.storage import open_study
+
+    space = {"arch.cascade_widths": {"choices": [[512, 256, 512], [1024, 512, 256, 512, 1024],
+                                                 [1024, 512, 256, 128, 256, 512, 1024]]}}
+    path = tmp_path / "race.yaml"
+    path.write_text(yaml.safe_dump({"name": "race", "storage": "sqlite:///race.db", "sampler": {"type": "grid"},
+                                    "pruner": {"type": "none"}, "n_trials": 8, "repeats": {"auto": True, "max": 4},
+                                    "memory": "10GiB", "train": {"steps": 2000, "eval_every": 100},
+                                    "space": space}))
+    spec = load_study_spec(path)
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    study = open_study(spec, create=True)
+    with mock.patch.object(trial_module, "plan_memory", stand_in_plan):
+        run_worker_loop(spec, study, spec.n_trials,
+                        objective=trial_module.TrialObjective(spec, train_fn=stand_in_train))
+    seeds: dict[str, list[int]] = {}
+    for t in study.get_trials(states=(TrialState.COMPLETE,)):
+        seeds.setdefault(t.params["arch.cascade_widths"], []).append(t.user_attrs["seed"])
+    assert all(len(set(s)) == len(s) for s in seeds.values()), seeds  # never the same seed twice
+    deepest = seeds["1024-512-256-128-256-512-1024"]
+    assert len(deepest) >= 2 and len(deepest) > len(seeds["512-256-512"])  # the leader got the seeds

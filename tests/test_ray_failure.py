@@ -1,0 +1,86 @@
+"""Ray: a trial whose worker process dies is restarted from its last checkpoint (Tune's
+FailureConfig), not failed with an error; and a file storage is refused on a multi-host cluster."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+ray = pytest.importorskip("ray")
+optuna = pytest.importorskip("optuna")
+
+from mahm_search.errors import ConfigError  # noqa: E402
+from mahm_search.search.ray.cluster import check_cluster  # noqa: E402
+from mahm_search.search.study_spec import load_study_spec  # noqa: E402
+
+pytestmark = pytest.mark.ray
+TESTS = Path(__file__).parent
+STUDY = """\
+name: dies
+backend: ray
+n_trials: 2
+sampler: {type: random, seed: 0}
+pruner: {type: none}
+base:
+  train: {steps: 8, eval_every: 2}
+space:
+  train.lr: {float: [1.0e-5, 1.0e-1], log: true}
+ray: {cpus_per_trial: 1}
+"""
+
+
+@pytest.fixture
+def driver():
+    sys.path.insert(0, str(TESTS))
+    import ray_driver
+    import ray_fakes
+
+    import mahm_search.search.trial as trial_module
+
+    real_plan = trial_module.plan_memory
+    yield ray_driver, ray_fakes
+    trial_module.plan_memory = real_plan
+    sys.path.remove(str(TESTS))
+
+
+def test_dead_worker_resumes_its_trial_from_the_checkpoint(tmp_path, driver):
+    ray_driver, ray_fakes = driver
+    path = tmp_path / "dies.yaml"
+    path.write_text(STUDY)
+    ray_driver.run_with_fakes(path, train_fn=ray_fakes.fake_train_dying_once)
+    trials = optuna.load_study(study_name="dies", storage=f"sqlite:///{tmp_path}/dies.db").trials
+    assert [t.state.name for t in trials] == ["COMPLETE", "COMPLETE"], [t.user_attrs.get("error") for t in trials]
+    for t in trials:
+        run_dir = tmp_path / "dies_runs" / f"trial_{t.number}"
+        assert (run_dir / "died_once").exists()  # the worker did die once
+        assert (run_dir / "resumed_at").read_text() == "4"  # and its restart continued from step 4
+        assert sorted(t.intermediate_values) == [2, 4, 6, 8] and "error" not in t.user_attrs
+
+
+def _nodes(*hosts):
+    return [{"NodeManagerAddress": h, "Alive": True} for h in hosts]
+
+
+@pytest.mark.parametrize("storage", ["sqlite:///dies.db", "journal:dies.log"])
+def test_file_storage_is_refused_on_a_multi_host_cluster(tmp_path, storage):
+    path = tmp_path / "dies.yaml"
+    path.write_text(STUDY + f"storage: {storage}\n")
+    spec = load_study_spec(path)
+    check_cluster(spec, _nodes("10.0.0.1", "10.0.0.1"))  # two nodes, one host: fine
+    with pytest.raises(ConfigError) as err:
+        check_cluster(spec, _nodes("10.0.0.1", "10.0.0.2"))
+    assert any("spans 2 hosts" in p and "postgresql://" in p for p in err.value.problems)
+    assert any("ray.storage_path" in p for p in err.value.problems)
+
+
+def test_server_storage_and_shared_storage_path_pass_on_a_cluster(tmp_path):
+    path = tmp_path / "dies.yaml"
+    path.write_text(STUDY.replace("ray: {cpus_per_trial: 1}", "ray: {cpus_per_trial: 1, storage_path: /shared/ray}")
+                    + "storage: postgresql://u@db/x\n")
+    spec = load_study_spec(path)
+    check_cluster(spec, _nodes("10.0.0.1", "10.0.0.2"))
+    from mahm_search.search.ray.paths import experiments_dir
+
+    assert experiments_dir(spec) == Path("/shared/ray/dies_ray")

@@ -1,0 +1,46 @@
+"""Per-sample validation scores: the trainer's last evaluation keeps them, the record stores them."""
+
+from __future__ import annotations
+
+import math
+
+import optuna
+import pytest
+import torch
+
+from mahm_search.search.record import TrialRecord, write_outcome
+from mahm_search.train.trainer import train
+from test_trainer_helpers import Recorder, tiny_config
+
+
+@pytest.fixture(autouse=True)
+def one_thread():
+    """Tiny steps on a shared 2-core machine: one intra-op thread keeps them fast and steady."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+def test_last_evaluation_keeps_each_samples_score():
+    cfg = tiny_config(steps=2, eval_every=1)
+    cfg.data.synthetic.n_val = 3
+    result = train(cfg, Recorder())
+    assert len(result.history) == 2
+    assert len(result.val_scores) == 3 and all(math.isfinite(v) for v in result.val_scores)
+    assert result.val_ids is None  # the synthetic set has no official ids
+    # per-sample errors are this run's, of the same size as its set score (not another evaluation's)
+    mean = sum(result.val_scores) / 3
+    assert 0.5 * result.final_metrics["score"] < mean < 2 * result.final_metrics["score"]
+
+
+def test_the_record_stores_them_rounded_and_without_nan():
+    study = optuna.create_study()
+    trial = study.ask()
+    write_outcome(trial, steps_done=4, wall_time_s=1.0, final_metrics={"score": 50.0},
+                  val_scores=[50.12345, float("nan"), 49.0], val_ids=[7, 8, 9])
+    record = TrialRecord.of(trial)
+    assert record.val_scores == [pytest.approx(50.123), None, 49.0]
+    assert record.val_ids == [7, 8, 9]
+    write_outcome(study.ask(), steps_done=0, wall_time_s=0.0, final_metrics={})  # pruned early: none
+    assert TrialRecord.of(study.trials[-1]).val_scores == []
