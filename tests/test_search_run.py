@@ -59,3 +59,13 @@ def test_status_prints_floats_short_and_json_keeps_them(tmp_path):
     as_json = json.loads(CliRunner().invoke(app, ["status", str(path), "--json"]).output)
     lr = as_json["best"]["params"]["train.lr"]
     assert f"{lr:.4g}" in table and repr(lr) not in table
+
+
+def test_a_configuration_proposed_again_gets_the_next_seed(tmp_path):
+    # A grid of one point asked for 3 trials re-proposes that point: seeds 0, 1, 2, never one twice.
+    path = write_study(tmp_path, n_trials=3, sampler={"type": "grid", "seed": 0},
+                       space={"train.lr": {"choices": [1.0e-3]}})
+    run_study(path)
+    trials = optuna.load_study(study_name="tiny", storage=f"sqlite:///{tmp_path / 'tiny.db'}").get_trials()
+    assert sorted(t.user_attrs["seed"] for t in trials) == [0, 1, 2]
+    assert sorted(t.user_attrs["repeat"] for t in trials) == [0, 1, 2]

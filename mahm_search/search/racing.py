@@ -25,6 +25,8 @@ from typing import Mapping, Optional, Sequence
 import numpy as np
 from scipy import stats
 
+from .record import TrialRecord
+
 
 # Pocock's (1977) nominal two-sided level per look for an overall 0.05, by number of looks K.
 POCOCK_05 = {1: 0.05, 2: 0.0294, 3: 0.0221, 4: 0.0182, 5: 0.0158, 6: 0.0142, 7: 0.0130, 8: 0.0120,
@@ -126,7 +128,7 @@ def seeds_to_queue(trials: Sequence, maximize: bool, confidence: float, max_seed
         p = _params_of(t)
         key = _group(p)
         params.setdefault(key, p)
-        next_repeat[key] = max(next_repeat.get(key, 0), int(t.user_attrs.get("repeat", 0)) + 1)
+        next_repeat[key] = max(next_repeat.get(key, 0), TrialRecord.of(t).repeat + 1)
         if t.state.name == "COMPLETE" and t.value is not None:
             scores.setdefault(key, []).append(float(t.value))
         elif t.state.name in ("WAITING", "RUNNING"):

@@ -25,7 +25,7 @@ import optuna
 
 from ..config import TrialConfig, get_dotted, set_dotted, trial_config
 from ..memory import default_budget_bytes, plan_memory
-from .record import record_error, write_outcome, write_record
+from .record import TrialRecord, record_error, write_outcome, write_record
 from .stop import StudyStopped, stopping_error
 from .trial_reporter import TrialReporter
 
@@ -42,6 +42,14 @@ def retried_trial_number(trial: optuna.Trial) -> Optional[int]:
         # Optuna 5's Trial has no system_attrs; the callback reads them from a FrozenTrial.
         frozen = trial if isinstance(trial, optuna.trial.FrozenTrial) else trial.storage.get_trial(trial._trial_id)
         return optuna.storages.RetryHeartbeatStaleTrialCallback.retried_trial_number(frozen)
+
+
+def next_repeat(trial: optuna.Trial, key: str) -> int:
+    """0 for a configuration new to the study, else one past the highest repeat it already has
+    (queued repeats included, so a re-proposal never takes a seed that is waiting to run)."""
+    repeats = [TrialRecord.of(t).repeat for t in trial.study.get_trials(deepcopy=False)
+               if t.number != trial.number and TrialRecord.of(t).config_key == key]
+    return max(repeats) + 1 if repeats else 0
 
 
 def trial_run_dir(runs_dir: Path, trial: optuna.Trial) -> Path:
@@ -111,11 +119,16 @@ class TrialObjective:
         started = time.perf_counter()
         spec = self.spec
         params = spec.search_space.suggest(trial, self._fixed)
-        repeat = int(trial.user_attrs.get("repeat", 0))
+        key = config_key(params)
+        sampled = "repeat" not in trial.user_attrs and retried_trial_number(trial) is None
+        # A sampler may propose a configuration the study already has (TPE on categorical choices, a
+        # grid once exhausted): it gets the next seed, so no seed of a configuration is trained twice.
+        repeat = next_repeat(trial, key) if sampled else TrialRecord.of(trial).repeat
         seed = int(spec.base_config.get("train", {}).get("seed", 0)) + repeat
-        self._enqueue_repeats(trial)
+        write_record(trial, repeat=repeat)
+        self._enqueue_repeats(trial, new_configuration=sampled and repeat == 0)
         config = self._build_config(trial, params, seed)
-        write_record(trial, config_key=config_key(params), repeat=repeat, seed=seed, config=config.to_dict())
+        write_record(trial, config_key=key, repeat=repeat, seed=seed, config=config.to_dict())
 
         import torch  # noqa: F401  (imported here so spawned workers set their device first)
         from ..train.device import resolve_device
@@ -182,25 +195,21 @@ class TrialObjective:
         set_dotted(tree, "train.seed", seed)
         return trial_config(tree, f"{self.spec.path} (trial {trial.number})")
 
-    def _enqueue_repeats(self, trial: optuna.Trial) -> None:
-        """A freshly sampled configuration queues its k-1 repeats (same params, next seeds). Under
+    def _enqueue_repeats(self, trial: optuna.Trial, new_configuration: bool) -> None:
+        """A newly sampled configuration queues its k-1 repeats (same params, next seeds). Under
         `repeats: auto`, every admitted trial instead asks the race (search/racing.py) which leading
         configurations need another seed, and queues those."""
-        fresh = "repeat" not in trial.user_attrs and retried_trial_number(trial) is None
         racing = getattr(self.spec, "racing", None)
         if racing is not None:
             from .racing import seeds_to_queue
 
-            if fresh:
-                write_record(trial, repeat=0)
             maximize = self.spec.objective.direction == "maximize"
             trials = trial.study.get_trials(deepcopy=False)
             for params, repeat in seeds_to_queue(trials, maximize, racing.confidence, racing.max):
                 trial.study.enqueue_trial(params, user_attrs={"repeat": repeat})
             return
-        if not fresh or self.spec.repeats <= 1:
+        if not new_configuration or self.spec.repeats <= 1:
             return
-        write_record(trial, repeat=0)
         for r in range(1, self.spec.repeats):
             trial.study.enqueue_trial(dict(trial.params), user_attrs={"repeat": r})
 
