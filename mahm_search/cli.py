@@ -68,7 +68,9 @@ def _user_errors(command):
 def run(
     study: Path = typer.Argument(..., metavar="STUDY", help="Study file (studies/NAME.yaml)."),
     n_trials: Optional[int] = typer.Option(None, "--n-trials", help="Total trials to reach (overrides the file)."),
-    workers: int = typer.Option(1, "--workers", min=1, help="Worker processes sharing the storage."),
+    workers: str = typer.Option("1", "--workers", metavar="W|auto",
+                                help="Worker processes sharing the storage, or 'auto': as many trials at once "
+                                     "on a device as their memory estimates fit."),
     backend: Optional[Backend] = typer.Option(None, "--backend", help="Override the study's backend."),
     address: Optional[str] = typer.Option(None, "--address", help="Ray cluster address (ray backend)."),
     retry_failed: bool = typer.Option(False, "--retry-failed",
@@ -78,13 +80,25 @@ def run(
     from .search.runner import run_study
 
     try:
-        run_study(study, n_trials=n_trials, workers=workers,
+        run_study(study, n_trials=n_trials, workers=_workers(workers),
                   backend=backend.value if backend else None, address=address, retry_failed=retry_failed)
     except KeyboardInterrupt:
         # The interrupted trial is queued again (its checkpoint kept): the same command continues.
         typer.secho(f"interrupted: finished trials are kept; run `mahm-search run {study}` to continue",
                     fg="yellow", err=True)
         raise typer.Exit(130)
+
+
+def _workers(value: str):
+    if value.strip().lower() == "auto":
+        return "auto"
+    try:
+        count = int(value)
+    except ValueError:
+        count = 0
+    if count < 1:
+        raise ConfigError([f"--workers: expected a positive number or 'auto', got {value!r}"])
+    return count
 
 
 @app.command()

@@ -81,3 +81,48 @@ def test_wait_loop_gives_up_on_a_running_trial_it_cannot_fail(tmp_path, monkeypa
     use_fake_trainer(monkeypatch, [])
     with Deadline(60), pytest.raises(StudyStopped, match="gave up waiting.*RUNNING trials \\(0\\)"):
         run_study(path, n_trials=1)
+
+
+def test_tmp_checkpoint_of_a_writer_killed_mid_write_is_removed(tmp_path, monkeypatch):
+    # SIGKILL during a checkpoint write leaves checkpoint.pt.tmpPID (atomic_write cannot clean up);
+    # found by benchmarks/bench_chaos.py. The rerun retries the trial and leaves no tmp file behind.
+    path = write_study(tmp_path, n_trials=1)
+    study = open_study(load_study_spec(path), create=True)
+    dead = study.ask()
+    dead.suggest_float("train.lr", 1e-4, 1e-3, log=True)
+    study._storage.set_trial_state_values(dead._trial_id, TrialState.FAIL)  # its process died
+    left = tmp_path / "tiny_runs" / "trial_0" / "checkpoint.pt.tmp4242"
+    left.parent.mkdir(parents=True)
+    left.write_bytes(b"half a checkpoint")
+    old = (datetime.now() - timedelta(minutes=1)).timestamp()
+    os.utime(left, (old, old))
+    use_fake_trainer(monkeypatch, [])
+    with Deadline(60):
+        run_study(path, n_trials=1)
+    assert not left.exists()  # before the fix: still there after the study finished
+    assert _retry_of(_trials(tmp_path), 0)[0].state == TrialState.COMPLETE
+
+
+def test_tmp_files_of_a_live_writer_are_kept(tmp_path):
+    from mahm_search.search.recovery import remove_dead_tmp_files
+
+    path = write_study(tmp_path, n_trials=2)
+    spec = load_study_spec(path)
+    study = open_study(spec, create=True)
+    dead, busy_retry = study.ask(), study.ask()
+    study._storage.set_trial_state_values(dead._trial_id, TrialState.FAIL)
+    # a RUNNING retry of trial 0 trains in trial_0's folder: its tmp file is being written
+    study._storage.set_trial_system_attr(busy_retry._trial_id, "failed_trial", 0)
+    old = (datetime.now() - timedelta(minutes=1)).timestamp()
+    runs = tmp_path / "tiny_runs"
+    files = {name: runs / name / "checkpoint.pt.tmp1" for name in ("trial_0", "trial_2")}
+    for f in files.values():
+        f.parent.mkdir(parents=True)
+        f.write_bytes(b"x")
+        os.utime(f, (old, old))
+    assert remove_dead_tmp_files(spec, study.get_trials()) == []  # trial_0 is busy; trial_2 not dead
+    study._storage.set_trial_state_values(busy_retry._trial_id, TrialState.FAIL)
+    fresh = runs / "trial_0" / "checkpoint.pt.tmp2"
+    fresh.write_bytes(b"y")  # modified just now: its writer may be alive on another host
+    assert remove_dead_tmp_files(spec, study.get_trials()) == [files["trial_0"]]
+    assert fresh.exists() and files["trial_2"].exists()

@@ -27,6 +27,10 @@ def test_tiny_study_with_repeats_then_rerun_adds_nothing(tmp_path):
         assert t.user_attrs["steps_done"] == 4 and t.user_attrs["rescue"] == "none"
         assert t.user_attrs["config"]["train"]["seed"] == t.user_attrs["seed"]
         assert (tmp_path / "tiny_runs" / f"trial_{t.number}").is_dir()
+        # the record's estimate and measured peak are one quantity (tensor bytes), so they agree on CPU
+        # (within the few hundred KB by which a real batch and step differ from the traced ones)
+        estimate, peak = t.user_attrs["memory_estimate_tensor_bytes"], t.user_attrs["memory_peak_bytes"]
+        assert abs(peak / estimate - 1) < 0.03, (estimate, peak)
     # repeats: same params and config_key, different seeds
     assert trials[0].params == trials[1].params
     assert trials[0].user_attrs["config_key"] == trials[1].user_attrs["config_key"]

@@ -4,6 +4,7 @@ changing the maths (activation checkpointing, then micro-batches with gradient a
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Optional
 
 import torch
 
@@ -14,11 +15,12 @@ from .estimate import estimate_memory
 @dataclass
 class MemoryPlan:
     config: TrialConfig  # the config to train: the input, or a rescued copy of it
-    estimate_bytes: int
+    estimate_bytes: int  # what the budget is compared with (CUDA: with its allowances)
     original_estimate_bytes: int
     rescue: str  # "none", or e.g. "checkpointing=stages+backbone, micro_batches=4"
     fits: bool
     method: str
+    estimate_tensor_bytes: Optional[int] = None  # the tensor peak alone: what a run measures
 
 
 def _with(config: TrialConfig, checkpointing: list[str], micro_batches: int) -> TrialConfig:
@@ -55,14 +57,14 @@ def plan_memory(config: TrialConfig, budget_bytes: int | None, device: str | tor
     None budget: estimate only. Nothing fits: fits=False with the original config."""
     original = estimate_memory(config, device)
     plan = MemoryPlan(config=config, estimate_bytes=original.bytes, original_estimate_bytes=original.bytes,
-                      rescue="none", fits=True, method=original.method)
+                      rescue="none", fits=True, method=original.method, estimate_tensor_bytes=original.tensor_bytes)
     if budget_bytes is None or original.bytes <= budget_bytes:
         return plan
     for rescue, rescued in rescue_ladder(config):
         found = estimate_memory(rescued, device)
         if found.bytes <= budget_bytes:
             return MemoryPlan(config=rescued, estimate_bytes=found.bytes, original_estimate_bytes=original.bytes,
-                              rescue=rescue, fits=True, method=found.method)
+                              rescue=rescue, fits=True, method=found.method, estimate_tensor_bytes=found.tensor_bytes)
     plan.fits = False
     return plan
 

@@ -27,17 +27,6 @@ from .live import LiveBytes
 META, FAKE = "meta", "fake"
 
 
-def init_adamw_state(optimizer: torch.optim.Optimizer) -> None:
-    """AdamW's state as its first step would create it (step counter, exp_avg, exp_avg_sq), so that one
-    traced step is already the steady state: half the ops of tracing a warm-up step first."""
-    for group in optimizer.param_groups:
-        for p in group["params"]:
-            # fused AdamW keeps its step counter on the parameters' device, foreach on the CPU
-            step = torch.zeros((), device=p.device) if group["fused"] else torch.tensor(0.0)
-            optimizer.state[p] = {"step": step, "exp_avg": torch.zeros_like(p),
-                                  "exp_avg_sq": torch.zeros_like(p)}
-
-
 def build_on_meta(config: TrialConfig) -> nn.Module:
     """The model, to be given data-less storage with `to_empty`. Built on the CPU: the MANO layer reads
     its model files' values while building (a meta build always failed there and cost a second build);
@@ -69,7 +58,7 @@ def _step_peak(config: TrialConfig, model: nn.Module, device: torch.device, stor
     from ..data.dummy import dummy_batch
     from ..train.device import use_channels_last
     from ..train.losses import MAHMLoss
-    from ..train.step import make_grad_scaler, make_optimizer, make_training_step
+    from ..train.step import init_adamw_state, make_grad_scaler, make_optimizer, make_training_step
 
     spec = config.train
     channels_last = use_channels_last(spec, device)  # the model is converted already (traced_peak_bytes)

@@ -6,7 +6,7 @@ import pandas as pd
 
 from .records import StudyTrial
 
-ATTR_COLUMNS = ("steps_done", "wall_time_s", "params_count", "memory_budget_bytes", "memory_estimate_bytes",
+ATTR_COLUMNS = ("steps_done", "wall_time_s", "params_count", "memory_budget_bytes", "memory_estimate_bytes", "memory_estimate_tensor_bytes",
                 "memory_peak_bytes",
                 "rescue", "prune_reason", "error")
 

@@ -6,10 +6,14 @@ reader cannot drift apart: a field that is not declared here cannot be written.
 
     config_key, repeat, seed, config   what was trained (config: the TrialConfig after any rescue)
     memory_budget_bytes                the budget the memory gate applied
-    memory_estimate_bytes, rescue      the gate's estimate of the trained config and how it was rescued
+    memory_estimate_bytes, rescue      the gate's estimate of the trained config (what the budget is
+                                       compared with: on CUDA with its allowances) and how it was rescued
+    memory_estimate_tensor_bytes       that estimate's tensor peak alone: the same quantity as
+                                       memory_peak_bytes, so a study's records check the estimator
     memory_method                      which estimator made that figure (memory/estimate.py)
     params_count, steps_done           the network's size and the optimizer steps done
-    memory_peak_bytes                  the measured peak (None when the trial did not finish training)
+    memory_peak_bytes                  the measured tensor peak (train/peak_memory.py; None when the
+                                       trial did not finish training)
     wall_time_s, final_metrics         the trial's wall time and its last evaluation's metrics
     val_scores, val_ids                the last evaluation's objective per validation sample (mm, NaN
                                        stored as None) and the samples' official ids when the data has them
@@ -38,6 +42,7 @@ class TrialRecord:
     config: Optional[Dict[str, Any]] = None
     memory_budget_bytes: Optional[int] = None
     memory_estimate_bytes: Optional[int] = None
+    memory_estimate_tensor_bytes: Optional[int] = None
     memory_method: Optional[str] = None
     rescue: Optional[str] = None
     params_count: Optional[int] = None

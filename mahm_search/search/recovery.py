@@ -9,14 +9,22 @@
 
 `liveness` tells the wait loop whether any RUNNING trial still beats, so it can give up rather
 than sleep forever.
+
+3. A process killed while writing a checkpoint (train/atomic_write.py) leaves `NAME.tmpPID` in its
+   run folder, and nothing else removes it: `remove_dead_tmp_files` deletes such files in the run
+   folders of dead trials once no RUNNING trial trains there and they are older than the grace period.
 """
 
 from __future__ import annotations
 
 import copy
+import os
+import re
+import time
 import warnings
 from datetime import datetime, timedelta
-from typing import Dict, Optional
+from pathlib import Path
+from typing import Dict, Iterable, Optional
 
 import optuna
 from optuna.trial import TrialState
@@ -37,7 +45,38 @@ def recover(study: optuna.Study, spec) -> int:
         with_retries(lambda: optuna.storages.fail_stale_trials(study))
         for trial_id in with_retries(lambda: _silent_running_ids(storage, study._study_id, spec)):
             _fail_and_retry(study, trial_id)
-        return _requeue_orphans(study, spec)
+        trials = with_retries(lambda: study.get_trials(deepcopy=False))
+        fresh = _requeue_orphans(study, spec, trials)
+    remove_dead_tmp_files(spec, trials)
+    return fresh
+
+
+TMP_NAME = re.compile(r"\.tmp\d+$")  # atomic_write's `NAME.tmpPID`
+
+
+def remove_dead_tmp_files(spec, trials: Iterable[optuna.trial.FrozenTrial]) -> list[Path]:
+    """Delete the tmp files a killed writer left in the run folders of dead trials (FAIL without
+    `error`). A folder some RUNNING trial trains in (a retry uses its original's folder) is left alone,
+    and so is a file modified within the grace period: its writer may still be alive."""
+    folder = lambda t: f"trial_{t.system_attrs.get('failed_trial', t.number)}"  # noqa: E731
+    trials = list(trials)
+    busy = {folder(t) for t in trials if t.state == TrialState.RUNNING}
+    dead = {folder(t) for t in trials if t.state == TrialState.FAIL and TrialRecord.of(t).error is None} - busy
+    limit = time.time() - spec.heartbeat.grace_period
+    removed = []
+    for name in sorted(dead):
+        try:
+            entries = list(os.scandir(Path(spec.runs_dir) / name))
+        except OSError:
+            continue  # no such folder (killed before training), or unreadable: nothing to do
+        for entry in entries:
+            try:
+                if TMP_NAME.search(entry.name) and entry.is_file() and entry.stat().st_mtime < limit:
+                    os.unlink(entry.path)
+                    removed.append(Path(entry.path))
+            except OSError:
+                pass  # gone already (another worker removed it)
+    return removed
 
 
 def liveness(study: optuna.Study) -> Dict[int, Optional[float]]:
@@ -119,8 +158,7 @@ def _fail_and_retry(study: optuna.Study, trial_id: int) -> None:
         with_retries(lambda: callback(study, frozen))
 
 
-def _requeue_orphans(study: optuna.Study, spec) -> int:
-    trials = with_retries(lambda: study.get_trials(deepcopy=False))
+def _requeue_orphans(study: optuna.Study, spec, trials: list) -> int:
     retried = {n for t in trials for n in t.system_attrs.get("retry_history", [])}
     limit = datetime.now() - timedelta(seconds=spec.heartbeat.grace_period)
     fresh = 0

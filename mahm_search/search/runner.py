@@ -5,20 +5,25 @@ and never repeated, a killed trial is retried from its checkpoint, and the run s
 holds n_trials counted trials (COMPLETE + PRUNED + errored FAIL; see trial_counts.py). Before any
 trial is created, preflight.py checks the data, MANO, the storage and the study folder.
 `retry_failed` queues the configurations that failed with an error again (after a fix).
+`workers="auto"`: with Optuna, as many worker processes per device as the space's smallest memory
+estimate fits in the budget, trials admitted by estimate (optuna_backend.py); with Ray, as many
+concurrent trials as the cluster's resources allow (fractional GPUs by estimate with `pack_gpu`).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
+from typing import Optional, Union
 
 from ..errors import ConfigError
 from .preflight import preflight
 from .study_spec import load_study_spec
 
 
-def run_study(path: str | Path, n_trials: Optional[int] = None, workers: int = 1,
+def run_study(path: str | Path, n_trials: Optional[int] = None, workers: Union[int, str] = 1,
               backend: Optional[str] = None, address: Optional[str] = None, retry_failed: bool = False):
+    if not (workers == "auto" or (isinstance(workers, int) and workers >= 1)):
+        raise ConfigError([f"--workers: expected a positive number or 'auto', got {workers!r}"])
     spec = load_study_spec(path)  # validates everything before any trial starts
     total = n_trials if n_trials is not None else spec.n_trials
     if total < 1:
@@ -30,7 +35,9 @@ def run_study(path: str | Path, n_trials: Optional[int] = None, workers: int = 1
     if chosen == "ray":
         from .ray import run_ray
 
-        study = run_ray(spec, n_trials=total, workers=workers, address=address or spec.ray.address)
+        # auto: Tune runs as many trials as the cluster's resources allow (pack_gpu: GPU shares by estimate)
+        study = run_ray(spec, n_trials=total, workers=1 if workers == "auto" else workers,
+                        address=address or spec.ray.address)
     else:
         from .optuna_backend import run_optuna
 

@@ -137,7 +137,8 @@ class TrialObjective:
         budget = spec.memory_bytes or default_budget_bytes(device, spec.memory_ram_share)
         plan = plan_memory(config, budget, device)
         write_record(trial, memory_budget_bytes=int(budget), memory_estimate_bytes=int(plan.estimate_bytes),
-                     memory_method=plan.method, rescue=plan.rescue)
+                     memory_estimate_tensor_bytes=plan.estimate_tensor_bytes, memory_method=plan.method,
+                     rescue=plan.rescue)
         if "memory" not in trial.constraints:  # a retry inherits the original's constraint
             trial.set_constraint("memory", (plan.estimate_bytes - budget) / budget if plan.fits else
                                  max((plan.estimate_bytes - budget) / budget, 1e-6))

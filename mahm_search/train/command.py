@@ -57,6 +57,10 @@ def train_command(config_path: Path, out: Path, console: Console | None = None) 
     weights = ", ".join(f"{k}={v:.3g}" for k, v in result.loss_weights.items())
     say(f"done: {result.steps_done} steps in {result.wall_time_s:.1f} s, final score "
         f"{final.get('score', math.nan):.4g} (best {best:.4g}), params {result.params_count:,}, "
-        f"peak memory {result.memory_peak_bytes / 2**20:.0f} MiB, loss weights {weights}; "
+        f"peak tensor memory {_mib(result.memory_peak_bytes)}, loss weights {weights}; "
         f"wrote {out}/history.csv and {out}/{CHECKPOINT_NAME}")
     return result
+
+
+def _mib(n) -> str:
+    return f"{n / 2**20:.0f} MiB" if n is not None else "not measured"

@@ -13,7 +13,8 @@ class TrainResult:
     history: list = field(default_factory=list)  # [{"step": int, **metrics}] at every evaluation
     steps_done: int = 0
     wall_time_s: float = 0.0  # summed over the interrupted and resumed parts of the run
-    memory_peak_bytes: int = 0
+    # the tensor peak (train/peak_memory.py), comparable with the estimate's tensor_bytes; None: not measured
+    memory_peak_bytes: Optional[int] = None
     params_count: int = 0
     loss_weights: dict = field(default_factory=dict)  # as used, i.e. after balance: auto
     final_metrics: dict = field(default_factory=dict)

@@ -161,3 +161,12 @@ def make_training_step(model: torch.nn.Module, loss_fn: MAHMLoss, optimizer: tor
     return step
 
 
+def init_adamw_state(optimizer: torch.optim.Optimizer) -> None:
+    """AdamW's state as its first step would create it (step counter, exp_avg, exp_avg_sq), so that one
+    traced step is already the steady state: half the ops of tracing a warm-up step first."""
+    for group in optimizer.param_groups:
+        for p in group["params"]:
+            # fused AdamW keeps its step counter on the parameters' device, foreach on the CPU
+            step = torch.zeros((), device=p.device) if group["fused"] else torch.tensor(0.0)
+            optimizer.state[p] = {"step": step, "exp_avg": torch.zeros_like(p),
+                                  "exp_avg_sq": torch.zeros_like(p)}

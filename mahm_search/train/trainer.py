@@ -109,7 +109,10 @@ def train(config: TrialConfig, reporter: Reporter | None = None, run_dir: Path |
     step = start_step
     for batch in loader(start_step, spec.steps):
         lr = scheduled_lr(scheduler, spec)  # no host read of a device LR tensor
-        out = step_fn(batch)
+        if memory.wants(step - start_step):
+            out = memory.measure(step_fn, batch, model, optimizer)  # one step's tensor peak (CPU)
+        else:
+            out = step_fn(batch)
         loss = float(out.loss)
         step += 1
         if not math.isfinite(loss):
