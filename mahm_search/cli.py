@@ -50,6 +50,11 @@ def _fail(err: MahmError) -> None:
     raise typer.Exit(getattr(err, "exit_code", 2))  # 1: the run stopped on purpose (search/stop.py)
 
 
+# Shared by the commands that read a study.
+STUDY = typer.Argument(..., metavar="STUDY", help="Study file.")
+REPORT_OUT = typer.Option(None, "--out", help="Output folder (default <study folder>/<name>-report/).")
+
+
 def _user_errors(command):
     """A MahmError becomes one line per problem and an exit status, never a traceback."""
 
@@ -103,10 +108,8 @@ def _workers(value: str):
 
 @app.command()
 @_user_errors
-def status(
-    study: Path = typer.Argument(..., metavar="STUDY", help="Study file."),
-    json_out: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
-):
+def status(study: Path = STUDY,
+           json_out: bool = typer.Option(False, "--json", help="Print JSON instead of a table.")):
     """Trials by state, the best trial, prune reasons and running trials."""
     from .search.status import print_status
 
@@ -115,11 +118,8 @@ def status(
 
 @app.command()
 @_user_errors
-def plot(
-    study: Path = typer.Argument(..., metavar="STUDY", help="Study file."),
-    out: Optional[Path] = typer.Option(None, "--out", help="Output folder (default <study folder>/<name>-report/)."),
-    fmt: Fmt = typer.Option(Fmt.png, "--format", help="Figure format."),
-):
+def plot(study: Path = STUDY, out: Optional[Path] = REPORT_OUT,
+         fmt: Fmt = typer.Option(Fmt.png, "--format", help="Figure format.")):
     """Score-versus-steps curves, ablation, history and importance figures, and trials.csv."""
     from .report.figures import write_figures
 
@@ -128,10 +128,7 @@ def plot(
 
 @app.command()
 @_user_errors
-def report(
-    study: Path = typer.Argument(..., metavar="STUDY", help="Study file."),
-    out: Optional[Path] = typer.Option(None, "--out", help="Output folder (default <study folder>/<name>-report/)."),
-):
+def report(study: Path = STUDY, out: Optional[Path] = REPORT_OUT):
     """Write report.md: settings, best configurations, ablation tables, figures and findings."""
     from .report.markdown import write_report
 

@@ -77,34 +77,30 @@ class _Reader:
 
     def members(self) -> Iterator[str]:
         """Walk an object: yields each key; the caller must read (or skip) its value."""
-        self.started += 1
-        self.expect("{")
-        if self.peek() == "}":
-            self.pos += 1
-            return
-        while True:
-            key = self.value()
-            self.expect(":")
-            yield key
-            if self.peek() == ",":
-                self.pos += 1
-                continue
-            self.expect("}")
-            return
+        return self._walk("{", "}", self._key)
 
     def items(self) -> Iterator:
         """Walk an array, decoding one item at a time."""
+        return self._walk("[", "]", self.value)
+
+    def _key(self) -> str:
+        key = self.value()
+        self.expect(":")
+        return key
+
+    def _walk(self, opening: str, closing: str, read: Callable) -> Iterator:
+        """The entries of an object or array, each produced by `read`, separated by commas."""
         self.started += 1
-        self.expect("[")
-        if self.peek() == "]":
+        self.expect(opening)
+        if self.peek() == closing:
             self.pos += 1
             return
         while True:
-            yield self.value()
+            yield read()
             if self.peek() == ",":
                 self.pos += 1
                 continue
-            self.expect("]")
+            self.expect(closing)
             return
 
 

@@ -126,20 +126,18 @@ def _gt_meshes(layer, index: InterHandIndex, at: np.ndarray, batch) -> torch.Ten
     return layer(torch.from_numpy(pose).float(), torch.from_numpy(index.mano_shape[frame]).float())["vertices"]
 
 
+WRIST_IH = "wrist: InterHand2.6M official (per joint over samples, then over joints)"
+WRIST_IW = "wrist: InterWild (mesh-regressed wrist; hands with a fit and a valid root)"
+INTAGHAND = "mcp_scale: IntagHand (middle-MCP root, GT bone length)"
+SUBSETS = {"": "all", "_single": "single-hand samples", "_interacting": "interacting samples",
+           "_right": "right hand", "_left": "left hand"}
 ROWS = (  # key, what it is, protocol
-    ("mpjpe", "MPJPE, all", "wrist: InterHand2.6M official (per joint over samples, then over joints)"),
-    ("mpjpe_single", "MPJPE, single-hand samples", "wrist: InterHand2.6M official"),
-    ("mpjpe_interacting", "MPJPE, interacting samples", "wrist: InterHand2.6M official"),
-    ("mpjpe_right", "MPJPE, right hand", "wrist: InterHand2.6M joint means, right hand's 21"),
-    ("mpjpe_left", "MPJPE, left hand", "wrist: InterHand2.6M joint means, left hand's 21"),
-    ("pa_mpjpe", "PA-MPJPE, all", "wrist: per-hand Procrustes, averaged like MPJPE"),
-    ("mrrpe", "MRRPE", "InterHand2.6M official (interacting, both roots valid)"),
-    ("mpvpe", "MPVPE, all", "wrist: InterWild (mesh-regressed wrist; hands with a fit and a valid root)"),
-    ("mpvpe_single", "MPVPE, single-hand samples", "wrist: InterWild"),
-    ("mpvpe_interacting", "MPVPE, interacting samples", "wrist: InterWild"),
-    ("mpjpe_mcp_scale", "MPJPE", "mcp_scale: IntagHand (middle-MCP root, GT bone length)"),
-    ("mpvpe_mcp_scale", "MPVPE", "mcp_scale: IntagHand"),
-    ("pa_mpjpe_mcp_scale", "PA-MPJPE", "mcp_scale: IntagHand joints, per-hand Procrustes"),
+    [(f"mpjpe{k}", f"MPJPE, {what}", WRIST_IH) for k, what in SUBSETS.items()]
+    + [("pa_mpjpe", "PA-MPJPE, all", "wrist: per-hand Procrustes, averaged like MPJPE"),
+       ("mrrpe", "MRRPE", "InterHand2.6M official (interacting, both roots valid)")]
+    + [(f"mpvpe{k}", f"MPVPE, {SUBSETS[k]}", WRIST_IW) for k in ("", "_single", "_interacting")]
+    + [(f"{m}_mcp_scale", what, INTAGHAND) for m, what in (("mpjpe", "MPJPE"), ("mpvpe", "MPVPE"),
+                                                          ("pa_mpjpe", "PA-MPJPE"))]
 )
 
 
