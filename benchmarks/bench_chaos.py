@@ -13,7 +13,8 @@ and a new one started. The last run of each study is left to finish (it must exi
 timeout: a hang is a violation), and then plain Optuna (optuna.load_study) and the study folder are
 checked:
 
-- counted trials (COMPLETE + PRUNED + FAIL with an `error` user attr) == n_trials; with several
+- counted trials (COMPLETE + PRUNED + FAIL with an `error` user attr) == n_trials, each a different
+  trial (no two of them retries of one original: that would be a trial repeated); with several
   workers the runner may overshoot by up to workers-1 (workers asking together): reported apart,
   not a violation. Any FAIL with an `error` is a violation too (nothing in this study should error);
 - no RUNNING (nor WAITING) trial left;
@@ -181,8 +182,9 @@ def classify(folder: Path, url: str, before: dict, args, old_tmp: set) -> tuple[
         else:
             labels.append(f"training (trial {t.number}, after eval {reported})")
     if not running:
-        finished_now = [t.number for t in trials if t.state.is_finished()
-                        and before.get(t.number) not in ("COMPLETE", "PRUNED", "FAIL")]
+        # a trial that ended in this launch (not one that recovery failed as stale: that is start-up)
+        finished_now = [t.number for t in trials if t.state in (TrialState.COMPLETE, TrialState.PRUNED)
+                        and before.get(t.number) not in ("COMPLETE", "PRUNED")]
         labels.append(f"between trials (after trial {finished_now[-1]} ended)" if finished_now
                       else "startup (no trial running yet)")
     if stale:
@@ -250,7 +252,7 @@ def wait_for(mode: str, proc: subprocess.Popen, folder: Path, log_path: Path, ti
 
 # -- checks ------------------------------------------------------------------------------------------
 def check_study(folder: Path, url: str, args, workers: int, kills: list, logs: list[Path]) -> tuple:
-    """(counted, overshoot, violations as (trial number or None, text))."""
+    """(counted, overshoot, violations as (trial number and the ones it retries, "tmp" or None; text))."""
     import sqlalchemy
     from optuna.trial import TrialState
 
@@ -269,6 +271,13 @@ def check_study(folder: Path, url: str, args, workers: int, kills: list, logs: l
     elif len(counted) != args.n_trials:
         out.append((None, f"counted trials {len(counted)} != n_trials {args.n_trials} "
                           f"(states {sorted((t.number, t.state.name) for t in trials)})"))
+    roots: dict = {}
+    for t in counted:  # a trial counted twice (two retries of one dead trial both finished)
+        roots.setdefault(t.system_attrs.get("failed_trial", t.number), []).append(t.number)
+    for root, numbers in sorted(roots.items()):
+        if len(numbers) > 1:
+            out.append((numbers[-1], f"trial {root} counted {len(numbers)} times: trials {numbers} are its "
+                                     "retries (one trial repeated, a configuration lost)"))
     for t in trials:
         if t.state == TrialState.FAIL and "error" in t.user_attrs:
             out.append((t.number, f"trial {t.number} FAIL with error: {t.user_attrs['error'][:300]}"))
@@ -325,6 +334,8 @@ def check_study(folder: Path, url: str, args, workers: int, kills: list, logs: l
                 out.append((retry.number, f"kill {kill.index}: retry {retry.number} of trial {number} first "
                                           f"evaluated step {logged}, expected {expected} (resume from ckpt {c})"))
 
+    chains = {t.number: [t.number, *t.system_attrs.get("retry_history", [])] for t in trials}
+    out = [(chains.get(target, [target]) if isinstance(target, int) else target, text) for target, text in out]
     leftovers = tmp_files(folder)
     for p in leftovers:
         out.append(("tmp", f"tmp file left: {p.relative_to(folder)} ({p.stat().st_size} B)"))
@@ -355,10 +366,10 @@ def attribute(violations: list, kills: list) -> None:
         elif target == "tmp":
             m = re.search(r"tmp file left: (\S+)", text)
             owners = [k for k in kills if m and any(f.endswith(m.group(1)) for f in k.tmp_files)]
-        elif isinstance(target, int):
+        elif isinstance(target, list):  # a trial and the trials it retries
             m = re.search(r"^kill (\d+):", text)
             owners = ([k for k in kills if k.index == int(m.group(1))] if m
-                      else [k for k in kills if target in k.hit])
+                      else [k for k in kills if set(target) & set(k.hit)])
         for k in owners or kills:
             k.violations.append(text)
 

@@ -48,14 +48,33 @@ def _make_storage(spec) -> optuna.storages.BaseStorage:
         from optuna.storages.journal import JournalFileBackend
 
         return optuna.storages.JournalStorage(JournalFileBackend(url[len("journal:"):]))
-    engine_kwargs = {"connect_args": {"timeout": SQLITE_TIMEOUT_S}} if url.startswith("sqlite") else {}
+    sqlite = url.startswith("sqlite")
+    # isolation_level=None: the sqlite3 driver opens no transaction of its own; sqlite_immediate's
+    # BEGIN IMMEDIATE does (see there).
+    engine_kwargs = {"connect_args": {"timeout": SQLITE_TIMEOUT_S, "isolation_level": None}} if sqlite else {}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
         retry = optuna.storages.RetryHeartbeatStaleTrialCallback(
             max_retry=spec.heartbeat.max_retry, inherit_intermediate_values=True)
-        return with_retries(lambda: optuna.storages.RDBStorage(
+        storage = with_retries(lambda: optuna.storages.RDBStorage(
             url, engine_kwargs=engine_kwargs, heartbeat_interval=spec.heartbeat.interval,
             grace_period=spec.heartbeat.grace_period, heartbeat_stale_trial_callback=retry))
+    if sqlite:
+        sqlite_immediate(storage.engine)
+    return storage
+
+
+def sqlite_immediate(engine) -> None:
+    """Every transaction on this SQLite engine starts with BEGIN IMMEDIATE, i.e. takes the write lock
+    at once. Optuna reads a trial `FOR UPDATE` and then writes it; SQLite ignores FOR UPDATE and the
+    driver began the transaction only at the write, so two workers could both read RUNNING, both
+    set FAIL and both queue a retry of one killed trial (found by benchmarks/bench_chaos.py). With
+    the lock taken at BEGIN, the second worker reads the first one's FAIL and leaves it alone."""
+    from sqlalchemy import event
+
+    @event.listens_for(engine, "begin")
+    def _begin_immediate(connection) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def open_study(spec, create: bool, worker: int = 0) -> optuna.Study:
