@@ -169,3 +169,12 @@ def test_report_settings_show_the_memory_budget_applied(tmp_path):
     settings = text.split("## Settings")[1].split("## Best")[0]
     assert "memory: null" not in settings
     assert "memory: default (" in settings and "GiB)" in settings
+
+
+def test_a_comparison_is_stated_once(tmp_path):
+    # With one varied factor its levels are the configurations: the best-vs-second finding and the
+    # factor's finding compare the same trials and must not both be printed.
+    text = write_report(make_study(tmp_path, "cascade", repeats=2)).read_text()
+    findings = [ln for ln in text.split("## Findings")[1].splitlines() if " minus " in ln]
+    payloads = [ln.split(" minus ", 1)[1].split(":", 1)[1] for ln in findings]
+    assert findings and len(payloads) == len(set(payloads)), findings

@@ -36,6 +36,7 @@ def findings(records: list[StudyTrial], ablation: dict[str, list[dict[str, Any]]
              maximize: bool, extra: tuple[str, ...] = ()) -> list[str]:
     out = []
     spread = study_seed_std(records)
+    said: set = set()  # pairs of trial sets already compared: one factor's levels can be the configurations
     if len(best):
         top = best.iloc[0]
         ci = f"95% CI {top['95% CI (mm)']}" if top["n"] > 1 else "no CI with one seed"
@@ -44,9 +45,12 @@ def findings(records: list[StudyTrial], ablation: dict[str, list[dict[str, Any]]
             second = best.iloc[1]
             cmp = compare(top["_members"], second["_members"], maximize, spread)
             out.append(_sentence(cmp, top["configuration"], second["configuration"], maximize))
+            said.add(_pair(top["_members"], second["_members"]))
     for factor, rows in ablation.items():
         ref = rows[0]
         for row in rows[1:]:
+            if _pair(row["members"], ref["members"]) in said:
+                continue
             # the study's per-seed spread, not the level's (which also holds the other factors' effects)
             cmp = compare(row["members"], ref["members"], maximize, spread, prefer_fallback=True)
             name = short_name(factor)
@@ -61,6 +65,10 @@ def findings(records: list[StudyTrial], ablation: dict[str, list[dict[str, Any]]
     if running:
         out.append(f"{running} trial(s) still running; their curves so far are in the figure, not in the tables.")
     return out
+
+
+def _pair(a: list, b: list) -> frozenset:
+    return frozenset((frozenset(r.number for r in a), frozenset(r.number for r in b)))
 
 
 def _sentence(cmp: Comparison, a: str, b: str, maximize: bool) -> str:
