@@ -87,7 +87,7 @@ def stand_in_train(config, reporter, run_dir) -> TrainResult:
                        val_scores=per_sample, val_ids=None)
 
 
-def make_study(folder: str | Path, kind: Literal["cascade", "self_attention"] = "cascade",
+def make_study(folder: str | Path, kind: Literal["cascade", "self_attention", "two_cascades"] = "cascade",
                name: Optional[str] = None, repeats: int = 1, plots: Optional[dict] = None,
                extra: tuple[optuna.trial.FrozenTrial, ...] = (), memory: Optional[str] = "10GiB") -> Path:
     """Write NAME.yaml and run it into NAME.db in `folder`; `extra` trials (states the search does
@@ -95,7 +95,8 @@ def make_study(folder: str | Path, kind: Literal["cascade", "self_attention"] = 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     name = name or f"demo-{kind}"
-    widths = list(WIDTHS) if kind == "cascade" else list(WIDTHS)[1:]  # Figure 2: the two deeper cascades
+    # Figure 2 (and "two_cascades", one factor of two levels): the two deeper cascades
+    widths = list(WIDTHS) if kind == "cascade" else list(WIDTHS)[1:]
     space = {"arch.cascade_widths": {"choices": [[int(w) for w in k.split("-")] for k in widths]}}
     if kind == "self_attention":
         space["arch.self_attention"] = {"choices": [False, True]}

@@ -174,7 +174,7 @@ def test_report_settings_show_the_memory_budget_applied(tmp_path):
 def test_a_comparison_is_stated_once(tmp_path):
     # With one varied factor its levels are the configurations: the best-vs-second finding and the
     # factor's finding compare the same trials and must not both be printed.
-    text = write_report(make_study(tmp_path, "cascade", repeats=2)).read_text()
+    text = write_report(make_study(tmp_path, "two_cascades", repeats=2)).read_text()
     findings = [ln for ln in text.split("## Findings")[1].splitlines() if " minus " in ln]
     payloads = [ln.split(" minus ", 1)[1].split(":", 1)[1] for ln in findings]
     assert findings and len(payloads) == len(set(payloads)), findings
