@@ -63,3 +63,11 @@ def fake_train_dying_once(config, reporter, run_dir: Path) -> TrainResult:
                 os._exit(1)
 
     return fake_train(config, Dying(), run_dir)
+
+
+def fake_train_on_node(config, reporter, run_dir: Path) -> TrainResult:
+    """fake_train that leaves the Ray node it ran on in run_dir/node (the two-node test)."""
+    import ray
+
+    (Path(run_dir) / "node").write_text(ray.get_runtime_context().get_node_id())
+    return fake_train(config, reporter, run_dir)
