@@ -71,3 +71,8 @@ def fake_train_on_node(config, reporter, run_dir: Path) -> TrainResult:
 
     (Path(run_dir) / "node").write_text(ray.get_runtime_context().get_node_id())
     return fake_train(config, reporter, run_dir)
+
+
+def fake_train_broken(config, reporter, run_dir: Path) -> TrainResult:
+    """A trainer that always fails the same way (a systematic error, e.g. a broken install)."""
+    raise ValueError(f"boom: cannot train at lr {config.train.lr}")

@@ -84,3 +84,23 @@ def test_server_storage_and_shared_storage_path_pass_on_a_cluster(tmp_path):
     from mahm_search.search.ray.paths import experiments_dir
 
     assert experiments_dir(spec) == Path("/shared/ray/dies_ray")
+
+
+def test_the_same_error_three_times_stops_a_ray_study(tmp_path, driver):
+    from mahm_search.search.stop import StudyStopped
+
+    ray_driver, ray_fakes = driver
+    path = tmp_path / "dies.yaml"
+    path.write_text(STUDY.replace("n_trials: 2", "n_trials: 8"))
+    with pytest.raises(StudyStopped, match="3 trials in a row .* same error: ValueError: boom"):
+        ray_driver.run_with_fakes(path, train_fn=ray_fakes.fake_train_broken)
+    study = optuna.load_study(study_name="dies", storage=f"sqlite:///{tmp_path}/dies.db")
+    failed = study.trials
+    assert 3 <= len(failed) < 8 and all(t.state.name == "FAIL" for t in failed)
+    # after the fix, --retry-failed's queue trains those configurations again on Ray too
+    from mahm_search.search.retry_failed import requeue_failed
+
+    requeue_failed(study)
+    ray_driver.run_with_fakes(path)
+    retried = [t for t in study.trials if t.number >= len(failed) and t.state.name == "COMPLETE"]
+    assert sorted(t.params["train.lr"] for t in retried[:len(failed)]) == sorted(t.params["train.lr"] for t in failed)

@@ -4,6 +4,7 @@ K trials in a row of one worker ending with the same error stop `run`, rather th
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from typing import Optional
 
 from optuna.trial import TrialState
@@ -41,3 +42,19 @@ class ErrorStreak:
                 f"{self.spec.path}: stopped: {len(self.numbers)} trials in a row ({shown}) failed with the same "
                 f"error: {error}; fix its cause, then run `mahm-search run {self.spec.path} --retry-failed` "
                 f"to train the failed configurations again")
+
+
+def study_error_streak(spec, trials: list, since: datetime,
+                       limit: int = SAME_ERROR_LIMIT) -> Optional[StudyStopped]:
+    """The same rule over the study's trials that finished since `since` (this run: a rerun after a
+    fix starts afresh), in the order they finished; for the Ray backend, whose trials run in workers
+    the driver does not own."""
+    finished = sorted((t for t in trials if t.state.is_finished() and t.datetime_complete is not None
+                       and t.datetime_complete >= since), key=lambda t: t.datetime_complete)[-limit:]
+    streak = ErrorStreak(spec, limit)
+    try:
+        for t in finished:
+            streak.add(t)
+    except StudyStopped as stop:
+        return stop
+    return None

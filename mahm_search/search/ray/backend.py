@@ -14,6 +14,7 @@ continues the same study.
 from __future__ import annotations
 
 import json
+from datetime import datetime
 import os
 import warnings
 from pathlib import Path
@@ -21,6 +22,7 @@ from typing import Callable, Optional
 
 import optuna
 
+from ..error_streak import study_error_streak
 from ..progress import SearchProgress
 from .cluster import check_cluster
 from .paths import experiments_dir
@@ -37,6 +39,7 @@ def run_ray(spec, n_trials: int, workers: int = 1, address: Optional[str] = None
     """Run the study on Ray until it holds n_trials counted trials. `train_fn` replaces
     train.trainer.train in the workers (tests and benchmarks; it must be picklable)."""
     import_ray()  # a missing extra fails here, before anything is created
+    started = datetime.now()  # the error streak counts this run's trials (naive, as Optuna's)
     study = open_study(spec, create=True)  # checks the direction, records the study's attrs
     progress = SearchProgress(n_trials, spec.objective.metric, spec.objective.direction == "maximize",
                               workers=1)  # one bar; finished trials print a line each
@@ -53,6 +56,9 @@ def run_ray(spec, n_trials: int, workers: int = 1, address: Optional[str] = None
                 if _done(study) >= n_trials and not _restorable(spec):
                     break
                 _run_experiment(spec, study, n_trials, workers, ray.cluster_resources(), train_fn)
+                stop = study_error_streak(spec, _trials(study), started)
+                if stop is not None:
+                    raise stop  # the same error ended the last trials: say so, exit 1
                 if _done(study) >= n_trials:
                     break
         finally:

@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import math
+from datetime import datetime
 import warnings
 from typing import Any, Dict, Optional
 
@@ -24,6 +25,7 @@ from ray.tune.search.optuna import OptunaSearch
 
 from ..trial import TrialObjective
 from ..trial_counts import count_trials
+from ..error_streak import study_error_streak
 from ..record import TrialRecord, record_error, write_outcome, write_record
 from .paths import experiments_dir
 from .suggestion import CONFIG_KEY
@@ -48,14 +50,16 @@ class AdmittingOptunaSearch(OptunaSearch):
         self.n_trials = n_trials
         self.gpu_budget_bytes = gpu_budget_bytes if spec.pack_gpu else None
         self._objective: Optional[TrialObjective] = None
+        self.started = datetime.now()  # the error streak counts this run's trials (naive, as Optuna's)
 
     # -- Tune's Searcher API -------------------------------------------------------------------
     def suggest(self, trial_id: str) -> Optional[Dict[str, Any]]:
         if trial_id in self._ot_trials:  # asked again for the same trial (e.g. after a restore)
             return self._suggestion(self._ot_trials[trial_id], None)
         while True:
-            if self._budget_reached():
-                return Searcher.FINISHED
+            trials = self._ot_study.get_trials(deepcopy=False)
+            if self._budget_reached() or study_error_streak(self.spec, trials, self.started):
+                return Searcher.FINISHED  # run_ray then says why, if it was the error streak
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 ot_trial = self._ot_study.ask()
