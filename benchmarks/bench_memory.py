@@ -52,14 +52,20 @@ def config_for(arch: dict, train: dict, device: str) -> TrialConfig:
                                                          "cuda_graphs": "off", **train})
 
 
-def _two_steps(config: TrialConfig, device: torch.device):
+def training_model(config: TrialConfig, device: torch.device) -> tuple[torch.nn.Module, bool]:
+    """(the config's model on `device` in training mode, as the trainer sets it up; channels_last)."""
     spec = config.train
     model = build_model(config.arch, config.mano).to(device)
     channels_last = use_channels_last(spec, device)
     if channels_last:
         model = model.to(memory_format=torch.channels_last)
     model.set_checkpointing(stages="stages" in spec.checkpointing, backbone="backbone" in spec.checkpointing)
-    model.train()
+    return model.train(), channels_last
+
+
+def _two_steps(config: TrialConfig, device: torch.device):
+    spec = config.train
+    model, channels_last = training_model(config, device)
     optimizer = make_optimizer(model, spec)
     step = make_training_step(model, MAHMLoss(config.loss), optimizer, spec, scaler=make_grad_scaler(device, spec))
     resident = sum(t.numel() * t.element_size() for t in list(model.parameters()) + list(model.buffers()))

@@ -16,13 +16,11 @@ import statistics
 
 import torch
 
-from bench_memory import CONFIGS, config_for
+from bench_memory import CONFIGS, config_for, training_model
 from mahm_search.data.dummy import dummy_batch
 from mahm_search.memory import estimate_memory
 from mahm_search.memory.estimate import CUDA_GRAPH_ALLOWANCE_BYTES
 from mahm_search.memory.units import format_bytes
-from mahm_search.model.builder import build_model
-from mahm_search.train.device import use_channels_last
 from mahm_search.train.fast_step import FastStep, optimizer_kind
 from mahm_search.train.losses import MAHMLoss
 from mahm_search.train.step import make_grad_scaler, make_optimizer
@@ -34,12 +32,7 @@ def measured_captured_peak(config) -> tuple[int, str]:
     spec = config.train
     torch.cuda.empty_cache()
     torch.cuda.reset_peak_memory_stats(device)
-    model = build_model(config.arch, config.mano).to(device)
-    channels_last = use_channels_last(spec, device)
-    if channels_last:
-        model = model.to(memory_format=torch.channels_last)
-    model.set_checkpointing(stages="stages" in spec.checkpointing, backbone="backbone" in spec.checkpointing)
-    model.train()
+    model, channels_last = training_model(config, device)
     optimizer = make_optimizer(model, spec, **optimizer_kind(spec, device))
     step = FastStep(model, MAHMLoss(config.loss), optimizer, spec, device, scaler=make_grad_scaler(device, spec))
     for i in range(6):

@@ -13,31 +13,11 @@ from mahm_search.memory import unplanned
 from mahm_search.search.runner import run_study
 from mahm_search.search.study_spec import load_study_spec
 from mahm_search.train.result import TrainResult
-from search_support import TINY_TRAIN, write_study
+from search_support import TINY_TRAIN, fake_train, write_study
 
 
 def _load(tmp_path, name="tiny"):
     return optuna.load_study(study_name=name, storage=f"sqlite:///{tmp_path}/{name}.db").get_trials()
-
-
-def _fake_train(calls, fail_on=()):
-    """Stands in for train.trainer.train: reports two evals, or raises for chosen call numbers."""
-
-    def train(config, reporter, run_dir):
-        calls.append(config)
-        reporter.start({"params_count": 7, "start_step": 0})
-        if len(calls) - 1 in fail_on:
-            reporter.report(2, {"score": 50.0})
-            raise fail_on[len(calls) - 1]
-        history = []
-        for step in (2, 4):
-            metrics = {"score": 100.0 / step + config.train.lr}
-            reporter.report(step, metrics)
-            history.append({"step": step, **metrics})
-        return TrainResult(status="complete", message="", history=history, steps_done=4, wall_time_s=0.1,
-                           memory_peak_bytes=123, params_count=7, final_metrics=history[-1])
-
-    return train
 
 
 @pytest.fixture
@@ -48,7 +28,7 @@ def no_memory_estimate(monkeypatch):
 def test_injected_oom_prunes_only_that_trial(tmp_path, monkeypatch, no_memory_estimate):
     calls = []
     monkeypatch.setattr("mahm_search.train.trainer.train",
-                        _fake_train(calls, {0: torch.cuda.OutOfMemoryError("CUDA out of memory (injected)")}))
+                        fake_train(calls, {0: torch.cuda.OutOfMemoryError("CUDA out of memory (injected)")}))
     run_study(write_study(tmp_path, n_trials=3))
     trials = _load(tmp_path)
     assert [t.state for t in trials] == [TrialState.PRUNED, TrialState.COMPLETE, TrialState.COMPLETE]
@@ -59,7 +39,7 @@ def test_injected_oom_prunes_only_that_trial(tmp_path, monkeypatch, no_memory_es
 
 def test_other_errors_fail_only_that_trial_and_count(tmp_path, monkeypatch, no_memory_estimate):
     calls = []
-    monkeypatch.setattr("mahm_search.train.trainer.train", _fake_train(calls, {1: ValueError("boom")}))
+    monkeypatch.setattr("mahm_search.train.trainer.train", fake_train(calls, {1: ValueError("boom")}))
     run_study(write_study(tmp_path, n_trials=3))
     trials = _load(tmp_path)
     assert [t.state for t in trials] == [TrialState.COMPLETE, TrialState.FAIL, TrialState.COMPLETE]
@@ -79,7 +59,7 @@ def test_nan_run_is_pruned_as_nan(tmp_path, monkeypatch, no_memory_estimate):
 
 def test_tiny_budget_prunes_as_memory_before_any_step(tmp_path, monkeypatch):
     calls = []
-    monkeypatch.setattr("mahm_search.train.trainer.train", _fake_train(calls))
+    monkeypatch.setattr("mahm_search.train.trainer.train", fake_train(calls))
     run_study(write_study(tmp_path, n_trials=1, memory="1MiB"))
     (t,) = _load(tmp_path)
     assert t.state == TrialState.PRUNED and t.user_attrs["prune_reason"] == "memory"
@@ -100,7 +80,7 @@ def test_budget_that_fits_only_with_rescue_runs_rescued(tmp_path, monkeypatch):
     budget = (original + rescued) // 2  # fits only rescued
     path = write_study(tmp_path, memory=budget, **study)
     calls = []
-    monkeypatch.setattr("mahm_search.train.trainer.train", _fake_train(calls))
+    monkeypatch.setattr("mahm_search.train.trainer.train", fake_train(calls))
     run_study(path)
     (t,) = _load(tmp_path)
     assert t.state == TrialState.COMPLETE, t.user_attrs
