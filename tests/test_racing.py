@@ -33,6 +33,27 @@ def test_single_seeds_race_the_two_best_until_a_spread_is_known():
     assert "c" in state.eliminated and "b" in state.contenders
 
 
+def test_a_difference_too_small_for_the_cap_leaves_the_race_tied():
+    # 0.1 apart with a per-seed spread of ~0.25: 8 seeds would resolve it with < 10% probability
+    scores = {"a": [50.0, 50.5, 50.2], "b": [50.1, 50.6, 50.3]}
+    state = race(scores, maximize=False, max_seeds=8)
+    assert state.tied == ("b",) and state.contenders == () and state.over and not state.resolved
+    # the same gap against a 4x smaller spread (t = 2, not yet significant) is worth more seeds
+    close = {"a": [50.0, 50.06, 50.12], "b": [50.1, 50.16, 50.22]}
+    assert race(close, maximize=False, max_seeds=8).need_seed == ("a", "b")
+    # judged only from 3 seeds on: over 2 seeds an observed difference is too noisy a guess
+    assert race({"a": [50.0, 50.5], "b": [50.1, 50.6]}, maximize=False).need_seed == ("a", "b")
+
+
+def test_the_spread_is_pooled_over_every_configuration():
+    # a and b alone (2 seeds each, df 2) cannot be told apart at Pocock's level; c and d, far behind,
+    # show the per-seed spread is small, which resolves a vs b
+    pair = {"a": [50.0, 50.3], "b": [51.0, 51.3]}
+    assert race(pair, maximize=False).contenders == ("b",)
+    many = {**pair, "c": [60.0, 60.3, 60.1, 60.2], "d": [61.0, 61.3, 61.1, 61.2]}
+    assert race(many, maximize=False).resolved
+
+
 def test_direction_matters():
     assert race({"a": [45.0, 45.3], "b": [50.0, 50.2]}, maximize=True).leader == "b"
 
@@ -93,3 +114,92 @@ def test_racing_study_spends_seeds_on_the_leaders(tmp_path):
     assert all(len(set(s)) == len(s) for s in seeds.values()), seeds  # never the same seed twice
     deepest = seeds["1024-512-256-128-256-512-1024"]
     assert len(deepest) >= 2 and len(deepest) > len(seeds["512-256-512"])  # the leader got the seeds
+
+
+def test_racing_study_ends_when_the_race_is_over(tmp_path, capsys):
+    """A finite space, every configuration tried and the race over: the run stops before n_trials,
+    says why, and the summary reports the race."""
+    import mahm_search.search.trial as trial_module
+    from unittest import mock
+
+    from study_factory import stand_in_plan, stand_in_train
+    from mahm_search.search.optuna_backend import run_worker_loop
+    from mahm_search.search.storage import open_study
+    from mahm_search.search.summary import summary_lines
+
+    space = {"arch.cascade_widths": {"choices": [[512, 256, 512], [1024, 512, 256, 128, 256, 512, 1024]]}}
+    path = tmp_path / "race.yaml"
+    path.write_text(yaml.safe_dump({"name": "race", "storage": "sqlite:///race.db", "sampler": {"type": "grid"},
+                                    "pruner": {"type": "none"}, "n_trials": 40, "repeats": {"auto": True, "max": 6},
+                                    "memory": "10GiB", "train": {"steps": 2000, "eval_every": 100},
+                                    "space": space}))
+    spec = load_study_spec(path)
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    study = open_study(spec, create=True)
+    with mock.patch.object(trial_module, "plan_memory", stand_in_plan):
+        run_worker_loop(spec, study, spec.n_trials, objective=trial_module.TrialObjective(spec, train_fn=stand_in_train))
+    trials = study.get_trials()
+    assert 4 <= len(trials) <= 12, len(trials)  # 2 configurations x at most 6 seeds, far from 40
+    assert all(t.state == TrialState.COMPLETE for t in trials)
+    assert "the race is over" in capsys.readouterr().out.replace("race over", "the race is over")
+    race_line = [line for line in summary_lines(spec, study, spec.n_trials) if line.startswith("summary: race")]
+    assert race_line and race_line[0].startswith("summary: race over: leader arch.cascade_widths=1024-512-256-128")
+
+
+def test_racing_study_capped_by_n_trials_says_how_to_go_on(tmp_path):
+    import mahm_search.search.trial as trial_module
+    from unittest import mock
+
+    from study_factory import stand_in_plan, stand_in_train
+    from mahm_search.search.optuna_backend import run_worker_loop
+    from mahm_search.search.storage import open_study
+    from mahm_search.search.summary import summary_lines
+
+    space = {"arch.cascade_widths": {"choices": [[512, 256, 512], [1024, 512, 256, 512, 1024]]}}
+    path = tmp_path / "race.yaml"
+    path.write_text(yaml.safe_dump({"name": "race", "storage": "sqlite:///race.db", "sampler": {"type": "grid"},
+                                    "pruner": {"type": "none"}, "n_trials": 3, "repeats": "auto",
+                                    "memory": "10GiB", "train": {"steps": 2000, "eval_every": 100},
+                                    "space": space}))
+    spec = load_study_spec(path)
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    study = open_study(spec, create=True)
+    with mock.patch.object(trial_module, "plan_memory", stand_in_plan):
+        run_worker_loop(spec, study, spec.n_trials, objective=trial_module.TrialObjective(spec, train_fn=stand_in_train))
+    lines = summary_lines(spec, study, spec.n_trials)
+    assert any(line.startswith("summary: race not over") for line in lines), lines
+    assert any("raise n_trials" in line for line in lines)
+
+
+def _run_equal_configs(tmp_path, n_lrs: int, n_trials: int) -> list:
+    """A grid over n_lrs learning rates, which the stand-in trainer ignores: equal configurations,
+    so the race among them goes on. Returns the lr of each trial in order."""
+    tmp_path.mkdir()
+    import mahm_search.search.trial as trial_module
+    from unittest import mock
+
+    from study_factory import stand_in_plan, stand_in_train
+    from mahm_search.search.optuna_backend import run_worker_loop
+    from mahm_search.search.storage import open_study
+
+    path = tmp_path / "race.yaml"
+    path.write_text(yaml.safe_dump({"name": "race", "storage": "sqlite:///race.db", "sampler": {"type": "grid"},
+                                    "pruner": {"type": "none"}, "n_trials": n_trials, "repeats": "auto",
+                                    "memory": "10GiB", "train": {"steps": 2000, "eval_every": 100},
+                                    "space": {"train.lr": {"choices": [1e-3 * (i + 1) for i in range(n_lrs)]}}}))
+    spec = load_study_spec(path)
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    study = open_study(spec, create=True)
+    with mock.patch.object(trial_module, "plan_memory", stand_in_plan):
+        run_worker_loop(spec, study, spec.n_trials, objective=trial_module.TrialObjective(spec, train_fn=stand_in_train))
+    return [t.params["train.lr"] for t in study.get_trials(states=(TrialState.COMPLETE,))]
+
+
+def test_race_rounds_do_not_starve_new_configurations(tmp_path):
+    """Queued race seeds run before the sampler's next proposal. If the worker queued a round whenever
+    nothing was queued, or every trial (queued seeds too) queued one, the first configurations would
+    race on while the others waited. A round is queued only by a trial the sampler proposed, and the
+    worker queues rounds itself only once the space is exhausted: new configurations and rounds take
+    turns."""
+    assert len(set(_run_equal_configs(tmp_path / "a", n_lrs=3, n_trials=3))) == 3
+    assert len(set(_run_equal_configs(tmp_path / "b", n_lrs=6, n_trials=7))) >= 4

@@ -178,3 +178,11 @@ def test_a_comparison_is_stated_once(tmp_path):
     findings = [ln for ln in text.split("## Findings")[1].splitlines() if " minus " in ln]
     payloads = [ln.split(" minus ", 1)[1].split(":", 1)[1] for ln in findings]
     assert findings and len(payloads) == len(set(payloads)), findings
+
+
+def test_cascade_levels_are_ordered_by_depth_a_single_stage_first():
+    from mahm_search.report.factors import level_sort_key
+
+    levels = ["256-128-256", "512-256-128-64-128-256-512", "256", "256-128-64-128-256"]
+    assert sorted(levels, key=level_sort_key) == ["256", "256-128-256", "256-128-64-128-256",
+                                                   "512-256-128-64-128-256-512"]

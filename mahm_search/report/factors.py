@@ -74,6 +74,8 @@ def level_sort_key(value: Any) -> tuple:
     if isinstance(value, (int, float)):
         return (0, float(value), "")
     widths = decode_int_list(value)
+    if widths is None and isinstance(value, str) and value.isdigit():
+        widths = [int(value)]  # a one-stage cascade [256] is stored as '256'
     if widths is not None:
         return (1, len(widths) * 1e9 + sum(widths), str(value))
     return (2, 0.0, str(value))

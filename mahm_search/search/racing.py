@@ -1,13 +1,18 @@
 """Racing seeds (`repeats: auto`): which configurations need another seed before the study can tell
 the leading ones apart. The racing idea of irace / F-race and of SMAC's intensification.
 
-Pure: config -> its completed final scores in, config keys out. The leader is the best mean; every
-other configuration stays in the race until Welch's test over seeds (two-sided, at the set
-confidence) shows it worse than the leader. A configuration with one seed is tested with the per-seed
-spread pooled over the configurations that have >= 2; until one has, only the two best are raced.
-While a configuration other than the leader is still in the race, the leader and those still in it
-get another seed, up to the cap. The race is over when only the leader is left (resolved) or every
-one left has `max_seeds` seeds (the difference is too small to resolve within the cap).
+Pure: config -> its completed final scores in, config keys out. The leader is the best mean. Every
+other configuration is compared with it by a t test over seeds whose per-seed spread is pooled over
+all configurations of the study (one variance, as in an ANOVA: the seed noise of a training recipe
+hardly depends on the variant, and pooling gives the test many more degrees of freedom than each pair
+has). A configuration leaves the race:
+- `eliminated`: shown worse than the leader, two-sided at the look's level (below);
+- `tied`: its difference from the leader is so small against the spread that even `max_seeds` seeds
+  would resolve it with less than FUTILITY_POWER probability (conditional power at the observed
+  difference, judged from FUTILITY_MIN_SEEDS seeds on: stochastic curtailment), so more seeds would
+  be spent for nothing.
+The rest are `contenders`: they and the leader get another seed, up to the cap. The race is over when
+no contender is left (resolved if nothing is tied either) or all have `max_seeds` seeds.
 
 Looking after every seed and stopping at the first p < 0.05 would pick a wrong winner far more often
 than 5% (15% for two equal configurations, benchmarks/bench_racing.py). So each look tests at Pocock's
@@ -31,6 +36,12 @@ from .record import TrialRecord
 # Pocock's (1977) nominal two-sided level per look for an overall 0.05, by number of looks K.
 POCOCK_05 = {1: 0.05, 2: 0.0294, 3: 0.0221, 4: 0.0182, 5: 0.0158, 6: 0.0142, 7: 0.0130, 8: 0.0120,
              9: 0.0112, 10: 0.0106}
+# A contender whose chance of being resolved by the cap (at its observed difference) is below this
+# leaves the race as tied: the fixed design would almost never resolve it either.
+FUTILITY_POWER = 0.10
+# ... judged only once both have this many seeds: the difference seen over 2 seeds is too noisy a
+# guess of the true one (at a true 2 sd it would end 1 race in 10 that the fixed design resolves).
+FUTILITY_MIN_SEEDS = 3
 
 
 def per_look_alpha(confidence: float, max_seeds: int) -> float:
@@ -43,13 +54,19 @@ def per_look_alpha(confidence: float, max_seeds: int) -> float:
 @dataclass(frozen=True)
 class RaceState:
     leader: Optional[str]
-    contenders: tuple[str, ...]  # still in the race with the leader (not shown worse)
-    eliminated: tuple[str, ...]  # shown worse than the leader at the set confidence
+    contenders: tuple[str, ...]  # still in the race with the leader (neither shown worse nor tied)
+    eliminated: tuple[str, ...]  # shown worse than the leader at the look's level
     need_seed: tuple[str, ...]  # leader first, then contenders, best mean first
+    tied: tuple[str, ...] = ()  # too close to the leader for the cap to resolve: out of the race
 
     @property
     def resolved(self) -> bool:
-        return self.leader is not None and not self.contenders
+        """The leader is shown better than every other configuration."""
+        return self.leader is not None and not self.contenders and not self.tied
+
+    @property
+    def over(self) -> bool:
+        return not self.need_seed
 
 
 def race(scores: Mapping[str, Sequence[float]], maximize: bool, confidence: float = 0.95,
@@ -61,20 +78,25 @@ def race(scores: Mapping[str, Sequence[float]], maximize: bool, confidence: floa
     sign = -1.0 if maximize else 1.0  # compare on "lower is better"
     order = sorted(runs, key=lambda k: sign * runs[k].mean())
     leader = order[0]
-    spread = _pooled_std(runs.values())
-    contenders, eliminated = [], []
+    spread = pooled_std(runs.values())
+    alpha = per_look_alpha(confidence, max_seeds)
+    contenders, eliminated, tied = [], [], []
     for key in order[1:]:
-        worse = _shown_worse(sign * runs[key], sign * runs[leader], spread, per_look_alpha(confidence, max_seeds))
-        if worse is None:  # no spread known yet: race only the runner-up
+        x, best = sign * runs[key], sign * runs[leader]
+        if spread is None:  # no spread known yet: race only the runner-up
             (contenders if key == order[1] else eliminated).append(key)
+        elif _shown_worse(x, best, spread, alpha):
+            eliminated.append(key)
+        elif _chance_to_resolve(x, best, spread, alpha, max_seeds) < FUTILITY_POWER:
+            tied.append(key)
         else:
-            (eliminated if worse else contenders).append(key)
+            contenders.append(key)
     racing = [leader] + contenders if contenders else []
     need = tuple(k for k in racing if len(runs[k]) < max_seeds)
     # the cap reached by all but one: the others cannot be resolved any further
     if len(need) == 1 and need[0] == leader and all(len(runs[k]) >= max_seeds for k in contenders):
         need = ()
-    return RaceState(leader, tuple(contenders), tuple(eliminated), need)
+    return RaceState(leader, tuple(contenders), tuple(eliminated), need, tuple(tied))
 
 
 def needs_seed(scores: Mapping[str, Sequence[float]], maximize: bool, confidence: float = 0.95,
@@ -83,7 +105,7 @@ def needs_seed(scores: Mapping[str, Sequence[float]], maximize: bool, confidence
     return list(race(scores, maximize, confidence, max_seeds).need_seed)
 
 
-def _pooled_std(groups) -> Optional[tuple[float, int]]:
+def pooled_std(groups) -> Optional[tuple[float, int]]:
     """(per-seed std pooled over the configurations with >= 2 seeds, its degrees of freedom)."""
     num, df = 0.0, 0
     for g in groups:
@@ -93,18 +115,29 @@ def _pooled_std(groups) -> Optional[tuple[float, int]]:
     return (math.sqrt(num / df), df) if df and num > 0 else None
 
 
-def _shown_worse(x: np.ndarray, leader: np.ndarray, spread: Optional[tuple[float, int]],
-                 alpha: float) -> Optional[bool]:
-    """Is x (lower is better) worse than the leader, two-sided at alpha? None: cannot be tested yet."""
-    if len(x) >= 2 and len(leader) >= 2 and (np.var(x) > 0 or np.var(leader) > 0):
-        p = stats.ttest_ind(x, leader, equal_var=False).pvalue
-    elif spread is not None:  # a side with one seed: the pooled per-seed spread stands in, with its df
-        s, df = spread
-        t = (x.mean() - leader.mean()) / (s * math.sqrt(1 / len(x) + 1 / len(leader)))
-        p = 2 * stats.t.sf(abs(t), df)
-    else:
-        return None
-    return bool(p < alpha and x.mean() > leader.mean())
+def _t_stat(x: np.ndarray, leader: np.ndarray, spread: tuple[float, int]) -> float:
+    s, _ = spread
+    return (x.mean() - leader.mean()) / (s * math.sqrt(1 / len(x) + 1 / len(leader)))
+
+
+def _shown_worse(x: np.ndarray, leader: np.ndarray, spread: tuple[float, int], alpha: float) -> bool:
+    """Is x (lower is better) worse than the leader, two-sided at alpha, with the pooled spread?"""
+    return bool(2 * stats.t.sf(abs(_t_stat(x, leader, spread)), spread[1]) < alpha and x.mean() > leader.mean())
+
+
+def _chance_to_resolve(x: np.ndarray, leader: np.ndarray, spread: tuple[float, int], alpha: float,
+                       max_seeds: int) -> float:
+    """Conditional power: the probability that the test at the cap (both at max_seeds seeds) shows the
+    difference, if the true difference is the one observed now (Lan & Wittes' B-value: the statistic at
+    information fraction f is z*sqrt(f); the rest of the way adds N(theta*(1-f), 1-f))."""
+    if min(len(x), len(leader)) < FUTILITY_MIN_SEEDS:
+        return 1.0
+    z = _t_stat(x, leader, spread)
+    f = (2 / max_seeds) / (1 / len(x) + 1 / len(leader))  # information now / information at the cap
+    if f >= 1:
+        return 0.0
+    crit = stats.norm.isf(alpha / 2)
+    return float(stats.norm.sf((crit - abs(z) / math.sqrt(f)) / math.sqrt(1 - f)))
 
 
 # -- from the study's trials to the seeds to queue (search/trial.py's _enqueue_repeats) ---------------
@@ -117,9 +150,9 @@ def _group(params: dict) -> str:
     return json.dumps(params, sort_keys=True, default=str)
 
 
-def seeds_to_queue(trials: Sequence, maximize: bool, confidence: float, max_seeds: int) -> list[tuple[dict, int]]:
-    """(params, repeat) of each seed to enqueue now: one for every configuration the race needs, unless
-    one of its seeds is already queued or running (so several workers do not queue the same seed twice)."""
+def _grouped(trials: Sequence):
+    """Per configuration (by its sampled params): completed scores, whether a seed is queued or
+    running, its params, and the next repeat number."""
     scores: dict[str, list[float]] = {}
     pending: set[str] = set()
     params: dict[str, dict] = {}
@@ -133,5 +166,80 @@ def seeds_to_queue(trials: Sequence, maximize: bool, confidence: float, max_seed
             scores.setdefault(key, []).append(float(t.value))
         elif t.state.name in ("WAITING", "RUNNING"):
             pending.add(key)
+    return scores, pending, params, next_repeat
+
+
+def seeds_to_queue(trials: Sequence, maximize: bool, confidence: float, max_seeds: int) -> list[tuple[dict, int]]:
+    """(params, repeat) of each seed to enqueue now: one for every configuration the race needs, unless
+    one of its seeds is already queued or running (so several workers do not queue the same seed twice)."""
+    scores, pending, params, next_repeat = _grouped(trials)
     need = needs_seed(scores, maximize, confidence, max_seeds)
     return [(params[k], next_repeat[k]) for k in need if k not in pending and next_repeat[k] < max_seeds]
+
+
+def study_race(spec, trials: Sequence) -> RaceState:
+    """The race over a study's completed trials (keys are `_group(params)`)."""
+    scores, _, _, _ = _grouped(trials)
+    racing = spec.racing
+    return race(scores, spec.objective.direction == "maximize", racing.confidence, racing.max)
+
+
+def queue_race_seeds(spec, study) -> int:
+    """Queue the seeds the race needs now (none that is already on its way); returns how many."""
+    trials = study.get_trials(deepcopy=False)
+    queued = seeds_to_queue(trials, spec.objective.direction == "maximize", spec.racing.confidence, spec.racing.max)
+    for params, repeat in queued:
+        study.enqueue_trial(params, user_attrs={"repeat": repeat})
+    return len(queued)
+
+
+def race_step(spec, study, trials: Sequence, fixed) -> str:
+    """What a worker of a `repeats: auto` study does when nothing is queued, before it asks:
+    - "ask": let the sampler propose (its trial runs a race round, TrialObjective._enqueue_repeats),
+      or, once a finite space has no untried configuration left, ask for the race seeds queued here;
+    - "wait": the space is exhausted, the race needs nothing now and trials are running: their
+      scores decide whether it needs another seed (asking would only make the sampler propose a
+      configuration again);
+    - "done": the same with nothing running: the study has nothing left to train.
+    An infinite space (or one too large to list) always asks, and leaves the end to n_trials."""
+    assignments = spec.search_space.assignments(fixed)
+    if assignments is None:
+        return "ask"
+    tried = {_group(_params_of(t)) for t in trials}
+    if any(_group(a) not in tried for a in assignments):
+        return "ask"
+    if queue_race_seeds(spec, study):
+        return "ask"
+    _, pending, _, _ = _grouped(trials)
+    return "wait" if pending else "done"
+
+
+def race_summary(spec, trials: Sequence) -> str:
+    """`race over|not over: <race_line>` for a study's trials."""
+    state = study_race(spec, trials)
+    return f"race {'over' if state.over else 'not over'}: {race_line(spec, state, _grouped(trials)[0])}"
+
+
+def race_line(spec, state: RaceState, scores: Mapping[str, Sequence[float]]) -> str:
+    """One plain line: the leader and how each other configuration left the race (for logs and the
+    end-of-run summary). Shown worse / tied are at the race's confidence, over seeds."""
+    def name(key: str) -> str:
+        stored = json.loads(key)  # as Optuna stores them: a width list reads 1024-512-1024
+        text = ", ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in stored.items())
+        text = text or "the base config"
+        n = len(scores.get(key, ()))
+        return f"{text} ({n} seed{'' if n == 1 else 's'})"
+
+    if state.leader is None:
+        return "no configuration has completed yet"
+    level = f"{spec.racing.confidence:.0%}"
+    parts = [f"leader {name(state.leader)}"]
+    if state.eliminated:
+        parts.append(f"shown worse at {level}: " + "; ".join(name(k) for k in state.eliminated))
+    if state.tied:
+        parts.append(f"too close to tell apart within {spec.racing.max} seeds: " + "; ".join(name(k) for k in state.tied))
+    if state.contenders:
+        waiting = [k for k in state.contenders if len(scores.get(k, ())) < spec.racing.max]
+        parts.append(("still racing (more seeds would tell): " if waiting else
+                      f"not resolved at the cap of {spec.racing.max} seeds: ") + "; ".join(name(k) for k in state.contenders))
+    return " | ".join(parts)

@@ -138,6 +138,31 @@ class SearchSpace(BaseModel):
                 raise ValueError(f"space.{path}: the grid sampler needs 'step' on float ranges")
         return out
 
+    def assignments(self, fixed: Callable[[str], Any], limit: int = 10_000) -> Optional[List[Dict[str, Any]]]:
+        """Every assignment the space can sample, as Optuna stores it (encoded values, only the params
+        whose `when` holds); None when there are infinitely many (a float range without a step) or
+        more than `limit`. Lets a study tell when its sampler has nothing new left to propose."""
+        try:
+            grid = self.grid()
+        except ValueError:
+            return None
+        out: List[Dict[str, Any]] = []
+
+        def walk(i: int, encoded: Dict[str, Any], readable: Dict[str, Any]) -> bool:
+            if i == len(self.params):
+                out.append(dict(encoded))
+                return len(out) <= limit
+            path, p = list(self.params.items())[i]
+            if not self._active(p, readable, fixed):
+                return walk(i + 1, encoded, readable)
+            for value in grid[path]:
+                ok = walk(i + 1, {**encoded, path: value}, {**readable, path: p.decode(value)})
+                if not ok:
+                    return False
+            return True
+
+        return out if walk(0, {}, {}) else None
+
     def readable(self, params: Dict[str, Any]) -> Dict[str, Any]:
         """Optuna's stored params (encoded) -> readable values."""
         return {k: self.params[k].decode(v) if k in self.params else v for k, v in params.items()}

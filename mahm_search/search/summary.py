@@ -24,6 +24,14 @@ def summary_lines(spec, study, n_trials: int) -> list[str]:
         params = ", ".join(f"{k}={_short(v)}" for k, v in spec.search_space.readable(best.params).items())
         lines.append(f"summary: best trial {best.number}: {spec.objective.metric} {best.value:.4g}"
                      + (f" ({params})" if params else ""))
+    if getattr(spec, "racing", None) is not None and complete:
+        from .racing import race_summary
+
+        race = race_summary(spec, trials)
+        lines.append(f"summary: {race}")
+        if race.startswith("race not over"):
+            lines.append(f"summary: the race needs more seeds than n_trials={n_trials} allowed: raise n_trials "
+                         f"(or pass --n-trials) and run again to go on")
     lines.append(f"summary: storage {spec.storage_url}; run folders {spec.runs_dir}")
     study_file = shlex.quote(str(spec.path))
     failed = sum(t.state == TrialState.FAIL and TrialRecord.of(t).error is not None for t in trials)

@@ -93,7 +93,7 @@ class TrialObjective:
         self.progress = progress
         self._train_fn = train_fn
         fixed = TrialConfig.model_validate(spec.base_config).to_dict()
-        self._fixed = lambda dotted: get_dotted(fixed, dotted)
+        self.fixed = lambda dotted: get_dotted(fixed, dotted)
         self.last_trial_id: Optional[int] = None  # the trial this objective ran last (its worker's own)
         self.stopping_error: Optional[StudyStopped] = None  # set when a trial hit e.g. a full disk
 
@@ -118,7 +118,7 @@ class TrialObjective:
         Raises optuna.TrialPruned (prune_reason memory) when no rescue fits the budget."""
         started = time.perf_counter()
         spec = self.spec
-        params = spec.search_space.suggest(trial, self._fixed)
+        params = spec.search_space.suggest(trial, self.fixed)
         key = config_key(params)
         sampled = "repeat" not in trial.user_attrs and retried_trial_number(trial) is None
         # A sampler may propose a configuration the study already has (TPE on categorical choices, a
@@ -126,7 +126,7 @@ class TrialObjective:
         repeat = next_repeat(trial, key) if sampled else TrialRecord.of(trial).repeat
         seed = int(spec.base_config.get("train", {}).get("seed", 0)) + repeat
         write_record(trial, repeat=repeat)
-        self._enqueue_repeats(trial, new_configuration=sampled and repeat == 0)
+        self._enqueue_repeats(trial, sampled=sampled, new_configuration=sampled and repeat == 0)
         config = self._build_config(trial, params, seed)
         write_record(trial, config_key=key, repeat=repeat, seed=seed, config=config.to_dict())
 
@@ -196,18 +196,17 @@ class TrialObjective:
         set_dotted(tree, "train.seed", seed)
         return trial_config(tree, f"{self.spec.path} (trial {trial.number})")
 
-    def _enqueue_repeats(self, trial: optuna.Trial, new_configuration: bool) -> None:
+    def _enqueue_repeats(self, trial: optuna.Trial, sampled: bool, new_configuration: bool) -> None:
         """A newly sampled configuration queues its k-1 repeats (same params, next seeds). Under
-        `repeats: auto`, every admitted trial instead asks the race (search/racing.py) which leading
-        configurations need another seed, and queues those."""
-        racing = getattr(self.spec, "racing", None)
-        if racing is not None:
-            from .racing import seeds_to_queue
+        `repeats: auto`, every trial the sampler proposed instead runs one round of the race
+        (search/racing.py): it queues a seed for each leading configuration that needs one. A queued
+        seed queues nothing, so new configurations and race rounds take turns; once a finite space
+        is exhausted, the worker loop runs the rounds (racing.race_step)."""
+        if getattr(self.spec, "racing", None) is not None:
+            if sampled:
+                from .racing import queue_race_seeds
 
-            maximize = self.spec.objective.direction == "maximize"
-            trials = trial.study.get_trials(deepcopy=False)
-            for params, repeat in seeds_to_queue(trials, maximize, racing.confidence, racing.max):
-                trial.study.enqueue_trial(params, user_attrs={"repeat": repeat})
+                queue_race_seeds(self.spec, trial.study)
             return
         if not new_configuration or self.spec.repeats <= 1:
             return
