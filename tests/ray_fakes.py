@@ -4,6 +4,7 @@ memory planner whose estimate grows with the batch size."""
 
 from __future__ import annotations
 
+import errno
 import json
 import math
 import os
@@ -76,3 +77,34 @@ def fake_train_on_node(config, reporter, run_dir: Path) -> TrainResult:
 def fake_train_broken(config, reporter, run_dir: Path) -> TrainResult:
     """A trainer that always fails the same way (a systematic error, e.g. a broken install)."""
     raise ValueError(f"boom: cannot train at lr {config.train.lr}")
+
+
+def fake_train_disk_full(config, reporter, run_dir: Path) -> TrainResult:
+    """fake_train on which trial 0's disk fills up while its second eval's checkpoint (step 4) is
+    written through atomic_write: the tmp file holds part of it when ENOSPC strikes."""
+    from mahm_search.train.atomic_write import atomic_write
+
+    run_dir = Path(run_dir)
+
+    def write_half(f):
+        f.write(b"half a checkpoint")
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    class Full:
+        def __getattr__(self, name):
+            return getattr(reporter, name)
+
+        def report(self, step, metrics):
+            reporter.report(step, metrics)
+            if step == 4 and run_dir.name == "trial_0":
+                atomic_write(run_dir / "checkpoint.pt", write_half)
+
+    return fake_train(config, Full(), run_dir)
+
+
+def fake_train_noting_resume(config, reporter, run_dir: Path) -> TrainResult:
+    """fake_train that leaves the step it resumed from in run_dir/resumed_at."""
+    ckpt = Path(run_dir) / "checkpoint.pt"
+    if ckpt.is_file():
+        (Path(run_dir) / "resumed_at").write_text(str(json.loads(ckpt.read_text())["step"]))
+    return fake_train(config, reporter, run_dir)

@@ -144,6 +144,11 @@ def test_racing_study_ends_when_the_race_is_over(tmp_path, capsys):
     assert "the race is over" in capsys.readouterr().out.replace("race over", "the race is over")
     race_line = [line for line in summary_lines(spec, study, spec.n_trials) if line.startswith("summary: race")]
     assert race_line and race_line[0].startswith("summary: race over: leader arch.cascade_widths=1024-512-256-128")
+    from mahm_search.report.markdown import write_report
+
+    report = write_report(path, quiet=True).read_text()
+    assert "Seeds were raced (`repeats: auto`, confidence 0.95, at most 6 seeds)" in report
+    assert "Race over: leader arch.cascade_widths=1024-512-256-128-256-512-1024" in report
 
 
 def test_racing_study_capped_by_n_trials_says_how_to_go_on(tmp_path):

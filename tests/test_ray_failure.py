@@ -1,5 +1,6 @@
 """Ray: a trial whose worker process dies is restarted from its last checkpoint (Tune's
-FailureConfig), not failed with an error; and a file storage is refused on a multi-host cluster."""
+FailureConfig), not failed with an error; a full disk stops the run with the trial left to retry;
+and a file storage is refused on a multi-host cluster."""
 
 from __future__ import annotations
 
@@ -104,3 +105,34 @@ def test_the_same_error_three_times_stops_a_ray_study(tmp_path, driver):
     ray_driver.run_with_fakes(path)
     retried = [t for t in study.trials if t.number >= len(failed) and t.state.name == "COMPLETE"]
     assert sorted(t.params["train.lr"] for t in retried[:len(failed)]) == sorted(t.params["train.lr"] for t in failed)
+
+
+def test_a_full_disk_stops_the_ray_run_and_the_rerun_resumes_the_trial(tmp_path, driver):
+    from optuna.trial import TrialState
+
+    from mahm_search.search.recovery import TMP_NAME
+    from mahm_search.search.stop import StudyStopped
+
+    ray_driver, ray_fakes = driver
+    path = tmp_path / "dies.yaml"
+    path.write_text(STUDY.replace("n_trials: 2", "n_trials: 3"))
+    with pytest.raises(StudyStopped, match=r"dies.yaml \(trial 0\): no space left on device writing "
+                                           r".*trial_0/checkpoint.pt; free space and rerun"):
+        ray_driver.run_with_fakes(path, train_fn=ray_fakes.fake_train_disk_full)
+    study = optuna.load_study(study_name="dies", storage=f"sqlite:///{tmp_path}/dies.db")
+    trials = study.trials
+    assert trials[0].state == TrialState.FAIL and "error" not in trials[0].user_attrs  # not counted
+    assert not [t.number for t in trials if "error" in t.user_attrs or t.state == TrialState.RUNNING]
+    retries = {t.system_attrs["failed_trial"]: t for t in trials if t.state == TrialState.WAITING}
+    assert sorted(retries) == [t.number for t in trials if t.state == TrialState.FAIL]  # each queued again
+    assert retries[0].intermediate_values == trials[0].intermediate_values  # the curve goes with the retry
+    assert sorted(trials[0].intermediate_values) == [2, 4]  # step 4's value was stored before its checkpoint
+    assert not [p for p in tmp_path.rglob("*") if TMP_NAME.search(p.name)]  # no half-written file left
+
+    ray_driver.run_with_fakes(path, train_fn=ray_fakes.fake_train_noting_resume)  # space freed
+    trials = study.trials
+    counted = [t for t in trials if t.state == TrialState.COMPLETE]
+    assert len(counted) == 3 and not [t for t in trials if t.state in (TrialState.RUNNING, TrialState.WAITING)]
+    retry = next(t for t in counted if t.system_attrs.get("failed_trial") == 0)
+    assert retry.params == trials[0].params and sorted(retry.intermediate_values) == [2, 4, 6, 8]
+    assert (tmp_path / "dies_runs" / "trial_0" / "resumed_at").read_text() == "2"  # from its checkpoint

@@ -56,6 +56,22 @@ def _settings(settings: dict, records: list) -> dict:
     return shown
 
 
+def _race_lines(loaded) -> list[str]:
+    """Under `repeats: auto`, why the configurations have the seeds they have: the race's state."""
+    racing = getattr(loaded.spec, "racing", None)
+    if racing is None:
+        return []
+    from ..search.racing import race_summary
+
+    trials = loaded.study.get_trials(deepcopy=False)
+    state = race_summary(loaded.spec, trials)
+    return [f"Seeds were raced (`repeats: auto`, confidence {racing.confidence:g}, at most {racing.max} seeds): "
+            "the leading configurations got more seeds until the others were shown worse (a t test over "
+            "seeds, per-seed spread pooled over the configurations) or too close to tell apart within "
+            f"the cap. {state[0].upper() + state[1:]}. The findings below are drawn "
+            "from the seeds that ran, as for any study.", ""]
+
+
 def render_report(result: FiguresResult) -> str:
     loaded, records = result.loaded, result.records
     maximize = loaded.maximize
@@ -77,6 +93,7 @@ def render_report(result: FiguresResult) -> str:
              "Final validation score over completed seeds (n): mean, 95% CI over seeds, the seeds' std, "
              "and the validation noise of one trial's score (val SE).", ""]
     lines += [shown(best).to_markdown(index=False) if len(best) else "_No completed trial yet._", ""]
+    lines += _race_lines(loaded)
     lines += ["## Ablation", "", f"{settings.ablation_metric.capitalize()} validation score per level "
               "over completed trials (all other factors pooled): mean (best in bold), 95% CI over those "
               "trials, their std, val SE, min and max.", ""]

@@ -23,6 +23,7 @@ class LoadedStudy:
     study: optuna.Study
     settings: dict  # the study spec as plain data, for the report's settings section
     plots: PlotsSpec
+    spec: object = None  # the validated study spec (search/study_spec.py)
 
     @property
     def maximize(self) -> bool:
@@ -45,4 +46,4 @@ def load_study(study_path: str | Path) -> LoadedStudy:
     settings = spec.model_dump(mode="json", exclude={"plots"})
     settings["storage"] = spec.storage_url
     return LoadedStudy(path=path, name=spec.name, study=study, settings=settings,
-                       plots=spec.plots)
+                       plots=spec.plots, spec=spec)

@@ -3,8 +3,10 @@ holds n_trials counted trials (see trial_counts.py).
 
 Each worker loops over `study.optimize(objective, n_trials=1, catch=(Exception,))`, so Optuna's
 heartbeat thread, stale-trial failing (and thus retries of killed trials) and FAIL bookkeeping all
-apply, while the loop decides when the study is done. workers=1 runs in this process; more workers
-are spawned processes, each on its own CUDA device when there are several.
+apply, while the loop decides when the study is done. The recount before each ask and the ask itself
+hold the storage's AskLock (search/ask_lock.py), so all workers together never start more trials
+than n_trials. workers=1 runs in this process; more workers are spawned processes, each on its own
+CUDA device when there are several.
 
 Workers that share a device take turns by memory estimate (`PackedObjective`, search/ledger.py): a
 trial the gate admitted starts training only when its estimate fits next to the estimates of the
@@ -26,7 +28,9 @@ from typing import Optional, Tuple, Union
 import optuna
 
 from ..errors import MahmError
+from .ask_lock import AskLock
 from .progress import SearchProgress
+from .racing import race_step, race_summary
 from .error_streak import ErrorStreak
 from .ledger import MemoryLedger
 from .record import TrialRecord
@@ -66,6 +70,7 @@ def run_worker_loop(spec, study: optuna.Study, n_trials: int, progress: Optional
     optuna.logging.set_verbosity(optuna.logging.ERROR)  # outcomes are printed by progress
     waiting = WaitWatch(spec)
     streak = ErrorStreak(spec)
+    ask_lock = AskLock(study, spec)
     while deadline is None or time.monotonic() < deadline:
         unqueued = recover(study, spec)  # dead trials whose retry is about to be queued
         trials = _trials(study)
@@ -74,25 +79,45 @@ def run_worker_loop(spec, study: optuna.Study, n_trials: int, progress: Optional
             progress.refresh(trials, counts.done)
         if counts.done >= n_trials:
             return
-        if counts.waiting == 0 and counts.done + counts.running + unqueued >= n_trials:
+        if spec.racing is not None and counts.waiting == 0 and unqueued == 0:
+            step = race_step(spec, study, trials, objective.fixed)
+            if step == "done":
+                print(f"run: {race_summary(spec, _trials(study))}; every configuration of the space has "
+                      f"been tried, so the study ends here ({counts.done}/{n_trials} trials)", flush=True)
+                return
+            if step == "wait":  # the running trials' scores decide whether the race needs a seed
+                waiting.check(study)
+                time.sleep(min(POLL_S, spec.heartbeat.interval))
+                continue
+        # Running trials count once they end; with no queued trial, a retry about to be queued takes
+        # the place of a fresh one.
+        if counts.done + counts.running + (0 if counts.waiting else unqueued) >= n_trials:
             if not heartbeat:
                 return  # no heartbeat: a RUNNING trial may never end; leave it to its worker
             waiting.check(study)  # raises once no RUNNING trial has beaten for the grace period
             time.sleep(min(POLL_S, spec.heartbeat.interval))  # other workers, or a dead one going stale
             continue
         waiting.reset()
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-                study.optimize(objective, n_trials=1, catch=(Exception,))
-        except KeyboardInterrupt:
-            _requeue_own(spec, study, objective)
-            raise
+        with ask_lock:  # the recount and the ask are one step for all workers (ask_lock.py)
+            if not _has_room(study, n_trials):
+                continue  # another worker took the last place since the count above
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+                    study.optimize(ask_lock.releasing(objective), n_trials=1, catch=(Exception,))
+            except KeyboardInterrupt:
+                _requeue_own(spec, study, objective)
+                raise
         if objective.stopping_error is not None:  # e.g. disk full: the trial is retried on a rerun
             err, objective.stopping_error = objective.stopping_error, None
             _requeue_own(spec, study, objective)
             raise err
         streak.add(_own_trial(study, objective))  # raises after K same errors in a row
+
+
+def _has_room(study: optuna.Study, n_trials: int) -> bool:
+    counts = count_trials(_trials(study))
+    return counts.done + counts.running < n_trials
 
 
 def _own_trial(study: optuna.Study, objective: TrialObjective):

@@ -3,7 +3,9 @@
 Counted ("done"): COMPLETE, PRUNED, and FAIL trials that failed with an error (user attr `error`).
 Not counted: FAIL trials whose process died (SIGKILL, Ctrl-C): RetryHeartbeatStaleTrialCallback
 re-queues them as WAITING retries, which count once they finish. So after any interruption a rerun
-reaches exactly n_trials finished trials (with several workers it may overshoot by workers-1).
+reaches exactly n_trials finished trials, with any number of workers: a worker starts a trial only
+while counted plus RUNNING trials are fewer than n_trials, checked under the storage's AskLock
+(search/ask_lock.py).
 Nor an errored FAIL whose configuration `run --retry-failed` queued again (system attr
 RETRY_OF_FAILED on the new trial): the new trial counts instead.
 """

@@ -5,10 +5,14 @@ memory admission and n_trials budget). Pruning: the study's pruner as a Tune sch
 every trial writes straight into the study's Optuna storage, so status / plot / report read it
 exactly as they read an Optuna-backend study.
 
-Resume: Ray's files live in <study folder>/<name>_ray/run_NNN. Rerunning restores the latest
+Resume: Ray's files live in <study folder>/<name>_ray/run_NNN (or under `ray.storage_path`, a shared
+folder or a pyarrow filesystem URI: paths.py). Rerunning restores the latest
 experiment (Tuner.restore: interrupted trials continue from their checkpoints, finished ones are not
 repeated); if the study still needs trials after that (e.g. a larger --n-trials), a new experiment
 continues the same study.
+
+A full disk (in a trial or in the driver) stops the run with one line and exit 1; the interrupted
+trials are queued again and resume from their checkpoints on the rerun (stopping.py).
 """
 
 from __future__ import annotations
@@ -17,7 +21,6 @@ import json
 from datetime import datetime
 import os
 import warnings
-from pathlib import Path
 from typing import Callable, Optional
 
 import optuna
@@ -25,9 +28,10 @@ import optuna
 from ..error_streak import study_error_streak
 from ..progress import SearchProgress
 from .cluster import check_cluster
-from .paths import experiments_dir
+from .paths import check_experiment_store, experiment_store
 from .suggestion import suggestion_info
 from .session import import_ray, ray_session
+from ..stop import StudyStopped, stopping_error
 from ..storage import make_storage, open_study, with_retries
 from ..trial_counts import count_trials
 
@@ -39,6 +43,9 @@ def run_ray(spec, n_trials: int, workers: int = 1, address: Optional[str] = None
     """Run the study on Ray until it holds n_trials counted trials. `train_fn` replaces
     train.trainer.train in the workers (tests and benchmarks; it must be picklable)."""
     import_ray()  # a missing extra fails here, before anything is created
+    check_experiment_store(spec)  # a bad ray.storage_path too (exit 2)
+    from .stopping import StopOnStoppingError, requeue_interrupted, stopping
+
     started = datetime.now()  # the error streak counts this run's trials (naive, as Optuna's)
     study = open_study(spec, create=True)  # checks the direction, records the study's attrs
     progress = SearchProgress(n_trials, spec.objective.metric, spec.objective.direction == "maximize",
@@ -47,6 +54,7 @@ def run_ray(spec, n_trials: int, workers: int = 1, address: Optional[str] = None
 
     from .resources import local_cpus
 
+    StopOnStoppingError.reason = None
     with ray_session(address, num_cpus=None if address else local_cpus(spec)) as ray, progress:
         check_cluster(spec, ray.nodes())  # before any trial: a file storage on a multi-host cluster
         StorageProgressCallback.live = (study, progress)
@@ -55,7 +63,9 @@ def run_ray(spec, n_trials: int, workers: int = 1, address: Optional[str] = None
             for _ in range(MAX_EXPERIMENTS_PER_RUN):
                 if _done(study) >= n_trials and not _restorable(spec):
                     break
-                _run_experiment(spec, study, n_trials, workers, ray.cluster_resources(), train_fn)
+                _run_experiment_or_stop(spec, study, n_trials, workers, ray.cluster_resources(), train_fn)
+                if stopping():
+                    break
                 stop = study_error_streak(spec, _trials(study), started)
                 if stop is not None:
                     raise stop  # the same error ended the last trials: say so, exit 1
@@ -64,7 +74,25 @@ def run_ray(spec, n_trials: int, workers: int = 1, address: Optional[str] = None
         finally:
             StorageProgressCallback.live = None
             progress.refresh(_trials(study), _done(study))
+    if stopping():  # Ray is down now: no trial can still write; queue the interrupted ones again
+        requeue_interrupted(study, spec)
+        raise StudyStopped(StopOnStoppingError.reason)
     return study
+
+
+def _run_experiment_or_stop(spec, study, n_trials: int, workers: int, cluster: dict,
+                            train_fn: Optional[Callable]) -> None:
+    """_run_experiment; a full disk in the driver itself (Tune saving its state) stops the run as a
+    trial's does (stopping.py)."""
+    from .stopping import StopOnStoppingError
+
+    try:
+        _run_experiment(spec, study, n_trials, workers, cluster, train_fn)
+    except Exception as err:
+        stop = stopping_error(err, f"{spec.path} (Ray Tune, {experiment_store(spec).location})")
+        if stop is None:
+            raise
+        StopOnStoppingError.reason = str(stop)
 
 
 def _run_experiment(spec, study, n_trials: int, workers: int, cluster: dict,
@@ -75,13 +103,16 @@ def _run_experiment(spec, study, n_trials: int, workers: int, cluster: dict,
     from .resources import resources_function
     from .schedulers import make_scheduler
     from .searcher import AdmittingOptunaSearch
+    from .stopping import StopOnStoppingError
     from .trainable import run_tune_trial
 
     trainable = tune.with_resources(tune.with_parameters(run_tune_trial, spec=spec, train_fn=train_fn),
                                     resources_function(spec, cluster))
+    store = experiment_store(spec)
     latest = _latest_experiment(spec)
     if latest is not None and _restorable(spec):
-        tuner = tune.Tuner.restore(str(latest), trainable, resume_unfinished=True, resume_errored=True)
+        tuner = tune.Tuner.restore(store.tune_path(latest), trainable, resume_unfinished=True,
+                                   resume_errored=True, storage_filesystem=store.tune_filesystem)
     else:
         _fail_orphaned_trials(study)
         searcher = AdmittingOptunaSearch(spec, make_storage(spec), _sampler(spec), n_trials,
@@ -97,8 +128,9 @@ def _run_experiment(spec, study, n_trials: int, workers: int, cluster: dict,
                 reuse_actors=True,  # a fresh worker re-imports torch (seconds) for every trial
                 trial_name_creator=trial_name, trial_dirname_creator=trial_name),
             run_config=tune.RunConfig(
-                name=_next_name(spec), storage_path=str(experiments_dir(spec)), verbose=0,
-                log_to_file=True, callbacks=[StorageProgressCallback()],
+                name=_next_name(spec), storage_path=store.tune_path(), storage_filesystem=store.tune_filesystem,
+                verbose=0, log_to_file=True, callbacks=[StorageProgressCallback()],
+                stop=StopOnStoppingError(),  # a trial's full disk stops them all (stopping.py)
                 checkpoint_config=tune.CheckpointConfig(num_to_keep=1),
                 # A dead worker process (or node) restarts its trial from its last Tune checkpoint, up
                 # to max_retry times, as a heartbeat-failed trial is retried on the Optuna backend.
@@ -164,35 +196,28 @@ def _gpu_budget(spec, cluster: dict) -> Optional[int]:
     return None
 
 
-def _experiment_dirs(spec) -> list[Path]:
-    root = experiments_dir(spec)
-    return sorted(p for p in root.glob("run_*") if p.is_dir()) if root.is_dir() else []
-
-
-def _latest_experiment(spec) -> Optional[Path]:
+def _latest_experiment(spec) -> Optional[str]:
+    """The name of the newest run_NNN that Tune can restore, or None."""
     from ray import tune
 
-    dirs = _experiment_dirs(spec)
-    if not dirs or not tune.Tuner.can_restore(str(dirs[-1])) or not _has_trials(dirs[-1]):
+    store = experiment_store(spec)
+    runs = store.runs()
+    if not runs or not _has_trials(store, runs[-1]) or not tune.Tuner.can_restore(
+            store.tune_path(runs[-1]), storage_filesystem=store.tune_filesystem):
         return None
-    return dirs[-1]
+    return runs[-1]
 
 
-def _has_trials(experiment: Path) -> bool:
+def _has_trials(store, run: str) -> bool:
     """A driver killed before Tune saved its first trial leaves a state with no trials, which
     Tuner.restore cannot resume (IndexError inside Tune): start a fresh experiment instead; the
     Optuna study still holds every finished trial, so nothing is repeated."""
-    states = sorted(experiment.glob("experiment_state-*.json"))
-    if not states:
-        return False
-    try:
-        return bool(json.loads(states[-1].read_text()).get("trial_data"))
-    except (OSError, ValueError):
-        return False
+    data = _experiment_state(store, run)
+    return bool(data and data.get("trial_data"))
 
 
 def _next_name(spec) -> str:
-    return f"run_{len(_experiment_dirs(spec)):03d}"
+    return f"run_{len(experiment_store(spec).runs()):03d}"
 
 
 def _restorable(spec) -> bool:
@@ -200,27 +225,30 @@ def _restorable(spec) -> bool:
     latest = _latest_experiment(spec)
     if latest is None:
         return False
-    return _unfinished_marker(latest)
+    return _unfinished_marker(experiment_store(spec), latest)
 
 
-def _unfinished_marker(path: Path) -> bool:
+def _unfinished_marker(store, run: str) -> bool:
     # Tune writes experiment_state-*.json; a run that ended normally has no trial left pending/running.
-    import json
-
-    states = sorted(path.glob("experiment_state-*.json"))
-    if not states:
-        return True
-    try:
-        data = json.loads(states[-1].read_text())
-    except (OSError, ValueError):
+    data = _experiment_state(store, run)
+    if data is None:
         return True
     trials = data.get("trial_data", [])
     return any(_trial_status(t) in ("PENDING", "RUNNING", "PAUSED") for t in trials) or not trials
 
 
-def _trial_status(entry) -> str:
-    import json
+def _experiment_state(store, run: str) -> Optional[dict]:
+    """The newest experiment_state-*.json of a run (None: none, or unreadable)."""
+    states = [name for name in store.files(run, "experiment_state-") if name.endswith(".json")]
+    if not states:
+        return None
+    try:
+        return json.loads(store.read_text(run, states[-1]))
+    except (OSError, ValueError):
+        return None
 
+
+def _trial_status(entry) -> str:
     try:
         meta = json.loads(entry[0]) if isinstance(entry, list) else entry
         return str(meta.get("status", ""))

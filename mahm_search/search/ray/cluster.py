@@ -3,7 +3,7 @@
 Every Ray trial opens the study's storage itself, and Tune writes checkpoints under storage_path.
 With a file-based storage (sqlite:///FILE, journal:FILE) a trial on another host would write into
 that host's own file (or fail), and the driver's study would miss it; so such a storage is refused,
-as is a cluster run without `ray.storage_path` on a shared folder."""
+as is a cluster run without `ray.storage_path` (a shared folder, or a URI such as s3://BUCKET/PREFIX)."""
 
 from __future__ import annotations
 
@@ -29,7 +29,8 @@ def check_cluster(spec, nodes: list) -> None:
                         "database server every host reaches (storage: postgresql://USER:PASSWORD@HOST/DB)")
     if storage_path(spec) is None:
         problems.append(f"{spec.path}: ray.storage_path: the Ray cluster spans {len(hosts)} hosts ({shown}); "
-                        "set it to a folder that every node mounts at the same path, so a trial restarted "
-                        "on another node finds its checkpoint")
+                        "set it to a folder that every node mounts at the same path, or to a URI every node "
+                        "reaches (s3://BUCKET/PREFIX, gs://BUCKET/PREFIX), so a trial restarted on another "
+                        "node finds its checkpoint")
     if problems:
         raise ConfigError(problems)

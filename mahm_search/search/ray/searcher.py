@@ -7,7 +7,8 @@
   CPU or GPU. With pack_gpu the estimate also sets the trial's GPU fraction.
 - The trial itself (trainable.py) writes intermediate values, user attrs and its final state
   straight into the storage; on_trial_complete() only fixes trials a scheduler stopped (still
-  RUNNING -> PRUNED, prune_reason=pruner) or that crashed (-> FAIL with `error`).
+  RUNNING -> PRUNED, prune_reason=pruner) or that crashed (-> FAIL with `error`); while the run
+  stops on a stopping error (disk full) it leaves them RUNNING for run_ray to queue again.
 - The study's n_trials budget is enforced here: Searcher.FINISHED once enough trials count.
 """
 
@@ -27,7 +28,8 @@ from ..trial import TrialObjective
 from ..trial_counts import count_trials
 from ..error_streak import study_error_streak
 from ..record import TrialRecord, record_error, write_outcome, write_record
-from .paths import experiments_dir
+from .paths import experiment_store
+from .stopping import stopping
 from .suggestion import CONFIG_KEY
 
 MAX_GPU_SHARERS = 8  # never split one GPU finer than this, whatever the estimates say
@@ -58,8 +60,8 @@ class AdmittingOptunaSearch(OptunaSearch):
             return self._suggestion(self._ot_trials[trial_id], None)
         while True:
             trials = self._ot_study.get_trials(deepcopy=False)
-            if self._budget_reached() or study_error_streak(self.spec, trials, self.started):
-                return Searcher.FINISHED  # run_ray then says why, if it was the error streak
+            if stopping() or self._budget_reached() or study_error_streak(self.spec, trials, self.started):
+                return Searcher.FINISHED  # run_ray then says why, if it was a stop or the error streak
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 ot_trial = self._ot_study.ask()
@@ -129,12 +131,12 @@ def finalize_stopped_trial(spec, study: optuna.Study, trial_id: int, error: bool
     (PRUNED, prune_reason=pruner) or crashed (FAIL with `error`). Finished trials are left alone."""
     storage = study._storage
     frozen = storage.get_trial(trial_id)
-    if frozen.state != TrialState.RUNNING:
-        return
+    if frozen.state != TrialState.RUNNING or stopping():
+        return  # stopping (disk full): run_ray queues it again once Ray is down (stopping.py)
     target = (storage, trial_id)
     if error:
-        write_record(target, error=f"the Ray trial failed (see the Ray logs under {experiments_dir(spec)} "
-                                   "for its traceback)")
+        logs = experiment_store(spec).location
+        write_record(target, error=f"the Ray trial failed (see the Ray logs under {logs} for its traceback)")
         state = TrialState.FAIL
     else:
         last = result or {}

@@ -5,6 +5,8 @@ same user attrs, same outcomes as the Optuna backend) and writes to the study's 
 each eval's intermediate value is stored BEFORE Tune sees the result, so a scheduler stopping the
 trial at that result cannot lose it; the final state (COMPLETE, PRUNED nan/oom, FAIL) is told before
 the last result reaches Tune, so stopping at max_t cannot turn a finished trial into a pruned one.
+A stopping error (a full disk) is not the trial's fault: it is reported to the driver, which stops
+the run and leaves the trial to be retried (stopping.py).
 
 Checkpoints: the trainer writes run_dir/checkpoint.pt after each eval's report; the Tune result for
 that eval is sent one optimizer step later, with a copy of the fresh checkpoint.pt attached as a
@@ -31,7 +33,9 @@ from ...train.reporter import Reporter
 from .suggestion import suggestion_info
 from ..storage import make_storage, with_retries
 from ..record import write_record
+from ..stop import stopping_error
 from ..trial import Admission, TrialObjective, trial_run_dir
+from .stopping import report_stop
 
 
 class TuneReporter(Reporter):
@@ -104,21 +108,36 @@ def run_tune_trial(config: dict, spec, train_fn=None) -> None:
     if study._storage.get_trial(trial._trial_id).state != TrialState.RUNNING:
         return  # finished before a driver restart: nothing to repeat
     run_dir = trial_run_dir(spec.runs_dir, trial)
-    _restore_tune_checkpoint(run_dir)
     bridge = _TuneBridge(run_dir)
     objective = TrialObjective(spec, progress=bridge, train_fn=train_fn)
     admission = Admission(config=TrialConfig.model_validate(info["config"]), started=time.perf_counter())
+    try:
+        _restore_tune_checkpoint(run_dir)
+    except OSError as err:
+        if _reported_stop(spec, trial, err):
+            return
+        raise  # Tune restarts the trial (FailureConfig), as for a dead worker
     try:
         value = objective.train_admitted(trial, admission)
     except optuna.TrialPruned:  # nan / oom: TrialObjective set prune_reason and the attrs
         _tell(study, trial, TrialState.PRUNED)
         return
-    except Exception:  # TrialObjective stored `error`; FAIL, and the study goes on (as with Optuna)
-        _tell(study, trial, TrialState.FAIL)
+    except Exception as err:
+        if not _reported_stop(spec, trial, err):
+            _tell(study, trial, TrialState.FAIL)  # TrialObjective stored `error`; the study goes on
         return
     _tell(study, trial, TrialState.COMPLETE, value)
     if bridge.reporter is not None:
         bridge.reporter.flush()  # the last eval reaches Tune only after the trial is COMPLETE
+
+
+def _reported_stop(spec, trial: optuna.Trial, err: BaseException) -> bool:
+    """A stopping error (e.g. disk full) goes to the driver, which stops the run; the trial stays
+    RUNNING, without `error`, to be queued again (stopping.py). False for any other error."""
+    stop = stopping_error(err, f"{spec.path} (trial {trial.number})")
+    if stop is not None:
+        report_stop(str(stop))
+    return stop is not None
 
 
 def _tell(study: optuna.Study, trial: optuna.Trial, state: TrialState, value: float | None = None) -> None:

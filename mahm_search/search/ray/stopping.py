@@ -1,0 +1,64 @@
+"""A trial that hits a stopping error (a full disk) stops the whole Ray run, as on the Optuna backend.
+
+The trial cannot simply raise: Tune would restart it (FailureConfig) on the same full disk, and the
+searcher would record the crash as a counted FAIL. So the trainable reports {STOP_KEY: message} and
+returns with its Optuna trial still RUNNING. In the driver, `StopOnStoppingError` (Tune's stopper)
+sees that result, keeps the message in `reason` and stops every trial; the searcher then leaves the
+stopped trials RUNNING. Once Ray is shut down (no worker can write any more), run_ray calls
+`requeue_interrupted`: each such trial is failed without `error` (not counted) and queued again, so a
+rerun resumes it from its checkpoint; then run_ray raises the message (exit 1).
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Optional
+
+import optuna
+from optuna.trial import TrialState
+from ray import tune
+
+from ..recovery import queue_retry
+from ..storage import with_retries
+
+STOP_KEY = "mahm_stopping_error"
+
+
+class StopOnStoppingError(tune.Stopper):
+    """Tune pickles its stopper with the experiment; `reason` is class-wide so a restored copy and
+    the searcher of the driver running now share it (run_ray clears it when it starts)."""
+
+    reason: Optional[str] = None
+
+    def __call__(self, trial_id: str, result: dict) -> bool:
+        message = result.get(STOP_KEY)
+        if message and StopOnStoppingError.reason is None:
+            StopOnStoppingError.reason = str(message)  # the first one: the one the user reads
+        return bool(message)
+
+    def stop_all(self) -> bool:
+        return StopOnStoppingError.reason is not None
+
+
+def stopping() -> bool:
+    return StopOnStoppingError.reason is not None
+
+
+def report_stop(message: str) -> None:
+    """In a Tune trial: hand the stopping error to the driver (see the module doc)."""
+    tune.report({STOP_KEY: message})
+
+
+def requeue_interrupted(study: optuna.Study, spec) -> list[int]:
+    """Fail each RUNNING trial without `error` and queue its retry; their numbers. Only once no Tune
+    trial of this study runs any more (after ray.shutdown), so none of them can still finish."""
+    numbers = []
+    running = with_retries(lambda: study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)))
+    for t in running:
+        try:
+            with_retries(lambda: study._storage.set_trial_state_values(t._trial_id, TrialState.FAIL))
+        except (RuntimeError, optuna.exceptions.UpdateFinishedTrialError):
+            continue  # it finished meanwhile: its own state wins
+        queue_retry(study, spec, copy.deepcopy(with_retries(lambda: study._storage.get_trial(t._trial_id))))
+        numbers.append(t.number)
+    return numbers

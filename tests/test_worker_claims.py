@@ -1,0 +1,103 @@
+"""Several workers never start more trials than n_trials (search/ask_lock.py): workers that check the
+count together used to start up to workers-1 extra trials. Workers here are threads, each with its own
+storage connection (as processes or hosts have), started together on a barrier; on SQLite, a journal
+file and a real PostgreSQL. A lock whose holder died is taken over after the grace period."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import optuna
+import pytest
+from optuna.trial import TrialState
+
+import pg_server
+from mahm_search.search.ask_lock import AskLock
+from mahm_search.search.optuna_backend import run_worker_loop
+from mahm_search.search.storage import open_study
+from mahm_search.search.study_spec import load_study_spec
+from mahm_search.search.trial import TrialObjective
+from mahm_search.search.trial_counts import count_trials
+from search_support import Deadline, fake_train, use_fake_trainer, write_study
+
+WORKERS, N_TRIALS = 3, 2
+
+
+def _slow_fake_train():
+    train = fake_train([])
+
+    def slow(config, reporter, run_dir):
+        time.sleep(0.3)  # the workers' trials overlap, as real ones do
+        return train(config, reporter, run_dir)
+
+    return slow
+
+
+def _run_workers(spec) -> list:
+    studies = [open_study(spec, create=True, worker=i) for i in range(WORKERS)]
+    barrier = threading.Barrier(WORKERS)
+    errors = []
+
+    def work(study):
+        try:
+            barrier.wait()
+            run_worker_loop(spec, study, N_TRIALS, objective=TrialObjective(spec, train_fn=_slow_fake_train()))
+        except BaseException as err:  # reported by the test
+            errors.append(err)
+
+    threads = [threading.Thread(target=work, args=(s,)) for s in studies]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert not errors and not any(t.is_alive() for t in threads), errors
+    return studies[0].get_trials()
+
+
+def _check_exactly_n_trials(tmp_path, monkeypatch, storage=None):
+    use_fake_trainer(monkeypatch, [])
+    for attempt in range(3):  # the race is timing-dependent: three fresh studies
+        extra = {"storage": storage(attempt)} if storage else {}
+        spec = load_study_spec(write_study(tmp_path, name=f"claims{attempt}", n_trials=N_TRIALS, **extra))
+        with Deadline(90):
+            trials = _run_workers(spec)
+        assert count_trials(trials).done == N_TRIALS, [t.state.name for t in trials]
+        assert [t.state for t in trials] == [TrialState.COMPLETE] * N_TRIALS
+
+
+def test_three_workers_on_sqlite_start_exactly_n_trials(tmp_path, monkeypatch):
+    _check_exactly_n_trials(tmp_path, monkeypatch)
+
+
+def test_three_workers_on_a_journal_file_start_exactly_n_trials(tmp_path, monkeypatch):
+    _check_exactly_n_trials(tmp_path, monkeypatch, lambda attempt: f"journal:claims{attempt}.log")
+
+
+@pytest.fixture(scope="module")
+def server():
+    reason = pg_server.skip_reason()
+    if reason:
+        pytest.skip(reason)
+    with pg_server.postgres_server() as url:
+        yield url
+
+
+def test_three_workers_on_postgres_start_exactly_n_trials(tmp_path, monkeypatch, server):
+    _check_exactly_n_trials(tmp_path, monkeypatch,
+                            lambda attempt: pg_server.create_database(server, f"claims{attempt}"))
+
+
+def test_a_lock_whose_holder_died_is_taken_after_the_grace_period(tmp_path):
+    spec = load_study_spec(write_study(tmp_path, heartbeat={"interval": 1, "grace_period": 2, "max_retry": 2}))
+    dead = AskLock(open_study(spec, create=True), spec)
+    dead.acquire()  # and never released: its worker was killed between the recount and the ask
+    alive = AskLock(open_study(spec, create=True, worker=1), spec)
+    began = time.monotonic()
+    with Deadline(30), alive:
+        waited = time.monotonic() - began
+    assert 0.9 <= waited <= 4, waited  # the grace period (2 s), on the database's one-second clock
+    with alive:  # given back: taken again at once
+        assert alive.held
+    study = optuna.load_study(study_name="tiny", storage=spec.storage_url)
+    assert "mahm:ask_lock" not in study._storage.get_study_system_attrs(study._study_id)  # none left behind
