@@ -62,6 +62,11 @@ class AdmittingOptunaSearch(OptunaSearch):
             trials = self._ot_study.get_trials(deepcopy=False)
             if stopping() or self._budget_reached() or study_error_streak(self.spec, trials, self.started):
                 return Searcher.FINISHED  # run_ray then says why, if it was a stop or the error streak
+            race = self._race_step(trials)
+            if race == "done":
+                return Searcher.FINISHED  # the end-of-run summary states the race
+            if race == "wait":
+                return None  # Tune asks again later, once the running trials' scores are in
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 ot_trial = self._ot_study.ask()
@@ -88,6 +93,20 @@ class AdmittingOptunaSearch(OptunaSearch):
             self._objective = cache
 
     # -- pieces ------------------------------------------------------------------------------
+    def _race_step(self, trials) -> str:
+        """Under `repeats: auto`, with nothing queued: search/racing.py's race_step ("ask", "wait" or
+        "done"), as the Optuna backend's worker loop does it."""
+        if self.spec.racing is None or any(t.state == TrialState.WAITING for t in trials):
+            return "ask"
+        from ..racing import race_step
+
+        return race_step(self.spec, self._ot_study, trials, self._trial_objective().fixed)
+
+    def _trial_objective(self) -> TrialObjective:
+        if self._objective is None:
+            self._objective = TrialObjective(self.spec)
+        return self._objective
+
     def _budget_reached(self) -> bool:
         trials = self._ot_study.get_trials(deepcopy=False)
         counts = count_trials(trials)
@@ -96,12 +115,10 @@ class AdmittingOptunaSearch(OptunaSearch):
 
     def _admit(self, ot_trial: optuna.Trial):
         """The memory-checked config, or None after recording the trial as PRUNED / FAIL."""
-        if self._objective is None:
-            self._objective = TrialObjective(self.spec)
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                return self._objective.admit(ot_trial).config
+                return self._trial_objective().admit(ot_trial).config
         except optuna.TrialPruned:  # memory: its record (prune_reason, estimate) is written
             self._ot_study.tell(ot_trial, state=TrialState.PRUNED)
             return None
