@@ -19,6 +19,9 @@ from .records import StudyTrial
 from .stats import pooled_std
 
 
+RIVALS = 4  # the best configuration is compared with this many runners-up (each at 95%, uncorrected)
+
+
 def study_seed_std(records: list[StudyTrial]) -> Optional[float]:
     """The per-seed spread pooled over every configuration with >= 2 completed seeds."""
     return pooled_std([finals(ms) for ms in configurations(records).values()])
@@ -41,11 +44,11 @@ def findings(records: list[StudyTrial], ablation: dict[str, list[dict[str, Any]]
         top = best.iloc[0]
         ci = f"95% CI {top['95% CI (mm)']}" if top["n"] > 1 else "no CI with one seed"
         out.append(f"Best mean: {top['configuration']}, {top['mean (mm)']} mm, {ci} (n={top['n']}).")
-        if len(best) > 1:
-            second = best.iloc[1]
-            cmp = compare(top["_members"], second["_members"], maximize, spread)
-            out.append(_sentence(cmp, top["configuration"], second["configuration"], maximize))
-            said.add(_pair(top["_members"], second["_members"]))
+        # the best against each runner-up: "is the best really better than X?" is the reader's question
+        for _, rival in best.iloc[1:1 + RIVALS].iterrows():
+            cmp = compare(top["_members"], rival["_members"], maximize, spread)
+            out.append(_sentence(cmp, top["configuration"], rival["configuration"], maximize))
+            said.add(_pair(top["_members"], rival["_members"]))
     for factor, rows in ablation.items():
         ref = rows[0]
         for row in rows[1:]:
