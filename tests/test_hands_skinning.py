@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from mahm_search.hands.joints import ROOT
+from mahm_search.hands.joints import FINGERTIP_VERTICES, MANO_TO_INTERHAND
 from mahm_search.hands.layer import TwoHandMANO
 from mahm_search.hands.model_file import load_mano_layer
 from mahm_search.hands.spec import ManoSpec
@@ -38,15 +38,17 @@ def inputs(batch=4, seed=0):
 
 
 def smplx_reference(folder, pose, shape, trans):
-    """Both hands through smplx.MANO.forward: vertices (B,2,778,3) and wrist (B,2,3), mm."""
-    verts, wrists = [], []
+    """Both hands through smplx.MANO.forward: vertices (B,2,778,3) and the 21 joints (B,2,21,3) in
+    InterHand order (smplx's 16 joints and our fingertip vertices), mm."""
+    verts, joints = [], []
     for hand, is_right in ((0, True), (1, False)):
         layer = load_mano_layer(folder, is_rhand=is_right, flat_hand_mean=False)
         out = layer(betas=shape[:, hand], global_orient=pose[:, hand, :3], hand_pose=pose[:, hand, 3:],
                     transl=trans[:, hand] / 1000)
         verts.append(out.vertices * 1000)
-        wrists.append(out.joints[:, 0] * 1000)
-    return torch.stack(verts, 1), torch.stack(wrists, 1)
+        mano_order = torch.cat((out.joints[:, :16], out.vertices[:, list(FINGERTIP_VERTICES)]), 1) * 1000
+        joints.append(mano_order[:, list(MANO_TO_INTERHAND)])
+    return torch.stack(verts, 1), torch.stack(joints, 1)
 
 
 def test_pose_correctives_are_used_and_match_smplx(posedirs_dir, plain_dir):
@@ -55,20 +57,25 @@ def test_pose_correctives_are_used_and_match_smplx(posedirs_dir, plain_dir):
     assert TwoHandMANO(ManoSpec(dir=plain_dir)).skin_posedirs is None  # all-zero posedirs: term skipped
     pose, shape, trans = inputs()
     out = layer(pose, shape, trans)
-    ref_verts, ref_wrist = smplx_reference(posedirs_dir, pose, shape, trans)
+    ref_verts, ref_joints = smplx_reference(posedirs_dir, pose, shape, trans)
     assert torch.allclose(out["vertices"], ref_verts, atol=1e-3)
-    assert torch.allclose(out["joints"][:, :, ROOT], ref_wrist, atol=1e-3)
+    assert torch.allclose(out["joints"], ref_joints, atol=1e-3)
     assert out["vertices"].is_contiguous() and out["joints"].is_contiguous()
 
 
 def test_gradients_match_smplx(posedirs_dir):
     layer = TwoHandMANO(ManoSpec(dir=posedirs_dir))
-    weights = torch.randn(4, 2, 778, 3, generator=torch.Generator().manual_seed(2))
+    g = torch.Generator().manual_seed(2)
+    weights, joint_weights = torch.randn(4, 2, 778, 3, generator=g), torch.randn(4, 2, 21, 3, generator=g)
     grads = []
     for run in ("ours", "smplx"):
         pose, shape, trans = (t.clone().requires_grad_() for t in inputs())
-        verts = layer(pose, shape, trans)["vertices"] if run == "ours" else smplx_reference(posedirs_dir, pose, shape, trans)[0]
-        (verts * weights).sum().backward()
+        if run == "ours":
+            out = layer(pose, shape, trans)
+            verts, joints = out["vertices"], out["joints"]
+        else:
+            verts, joints = smplx_reference(posedirs_dir, pose, shape, trans)
+        ((verts * weights).sum() + (joints * joint_weights).sum()).backward()
         grads.append((pose.grad, shape.grad, trans.grad))
     for ours, ref in zip(*grads):
         assert torch.allclose(ours, ref, rtol=1e-3, atol=1e-2)
@@ -83,25 +90,52 @@ def test_load_state_dict_refreshes_the_precomputed_constants(posedirs_dir, plain
     assert "skin_template" not in layer.state_dict()  # derived: never saved in checkpoints
 
 
-def test_level_wise_chain_equals_smplx_batch_rigid_transform():
-    """kinematics.py composes the chain a tree level at a time; outputs and gradients are smplx's."""
-    from smplx.lbs import batch_rigid_transform, batch_rodrigues
+MANO_PARENTS = (-1, 0, 1, 2, 0, 4, 5, 0, 7, 8, 0, 10, 11, 0, 13, 14)
 
-    from mahm_search.hands.kinematics import chain_levels, rigid_transform_by_level
 
-    parents = [-1, 0, 1, 2, 0, 4, 5, 0, 7, 8, 0, 10, 11, 0, 13, 14]
-    assert chain_levels(tuple(parents)) == ((0,), (1, 4, 7, 10, 13), (2, 5, 8, 11, 14), (3, 6, 9, 12, 15))
+@pytest.mark.parametrize("parents", [MANO_PARENTS, (-1, 0, 0, 1, 2, 1, 3)], ids=["mano", "irregular"])
+def test_level_wise_chain_equals_smplx_batch_rigid_transform(parents):
+    """kinematics.py composes the chain a tree level at a time, joint-last; outputs and gradients are
+    smplx's. MANO's tree walks by slices alone; an irregular one needs gathers."""
+    from smplx.lbs import batch_rigid_transform, batch_rodrigues, transform_mat
+
+    from mahm_search.hands.kinematics import chain_plan, compose_chain, level_order, relative_transforms
+
+    n, j = 6, len(parents)
+    order = list(level_order(parents))
     torch.manual_seed(0)
-    pose = torch.randn(6 * 16, 3, dtype=torch.float64, requires_grad=True)
-    joints = torch.randn(6, 16, 3, dtype=torch.float64, requires_grad=True)
+    pose = torch.randn(n * j, 3, dtype=torch.float64, requires_grad=True)
+    joints = torch.randn(n, j, 3, dtype=torch.float64, requires_grad=True)
+
+    def ours(rot, rest):
+        rel_joints = rest - rest[:, [max(p, 0) for p in parents]] * (torch.arange(j) > 0)[:, None]
+        local = transform_mat(rot.reshape(-1, 3, 3), rel_joints.reshape(-1, 3, 1)).view(n, j, 4, 4)
+        world = compose_chain(local.permute(0, 2, 3, 1), chain_plan(parents))  # (n,3,4,J) level order
+        rest_h = torch.cat((rest, rest.new_zeros(n, j, 1)), -1)[:, order].transpose(1, 2).unsqueeze(1)
+        last_column = torch.tensor([0.0, 0.0, 0.0, 1.0], dtype=rest.dtype).unsqueeze(-1)
+        rel = relative_transforms(world, rest_h, last_column)
+        return world[:, :, 3].transpose(1, 2), rel.permute(0, 3, 1, 2)
+
+    def smplx(rot, rest):
+        posed, rel = batch_rigid_transform(rot, rest, torch.tensor(parents), dtype=rot.dtype)
+        return posed[:, order], rel[:, order, :3]
+
     results = []
-    for fn in (lambda r, j: batch_rigid_transform(r, j, torch.tensor(parents), dtype=r.dtype),
-               lambda r, j: rigid_transform_by_level(r, j, parents)):
-        posed, rel = fn(batch_rodrigues(pose).view(6, 16, 3, 3), joints)
-        grads = torch.autograd.grad((posed ** 2).sum() + rel.sum(), (pose, joints))
+    for fn in (smplx, ours):
+        posed, rel = fn(batch_rodrigues(pose).view(n, j, 3, 3), joints)
+        grads = torch.autograd.grad((posed ** 2).sum() + (rel * torch.arange(12.0).view(3, 4)).sum(), (pose, joints))
         results.append((posed, rel, *grads))
-    for ours, theirs in zip(results[1], results[0]):
-        torch.testing.assert_close(ours, theirs)
+    for theirs, mine in zip(*results):
+        torch.testing.assert_close(mine, theirs)
+
+
+def test_mano_chain_needs_no_gather():
+    from mahm_search.hands.kinematics import chain_levels, chain_plan
+
+    assert chain_levels(MANO_PARENTS) == ((0,), (1, 4, 7, 10, 13), (2, 5, 8, 11, 14), (3, 6, 9, 12, 15))
+    plan = chain_plan(MANO_PARENTS)
+    assert plan == ((slice(0, 1), slice(None)), (slice(1, 14, 3), slice(None)), (slice(2, 15, 3), slice(None)),
+                    (slice(3, 16, 3), slice(None)))
 
 
 def test_chain_levels_rejects_a_parent_after_its_child():

@@ -76,6 +76,46 @@ def test_micro_batch_terms_add_up_to_the_full_batch():
     torch.testing.assert_close(parts[0] + parts[1], full)
 
 
+def masked_mean(err, mask):
+    """Mean of err over the elements of valid units (mask: err's leading dims, broadcast over the rest)."""
+    m = mask.reshape(mask.shape + (1,) * (err.dim() - mask.dim()))
+    return (err * m).sum() / (mask.sum() * (err.numel() // mask.numel()))
+
+
+def reference_terms(out, batch, gt, spec):
+    """The module docstring's terms written out plainly, one stage at a time (float64)."""
+    from smplx.lbs import batch_rodrigues
+
+    d = lambda x: x.double()  # noqa: E731
+    size = batch["image"].shape[-1]
+    hand = d(batch["hand_valid"])
+    joint = d(batch["joint_valid"]) * hand[..., None]
+    mano = d(batch["mano_valid"]) * hand
+    both = hand[:, 0] * hand[:, 1]
+    gt_j3d = d(batch["joints_3d"] - batch["joints_3d"][:, :, 20:21])
+    gt_rot = batch_rodrigues(d(batch["mano_pose"]).reshape(-1, 3)).view(B, 2, 16, 9)
+    stage_w = MAHMLoss(spec).stage_weights(len(out["stages"]))
+    terms = dict.fromkeys(("joints_3d", "joints_2d", "pose", "shape", "root_rel", "vertices"), 0.0)
+    for w, st in zip(stage_w, out["stages"]):
+        rot = batch_rodrigues(d(st["pose"]).reshape(-1, 3)).view(B, 2, 16, 9)
+        terms["joints_3d"] += w * masked_mean((d(st["joints_3d"]) - gt_j3d).abs() * 0.1, joint)
+        terms["joints_2d"] += w * masked_mean((d(st["joints_2d"]) - d(batch["joints_2d"])).abs() * (2.0 / size), joint)
+        terms["pose"] += w * masked_mean((rot - gt_rot) ** 2, mano)
+        terms["shape"] += w * masked_mean((d(st["shape"]) - d(batch["mano_shape"])) ** 2, mano)
+        terms["root_rel"] += w * masked_mean((d(st["root_rel"]) - d(batch["root_rel"])).abs() * 0.1, both)
+        terms["vertices"] += w * masked_mean((d(st["vertices"]) - d(gt["vertices"])).abs() * 0.1, mano)
+    return terms
+
+
+def test_terms_equal_the_plain_per_stage_formulas():
+    """The stacked, reduce-then-mask evaluation is the documented loss (float rounding aside)."""
+    batch, out, gt = make_batch(), make_outputs(), gt_for()
+    spec = LossSpec(stage_decay=0.7)
+    _, terms = MAHMLoss(spec)(out, batch, gt)
+    for t, ref in reference_terms(out, batch, gt, spec).items():
+        torch.testing.assert_close(terms[t].double(), ref, rtol=1e-5, atol=0, msg=t)
+
+
 def test_stage_decay_weights_late_stages_more_and_sum_to_one():
     w = MAHMLoss(LossSpec(stage_decay=0.5)).stage_weights(3)
     assert abs(sum(w) - 1) < 1e-9 and w[0] < w[1] < w[2]

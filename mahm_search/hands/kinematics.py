@@ -3,19 +3,23 @@
 smplx composes the 4x4 joint transforms one joint after another: 15 matrix products for a MANO hand,
 each a separate small kernel forward and two backward. All joints of one depth share no dependency,
 so they compose in one batched product: MANO's tree (wrist -> 5 fingers x 3 joints) takes 3 products.
-The maths and the outputs are smplx's (tests/test_hands_skinning.py compares them).
+
+The transforms are stored joint-last, (..., 4, 4, J): a tree level of MANO is then a strided slice
+(joints 1, 4, 7, 10, 13 = [..., 1::3]) and its parents the previous level as it is (or the wrist,
+broadcast), so the walk needs no gather (index ops cost a kernel forward and three backward). A level's
+product is a broadcast multiply and a sum over the shared axis. The maths is smplx's
+(tests/test_hands_skinning.py compares values and gradients).
 """
 
 from __future__ import annotations
 
-from typing import List, Sequence, Tuple
+from typing import List, Sequence, Tuple, Union
 
 import torch
-import torch.nn.functional as F
-from smplx.lbs import transform_mat
 
-
-_LEVELS: dict = {}  # parents -> chain_levels(parents); a plain dict, which torch.compile reads as is
+Selector = Union[slice, List[int]]
+# Per level: (its joints, in the layer's joint order; their parents' positions within the previous level)
+ChainPlan = Tuple[Tuple[Selector, Selector], ...]
 
 
 def chain_levels(parents: Tuple[int, ...]) -> Tuple[Tuple[int, ...], ...]:
@@ -32,32 +36,50 @@ def chain_levels(parents: Tuple[int, ...]) -> Tuple[Tuple[int, ...], ...]:
     return tuple(tuple(j for j, d in enumerate(depth) if d == level) for level in range(max(depth) + 1))
 
 
-def rigid_transform_by_level(rot_mats: torch.Tensor, joints: torch.Tensor, parents: Sequence[int]
-                             ) -> Tuple[torch.Tensor, torch.Tensor]:
-    """rot_mats (N,J,3,3), rest joints (N,J,3), parents (J,) -> posed joints (N,J,3) and the joint
-    transforms relative to the rest pose (N,J,4,4), as smplx.lbs.batch_rigid_transform returns them."""
-    parents = tuple(int(p) for p in parents)
-    levels = _LEVELS.get(parents)
-    if levels is None:
-        levels = _LEVELS[parents] = chain_levels(parents)
-    joints = joints.unsqueeze(-1)
-    parent_joints = joints[:, [max(p, 0) for p in parents]]
-    rel_joints = torch.cat((joints[:, :1], joints[:, 1:] - parent_joints[:, 1:]), dim=1)
-    local = transform_mat(rot_mats.reshape(-1, 3, 3), rel_joints.reshape(-1, 3, 1))
-    local = local.reshape(-1, joints.shape[1], 4, 4)
+def level_order(parents: Sequence[int]) -> Tuple[int, ...]:
+    """The joints in the order `compose_chain` returns them: level by level, root first."""
+    return tuple(j for level in chain_levels(tuple(int(p) for p in parents)) for j in level)
 
-    # world[d] holds depth d's joints in `levels` order; row[j] is joint j's row within its level,
-    # and a joint's parent always sits one level up
-    world = [local[:, list(levels[0])]]
-    row = {joint: i for level in levels for i, joint in enumerate(level)}
-    for depth, level in enumerate(levels[1:], start=1):
-        parent_rows = [row[parents[j]] for j in level]
-        world.append(torch.matmul(world[depth - 1][:, parent_rows], local[:, list(level)]))
-    order = [j for level in levels for j in level]
-    position = {joint: k for k, joint in enumerate(order)}
-    transforms = torch.cat(world, dim=1)[:, [position[j] for j in range(len(parents))]]
 
-    posed_joints = transforms[:, :, :3, 3]
-    joints_homogen = F.pad(joints, [0, 0, 0, 1])
-    rel_transforms = transforms - F.pad(torch.matmul(transforms, joints_homogen), [3, 0, 0, 0, 0, 0, 0, 0])
-    return posed_joints, rel_transforms
+def _selector(indices: Sequence[int]) -> Selector:
+    """A slice when the indices are evenly spaced (a view), else the list (a gather)."""
+    indices = list(indices)
+    if len(set(indices)) == 1:
+        return slice(indices[0], indices[0] + 1)  # one parent for the whole level: broadcast
+    step = indices[1] - indices[0]
+    if step > 0 and all(b - a == step for a, b in zip(indices, indices[1:])):
+        return slice(indices[0], indices[-1] + 1, step)
+    return indices
+
+
+def chain_plan(parents: Sequence[int]) -> ChainPlan:
+    """How `compose_chain` walks the tree of `parents` (smplx's kintree parents, root first)."""
+    levels = chain_levels(tuple(int(p) for p in parents))
+    plan = [(_selector(levels[0]), slice(None))]
+    for above, level in zip(levels, levels[1:]):
+        rows = [above.index(parents[j]) for j in level]
+        # the whole level above, in order, or its only joint (broadcast): no indexing at all
+        whole = len(above) == 1 or rows == list(range(len(above)))
+        plan.append((_selector(level), slice(None) if whole else _selector(rows)))
+    return tuple(plan)
+
+
+def compose_chain(local: torch.Tensor, plan: ChainPlan) -> torch.Tensor:
+    """Joint-last local transforms (..., 4, 4, J) -> the top 3 rows of the world transforms
+    (..., 3, 4, J), joints in `level_order` (the bottom row of an affine transform is 0 0 0 1)."""
+    world = [local[..., :3, :, plan[0][0]]]
+    for joints, parents in plan[1:]:
+        parent = world[-1] if parents == slice(None) else world[-1][..., parents]
+        # parent (..., r, m, 1, j) * local (..., 1, m, c, j), summed over m: parent @ local per joint
+        world.append((parent.unsqueeze(-2) * local[..., joints].unsqueeze(-4)).sum(-3))
+    return torch.cat(world, dim=-1)
+
+
+def relative_transforms(world: torch.Tensor, rest_joints: torch.Tensor, last_column: torch.Tensor
+                        ) -> torch.Tensor:
+    """World transforms (..., 3, 4, J) and rest joints (..., 1, 4, J) (homogeneous with 0, so that
+    the product below is R·j) -> the transforms relative to the rest pose, [R | t - R·j], as
+    smplx.lbs.batch_rigid_transform's second output. last_column: (4, 1) = (0, 0, 0, 1), a buffer
+    (a tensor made here would be a host-to-device copy on every call)."""
+    rotated = (world * rest_joints).sum(-2, keepdim=True)  # (..., 3, 1, J): R·j
+    return torch.addcmul(world, rotated, last_column, value=-1.0)

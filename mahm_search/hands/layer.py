@@ -1,9 +1,10 @@
 """TwoHandMANO: both hands' MANO in one batched pass, millimetres and InterHand joint order.
 
 The model data comes from two real `smplx.MANO` layers (right, left). The forward pass runs smplx's
-own linear-blend-skinning pieces (`batch_rodrigues`, `batch_rigid_transform`) once over both hands
-(B*2 items) instead of calling each layer: smplx's `lbs` takes one template, and the two hands have
-different templates. skinning.py holds that pass, with its per-call constants precomputed.
+linear blend skinning (`lbs`: `batch_rodrigues`, `batch_rigid_transform`, the blend) once over both
+hands (B*2 items) instead of calling each layer: smplx's `lbs` takes one template, and the two hands
+have different templates. skinning.py holds that pass, rewritten with fewer, larger kernels and its
+per-call constants precomputed.
 `tests/test_hands_layer.py` and `tests/test_hands_skinning.py` check the result equals `smplx.MANO.forward`.
 """
 
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Optional
+from typing import Optional, Tuple
 
 import numpy as np
 import torch
@@ -19,6 +20,7 @@ from torch import nn
 
 from ..errors import ManoModelError
 from .joints import FINGERTIP_VERTICES, MANO_TO_INTERHAND
+from .kinematics import chain_plan, level_order
 from .model_file import NUM_VERTICES, load_mano_layer
 from .shapedirs_fix import fix_left_shapedirs
 from .skinning import SKINNING_KEYS, skin, skinning_constants
@@ -63,6 +65,7 @@ class TwoHandMANO(nn.Module):
         # Python ints, not a tensor or numpy array: indexing with them keeps FakeTensorMode (memory
         # estimation) working, and torch.compile reads no tensor values (no host sync, no graph break).
         self.parents = tuple(int(p) for p in parents)
+        self.chain = chain_plan(self.parents)  # slices (views) for MANO's tree: read by torch.compile as constants
 
         def both(name: str) -> torch.Tensor:
             return torch.stack([getattr(right, name), getattr(left, name)])
@@ -78,8 +81,11 @@ class TwoHandMANO(nn.Module):
         self.register_buffer("hands_mean", torch.stack([_file_hands_mean(self.folder, r) for r in (True, False)]))
         faces = [_outward(m.faces_tensor, m.v_template) for m in (right, left)]
         self.register_buffer("faces", torch.stack(faces))  # (2,F,3) long
-        self.register_buffer("tip_vertices", torch.tensor(FINGERTIP_VERTICES), persistent=False)
-        self.register_buffer("to_interhand", torch.tensor(MANO_TO_INTERHAND), persistent=False)
+        # InterHand's 21 joints as columns of [vertices | MANO joints in level order] (skin's outputs)
+        order = level_order(self.parents)
+        columns = [NUM_VERTICES + order.index(m) if m < len(order) else FINGERTIP_VERTICES[m - len(order)]
+                   for m in MANO_TO_INTERHAND]
+        self.register_buffer("joint_columns", torch.tensor(columns), persistent=False)
         self._refresh_skinning_constants()
         # Loading a state_dict may replace the model buffers: derive the constants again from them.
         self.register_load_state_dict_post_hook(lambda module, _keys: module._refresh_skinning_constants())
@@ -87,9 +93,12 @@ class TwoHandMANO(nn.Module):
     def _refresh_skinning_constants(self) -> None:
         """Non-persistent buffers `skin_*` (skinning.py), derived from the persistent model buffers."""
         const = skinning_constants(self.v_template, self.shapedirs, self.posedirs, self.J_regressor,
-                                   self.lbs_weights)
+                                   self.lbs_weights, self.parents)
         for name, value in const.items():
             self.register_buffer(f"skin_{name}", value, persistent=False)
+        # [0, hand mean]: the full pose is one add (global orientation + 0 is exact)
+        offset = torch.cat((self.pose_mean.new_zeros(2, 3), self.pose_mean), dim=-1)
+        self.register_buffer("skin_pose_offset", offset, persistent=False)
 
     def forward(
         self,
@@ -102,21 +111,38 @@ class TwoHandMANO(nn.Module):
         shape (B,2,10); trans (B,2,3) mm. Hand 0 = right, hand 1 = left."""
         dtype = self.v_template.dtype
         pose, shape = pose.to(dtype), shape.to(dtype)
-        global_orient, fingers = pose[..., :3], pose[..., 3:]
         if pca:
-            n = fingers.shape[-1]
-            fingers = torch.einsum("bhn,hnk->bhk", fingers, self.hands_components[:, :n])
-        full_pose = torch.cat([global_orient, fingers + self.pose_mean], dim=-1)  # (B,2,48)
+            n = pose.shape[-1] - 3
+            fingers = torch.einsum("bhn,hnk->bhk", pose[..., 3:], self.hands_components[:, :n])
+            full_pose = torch.cat([pose[..., :3], fingers + self.pose_mean], dim=-1)  # (B,2,48)
+        else:
+            full_pose = pose + self.skin_pose_offset
 
         const = {name: getattr(self, f"skin_{name}") for name in SKINNING_KEYS}
-        vertices, mano_joints = skin(const, full_pose.transpose(0, 1), shape.transpose(0, 1), self.parents)
-        tips = vertices.index_select(3, self.tip_vertices).transpose(2, 3)  # (2,B,5,3)
-        joints = torch.cat([mano_joints, tips], dim=2).index_select(2, self.to_interhand).transpose(0, 1).contiguous()
-        vertices = vertices.permute(1, 0, 3, 2).contiguous()  # (B,2,V,3)
+        vertices, mano_joints = skin(const, full_pose, shape, self.chain)  # (2,B,3,V), (2,B,3,16)
+        joints = torch.cat((vertices, mano_joints), dim=-1).index_select(3, self.joint_columns)
+        joints = PermuteCopy.apply(joints, (1, 0, 3, 2))  # (B,2,21,3)
+        vertices = PermuteCopy.apply(vertices, (1, 0, 3, 2))  # (B,2,V,3)
         if trans is not None:
             offset = trans.to(dtype).unsqueeze(2)
             vertices, joints = vertices + offset, joints + offset
         return {"vertices": vertices, "joints": joints}
+
+
+class PermuteCopy(torch.autograd.Function):
+    """x.permute(dims).contiguous(), whose gradient is made contiguous too. With a plain permute the
+    skinning's backward gets a (B,2,V,3) gradient viewed as (2,B,3,V): innermost stride 3, so its
+    vertex-sized multiplies and sums run unvectorised and copy again (~3x the blend's backward time)."""
+
+    @staticmethod
+    def forward(ctx, x: torch.Tensor, dims: Tuple[int, ...]) -> torch.Tensor:
+        ctx.dims = dims
+        return x.permute(dims).contiguous()
+
+    @staticmethod
+    def backward(ctx, grad: torch.Tensor):
+        inverse = tuple(sorted(range(len(ctx.dims)), key=ctx.dims.__getitem__))
+        return grad.permute(inverse).contiguous(), None
 
 
 def _file_hands_mean(folder: Path, is_rhand: bool) -> torch.Tensor:
