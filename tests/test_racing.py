@@ -208,3 +208,29 @@ def test_race_rounds_do_not_starve_new_configurations(tmp_path):
     turns."""
     assert len(set(_run_equal_configs(tmp_path / "a", n_lrs=3, n_trials=3))) == 3
     assert len(set(_run_equal_configs(tmp_path / "b", n_lrs=6, n_trials=7))) >= 4
+
+
+def test_a_race_seed_queued_twice_is_not_trained_twice(tmp_path):
+    """Two workers can queue the same race seed at once; the second copy to start takes the next
+    seed, so the CIs never count one seed twice."""
+    import mahm_search.search.trial as trial_module
+    from unittest import mock
+
+    from study_factory import stand_in_plan, stand_in_train
+    from mahm_search.search.optuna_backend import run_worker_loop
+    from mahm_search.search.storage import open_study
+
+    path = tmp_path / "race.yaml"
+    path.write_text(yaml.safe_dump({"name": "race", "storage": "sqlite:///race.db", "sampler": {"type": "grid"},
+                                    "pruner": {"type": "none"}, "n_trials": 2, "repeats": "auto",
+                                    "memory": "10GiB", "train": {"steps": 2000, "eval_every": 100},
+                                    "space": {"train.lr": {"choices": [1e-3, 2e-3]}}}))
+    spec = load_study_spec(path)
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    study = open_study(spec, create=True)
+    for _ in range(2):  # what two workers' rounds left behind
+        study.enqueue_trial({"train.lr": 1e-3}, user_attrs={"repeat": 1}, skip_if_exists=False)
+    with mock.patch.object(trial_module, "plan_memory", stand_in_plan):
+        run_worker_loop(spec, study, spec.n_trials, objective=trial_module.TrialObjective(spec, train_fn=stand_in_train))
+    seeds = [t.user_attrs["seed"] for t in study.get_trials(states=(TrialState.COMPLETE,))]
+    assert len(seeds) == 2 and len(set(seeds)) == 2, seeds

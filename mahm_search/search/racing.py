@@ -141,7 +141,7 @@ def _chance_to_resolve(x: np.ndarray, leader: np.ndarray, spread: tuple[float, i
 
 
 # -- from the study's trials to the seeds to queue (search/trial.py's _enqueue_repeats) ---------------
-def _params_of(trial) -> dict:
+def params_of(trial) -> dict:
     """A trial's sampled params; a queued (WAITING) trial holds them as fixed_params until it starts."""
     return dict(trial.params) or dict(trial.system_attrs.get("fixed_params", {}))
 
@@ -158,7 +158,7 @@ def _grouped(trials: Sequence):
     params: dict[str, dict] = {}
     next_repeat: dict[str, int] = {}
     for t in trials:
-        p = _params_of(t)
+        p = params_of(t)
         key = _group(p)
         params.setdefault(key, p)
         next_repeat[key] = max(next_repeat.get(key, 0), TrialRecord.of(t).repeat + 1)
@@ -205,7 +205,7 @@ def race_step(spec, study, trials: Sequence, fixed) -> str:
     assignments = spec.search_space.assignments(fixed)
     if assignments is None:
         return "ask"
-    tried = {_group(_params_of(t)) for t in trials}
+    tried = {_group(params_of(t)) for t in trials}
     if any(_group(a) not in tried for a in assignments):
         return "ask"
     if queue_race_seeds(spec, study):

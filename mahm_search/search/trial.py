@@ -52,6 +52,16 @@ def next_repeat(trial: optuna.Trial, key: str) -> int:
     return max(repeats) + 1 if repeats else 0
 
 
+def seed_taken(trial: optuna.Trial, repeat: int) -> bool:
+    """Another started trial of the same params already holds `repeat` (under racing, two workers can
+    queue the same seed at once). Queued twins are left out: each checks when it starts."""
+    from .racing import params_of
+
+    mine = dict(trial.params)
+    return any(t.number != trial.number and t.state.name != "WAITING" and TrialRecord.of(t).repeat == repeat
+               and params_of(t) == mine for t in trial.study.get_trials(deepcopy=False))
+
+
 def trial_run_dir(runs_dir: Path, trial: optuna.Trial) -> Path:
     original = retried_trial_number(trial)
     return runs_dir / f"trial_{original if original is not None else trial.number}"
@@ -124,6 +134,8 @@ class TrialObjective:
         # A sampler may propose a configuration the study already has (TPE on categorical choices, a
         # grid once exhausted): it gets the next seed, so no seed of a configuration is trained twice.
         repeat = next_repeat(trial, key) if sampled else TrialRecord.of(trial).repeat
+        if not sampled and retried_trial_number(trial) is None and seed_taken(trial, repeat):
+            repeat = next_repeat(trial, key)  # two workers queued the same race seed: take the next one
         seed = int(spec.base_config.get("train", {}).get("seed", 0)) + repeat
         write_record(trial, repeat=repeat)
         self._enqueue_repeats(trial, sampled=sampled, new_configuration=sampled and repeat == 0)
