@@ -87,27 +87,40 @@ def test_repeats_auto_in_the_study_file(tmp_path):
     assert load_study_spec(path).racing == RacingSpec()
 
 
-def test_racing_study_spends_seeds_on_the_leaders(tmp_path):
+WIDTHS3 = [[512, 256, 512], [1024, 512, 256, 512, 1024], [1024, 512, 256, 128, 256, 512, 1024]]
+
+
+def race_study(folder, space: dict, n_trials: int, repeats="auto"):
+    """A `repeats: auto` study over `space` with a grid sampler, in `folder`: (spec, study)."""
+    from mahm_search.search.storage import open_study
+
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "race.yaml"
+    path.write_text(yaml.safe_dump({"name": "race", "storage": "sqlite:///race.db", "sampler": {"type": "grid"},
+                                    "pruner": {"type": "none"}, "n_trials": n_trials, "repeats": repeats,
+                                    "memory": "10GiB", "train": {"steps": 2000, "eval_every": 100},
+                                    "space": space}))
+    spec = load_study_spec(path)
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    return spec, open_study(spec, create=True)
+
+
+def run_race(spec, study) -> None:
+    """Run the study to its end with the report tests' stand-in trainer and memory plan."""
     import mahm_search.search.trial as trial_module
     from unittest import mock
 
     from study_factory import stand_in_plan, stand_in_train
     from mahm_search.search.optuna_backend import run_worker_loop
-    from mahm_search.search.storage import open_study
 
-    space = {"arch.cascade_widths": {"choices": [[512, 256, 512], [1024, 512, 256, 512, 1024],
-                                                 [1024, 512, 256, 128, 256, 512, 1024]]}}
-    path = tmp_path / "race.yaml"
-    path.write_text(yaml.safe_dump({"name": "race", "storage": "sqlite:///race.db", "sampler": {"type": "grid"},
-                                    "pruner": {"type": "none"}, "n_trials": 8, "repeats": {"auto": True, "max": 4},
-                                    "memory": "10GiB", "train": {"steps": 2000, "eval_every": 100},
-                                    "space": space}))
-    spec = load_study_spec(path)
-    optuna.logging.set_verbosity(optuna.logging.WARNING)
-    study = open_study(spec, create=True)
     with mock.patch.object(trial_module, "plan_memory", stand_in_plan):
-        run_worker_loop(spec, study, spec.n_trials,
-                        objective=trial_module.TrialObjective(spec, train_fn=stand_in_train))
+        run_worker_loop(spec, study, spec.n_trials, objective=trial_module.TrialObjective(spec, train_fn=stand_in_train))
+
+
+def test_racing_study_spends_seeds_on_the_leaders(tmp_path):
+    spec, study = race_study(tmp_path, {"arch.cascade_widths": {"choices": WIDTHS3}}, n_trials=8,
+                             repeats={"auto": True, "max": 4})
+    run_race(spec, study)
     seeds: dict[str, list[int]] = {}
     for t in study.get_trials(states=(TrialState.COMPLETE,)):
         seeds.setdefault(t.params["arch.cascade_widths"], []).append(t.user_attrs["seed"])
@@ -118,85 +131,39 @@ def test_racing_study_spends_seeds_on_the_leaders(tmp_path):
 
 def test_racing_study_ends_when_the_race_is_over(tmp_path, capsys):
     """A finite space, every configuration tried and the race over: the run stops before n_trials,
-    says why, and the summary reports the race."""
-    import mahm_search.search.trial as trial_module
-    from unittest import mock
-
-    from study_factory import stand_in_plan, stand_in_train
-    from mahm_search.search.optuna_backend import run_worker_loop
-    from mahm_search.search.storage import open_study
+    says why, and the summary and report.md state the race."""
+    from mahm_search.report.markdown import write_report
     from mahm_search.search.summary import summary_lines
 
-    space = {"arch.cascade_widths": {"choices": [[512, 256, 512], [1024, 512, 256, 128, 256, 512, 1024]]}}
-    path = tmp_path / "race.yaml"
-    path.write_text(yaml.safe_dump({"name": "race", "storage": "sqlite:///race.db", "sampler": {"type": "grid"},
-                                    "pruner": {"type": "none"}, "n_trials": 40, "repeats": {"auto": True, "max": 6},
-                                    "memory": "10GiB", "train": {"steps": 2000, "eval_every": 100},
-                                    "space": space}))
-    spec = load_study_spec(path)
-    optuna.logging.set_verbosity(optuna.logging.WARNING)
-    study = open_study(spec, create=True)
-    with mock.patch.object(trial_module, "plan_memory", stand_in_plan):
-        run_worker_loop(spec, study, spec.n_trials, objective=trial_module.TrialObjective(spec, train_fn=stand_in_train))
+    spec, study = race_study(tmp_path, {"arch.cascade_widths": {"choices": [WIDTHS3[0], WIDTHS3[2]]}},
+                             n_trials=40, repeats={"auto": True, "max": 6})
+    run_race(spec, study)
     trials = study.get_trials()
     assert 4 <= len(trials) <= 12, len(trials)  # 2 configurations x at most 6 seeds, far from 40
     assert all(t.state == TrialState.COMPLETE for t in trials)
-    assert "the race is over" in capsys.readouterr().out.replace("race over", "the race is over")
+    assert "run: race over" in capsys.readouterr().out
     race_line = [line for line in summary_lines(spec, study, spec.n_trials) if line.startswith("summary: race")]
     assert race_line and race_line[0].startswith("summary: race over: leader arch.cascade_widths=1024-512-256-128")
-    from mahm_search.report.markdown import write_report
-
-    report = write_report(path, quiet=True).read_text()
+    report = write_report(spec.path, quiet=True).read_text()
     assert "Seeds were raced (`repeats: auto`, confidence 0.95, at most 6 seeds)" in report
     assert "Race over: leader arch.cascade_widths=1024-512-256-128-256-512-1024" in report
 
 
 def test_racing_study_capped_by_n_trials_says_how_to_go_on(tmp_path):
-    import mahm_search.search.trial as trial_module
-    from unittest import mock
-
-    from study_factory import stand_in_plan, stand_in_train
-    from mahm_search.search.optuna_backend import run_worker_loop
-    from mahm_search.search.storage import open_study
     from mahm_search.search.summary import summary_lines
 
-    space = {"arch.cascade_widths": {"choices": [[512, 256, 512], [1024, 512, 256, 512, 1024]]}}
-    path = tmp_path / "race.yaml"
-    path.write_text(yaml.safe_dump({"name": "race", "storage": "sqlite:///race.db", "sampler": {"type": "grid"},
-                                    "pruner": {"type": "none"}, "n_trials": 3, "repeats": "auto",
-                                    "memory": "10GiB", "train": {"steps": 2000, "eval_every": 100},
-                                    "space": space}))
-    spec = load_study_spec(path)
-    optuna.logging.set_verbosity(optuna.logging.WARNING)
-    study = open_study(spec, create=True)
-    with mock.patch.object(trial_module, "plan_memory", stand_in_plan):
-        run_worker_loop(spec, study, spec.n_trials, objective=trial_module.TrialObjective(spec, train_fn=stand_in_train))
+    spec, study = race_study(tmp_path, {"arch.cascade_widths": {"choices": WIDTHS3[:2]}}, n_trials=3)
+    run_race(spec, study)
     lines = summary_lines(spec, study, spec.n_trials)
     assert any(line.startswith("summary: race not over") for line in lines), lines
     assert any("raise n_trials" in line for line in lines)
 
 
-def _run_equal_configs(tmp_path, n_lrs: int, n_trials: int) -> list:
+def _lrs_tried(folder, n_lrs: int, n_trials: int) -> list:
     """A grid over n_lrs learning rates, which the stand-in trainer ignores: equal configurations,
-    so the race among them goes on. Returns the lr of each trial in order."""
-    tmp_path.mkdir()
-    import mahm_search.search.trial as trial_module
-    from unittest import mock
-
-    from study_factory import stand_in_plan, stand_in_train
-    from mahm_search.search.optuna_backend import run_worker_loop
-    from mahm_search.search.storage import open_study
-
-    path = tmp_path / "race.yaml"
-    path.write_text(yaml.safe_dump({"name": "race", "storage": "sqlite:///race.db", "sampler": {"type": "grid"},
-                                    "pruner": {"type": "none"}, "n_trials": n_trials, "repeats": "auto",
-                                    "memory": "10GiB", "train": {"steps": 2000, "eval_every": 100},
-                                    "space": {"train.lr": {"choices": [1e-3 * (i + 1) for i in range(n_lrs)]}}}))
-    spec = load_study_spec(path)
-    optuna.logging.set_verbosity(optuna.logging.WARNING)
-    study = open_study(spec, create=True)
-    with mock.patch.object(trial_module, "plan_memory", stand_in_plan):
-        run_worker_loop(spec, study, spec.n_trials, objective=trial_module.TrialObjective(spec, train_fn=stand_in_train))
+    so the race among them goes on. Returns the lr of each completed trial."""
+    spec, study = race_study(folder, {"train.lr": {"choices": [1e-3 * (i + 1) for i in range(n_lrs)]}}, n_trials)
+    run_race(spec, study)
     return [t.params["train.lr"] for t in study.get_trials(states=(TrialState.COMPLETE,))]
 
 
@@ -206,8 +173,8 @@ def test_race_rounds_do_not_starve_new_configurations(tmp_path):
     race on while the others waited. A round is queued only by a trial the sampler proposed, and the
     worker queues rounds itself only once the space is exhausted: new configurations and rounds take
     turns."""
-    assert len(set(_run_equal_configs(tmp_path / "a", n_lrs=3, n_trials=3))) == 3
-    assert len(set(_run_equal_configs(tmp_path / "b", n_lrs=6, n_trials=7))) >= 4
+    assert len(set(_lrs_tried(tmp_path / "a", n_lrs=3, n_trials=3))) == 3
+    assert len(set(_lrs_tried(tmp_path / "b", n_lrs=6, n_trials=7))) >= 4
 
 
 def test_a_race_seed_queued_twice_is_not_trained_twice(tmp_path):
@@ -220,17 +187,9 @@ def test_a_race_seed_queued_twice_is_not_trained_twice(tmp_path):
     from mahm_search.search.optuna_backend import run_worker_loop
     from mahm_search.search.storage import open_study
 
-    path = tmp_path / "race.yaml"
-    path.write_text(yaml.safe_dump({"name": "race", "storage": "sqlite:///race.db", "sampler": {"type": "grid"},
-                                    "pruner": {"type": "none"}, "n_trials": 2, "repeats": "auto",
-                                    "memory": "10GiB", "train": {"steps": 2000, "eval_every": 100},
-                                    "space": {"train.lr": {"choices": [1e-3, 2e-3]}}}))
-    spec = load_study_spec(path)
-    optuna.logging.set_verbosity(optuna.logging.WARNING)
-    study = open_study(spec, create=True)
+    spec, study = race_study(tmp_path, {"train.lr": {"choices": [1e-3, 2e-3]}}, n_trials=2)
     for _ in range(2):  # what two workers' rounds left behind
         study.enqueue_trial({"train.lr": 1e-3}, user_attrs={"repeat": 1}, skip_if_exists=False)
-    with mock.patch.object(trial_module, "plan_memory", stand_in_plan):
-        run_worker_loop(spec, study, spec.n_trials, objective=trial_module.TrialObjective(spec, train_fn=stand_in_train))
+    run_race(spec, study)
     seeds = [t.user_attrs["seed"] for t in study.get_trials(states=(TrialState.COMPLETE,))]
     assert len(seeds) == 2 and len(set(seeds)) == 2, seeds
