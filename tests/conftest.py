@@ -20,3 +20,16 @@ def generated_mano_dir(tmp_path_factory):
     folder = tmp_path_factory.mktemp("mano_generated")
     generate_mano_files(folder)
     return folder
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """The URL of a throwaway PostgreSQL server (tests/pg_server.py), one per test session; each test
+    makes its own database on it. Skips, saying why, where the server binaries are absent."""
+    import pg_server
+
+    reason = pg_server.skip_reason()
+    if reason:
+        pytest.skip(reason)
+    with pg_server.postgres_server() as url:
+        yield url

@@ -12,7 +12,6 @@ import sys
 import time
 from pathlib import Path
 
-import pytest
 
 import pg_server
 from search_support import write_study
@@ -20,14 +19,6 @@ from search_support import write_study
 TESTS = Path(__file__).parent
 WORKERS, N_TRIALS, STEPS = 3, 4, 10
 
-
-@pytest.fixture(scope="module")
-def server():
-    reason = pg_server.skip_reason()
-    if reason:
-        pytest.skip(reason)
-    with pg_server.postgres_server() as url:
-        yield url
 
 
 def _trials(url):
@@ -39,11 +30,11 @@ def _trials(url):
         return []
 
 
-def test_workers_on_postgres_survive_a_kill_without_losing_or_repeating(tmp_path, server):
+def test_workers_on_postgres_survive_a_kill_without_losing_or_repeating(tmp_path, postgres_server):
     import optuna
     from optuna.trial import TrialState
 
-    url = pg_server.create_database(server, "workers")
+    url = pg_server.create_database(postgres_server, "workers")
     path = write_study(tmp_path, n_trials=N_TRIALS, storage=url,
                        train={"steps": STEPS, "eval_every": 2, "batch_size": 4, "warmup_steps": 0})
     env = {**os.environ, "MAHM_FAKE_STEP_S": "0.25"}

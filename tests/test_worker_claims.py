@@ -9,7 +9,6 @@ import threading
 import time
 
 import optuna
-import pytest
 from optuna.trial import TrialState
 
 import pg_server
@@ -74,18 +73,10 @@ def test_three_workers_on_a_journal_file_start_exactly_n_trials(tmp_path, monkey
     _check_exactly_n_trials(tmp_path, monkeypatch, lambda attempt: f"journal:claims{attempt}.log")
 
 
-@pytest.fixture(scope="module")
-def server():
-    reason = pg_server.skip_reason()
-    if reason:
-        pytest.skip(reason)
-    with pg_server.postgres_server() as url:
-        yield url
 
-
-def test_three_workers_on_postgres_start_exactly_n_trials(tmp_path, monkeypatch, server):
+def test_three_workers_on_postgres_start_exactly_n_trials(tmp_path, monkeypatch, postgres_server):
     _check_exactly_n_trials(tmp_path, monkeypatch,
-                            lambda attempt: pg_server.create_database(server, f"claims{attempt}"))
+                            lambda attempt: pg_server.create_database(postgres_server, f"claims{attempt}"))
 
 
 def test_a_lock_whose_holder_died_is_taken_after_the_grace_period(tmp_path):
