@@ -180,13 +180,6 @@ def test_race_rounds_do_not_starve_new_configurations(tmp_path):
 def test_a_race_seed_queued_twice_is_not_trained_twice(tmp_path):
     """Two workers can queue the same race seed at once; the second copy to start takes the next
     seed, so the CIs never count one seed twice."""
-    import mahm_search.search.trial as trial_module
-    from unittest import mock
-
-    from study_factory import stand_in_plan, stand_in_train
-    from mahm_search.search.optuna_backend import run_worker_loop
-    from mahm_search.search.storage import open_study
-
     spec, study = race_study(tmp_path, {"train.lr": {"choices": [1e-3, 2e-3]}}, n_trials=2)
     for _ in range(2):  # what two workers' rounds left behind
         study.enqueue_trial({"train.lr": 1e-3}, user_attrs={"repeat": 1}, skip_if_exists=False)

@@ -12,7 +12,6 @@ import sys
 import time
 from pathlib import Path
 
-
 import pg_server
 from search_support import write_study
 
