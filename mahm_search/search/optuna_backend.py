@@ -35,6 +35,7 @@ from .error_streak import ErrorStreak
 from .ledger import MemoryLedger
 from .record import TrialRecord
 from .recovery import queue_retry, recover
+from .stop import stops_on_full_disk
 from .storage import open_study, with_retries
 from .study_spec import load_study_spec
 from .trial import Admission, TrialObjective
@@ -45,6 +46,11 @@ POLL_S = 2.0
 
 
 def run_optuna(spec, n_trials: int, workers: Union[int, str] = 1) -> optuna.Study:
+    with stops_on_full_disk(str(spec.path)):  # the study database's disk, too (search/stop.py)
+        return _run_optuna(spec, n_trials, workers)
+
+
+def _run_optuna(spec, n_trials: int, workers: Union[int, str]) -> optuna.Study:
     study = open_study(spec, create=True, worker=0)
     recover(study, spec)
     if workers == "auto":
@@ -249,8 +255,9 @@ def _worker_main(study_path: str, n_trials: int, devices: Optional[str], worker:
         os.environ["CUDA_VISIBLE_DEVICES"] = devices  # before this process first imports torch
     spec = load_study_spec(study_path)
     try:
-        study = open_study(spec, create=True, worker=worker)
-        run_worker_loop(spec, study, n_trials, objective=PackedObjective(spec))
+        with stops_on_full_disk(f"{spec.path} (worker-{worker})"):
+            study = open_study(spec, create=True, worker=worker)
+            run_worker_loop(spec, study, n_trials, objective=PackedObjective(spec))
     except MahmError as err:  # one line, as the CLI prints it, not a child's traceback
         print(f"error: worker-{worker}: {err}", file=sys.stderr, flush=True)
         sys.exit(getattr(err, "exit_code", 2))

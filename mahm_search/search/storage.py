@@ -19,7 +19,8 @@ from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError, S
 from ..errors import ConfigError, MahmError
 from .pruners import make_pruner
 from .samplers import make_sampler
-from .storage_errors import describe_storage_error
+from .stop import DATABASE_ATTR, stopping_error
+from .storage_errors import database_name, describe_storage_error
 
 T = TypeVar("T")
 SQLITE_TIMEOUT_S = 60
@@ -39,7 +40,14 @@ def make_storage(spec) -> optuna.storages.BaseStorage:
     try:
         return _make_storage(spec)
     except STORAGE_ERRORS as err:
-        raise StudyStorageError(describe_storage_error(spec, err)) from None
+        raise storage_failure(spec, err) from None
+
+
+def storage_failure(spec, err: BaseException) -> MahmError:
+    """The one-line error for a storage that failed outside a trial: StudyStopped (exit 1) when its
+    disk is full, since freeing space and rerunning resumes the study; else StudyStorageError."""
+    stop = stopping_error(err, str(spec.path), database_name(spec.storage_url))
+    return stop if stop is not None else StudyStorageError(describe_storage_error(spec, err))
 
 
 def _make_storage(spec) -> optuna.storages.BaseStorage:
@@ -56,12 +64,37 @@ def _make_storage(spec) -> optuna.storages.BaseStorage:
         warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
         retry = optuna.storages.RetryHeartbeatStaleTrialCallback(
             max_retry=spec.heartbeat.max_retry, inherit_intermediate_values=True)
-        storage = with_retries(lambda: optuna.storages.RDBStorage(
+        storage = with_retries(lambda: StudyRDBStorage(
             url, engine_kwargs=engine_kwargs, heartbeat_interval=spec.heartbeat.interval,
             grace_period=spec.heartbeat.grace_period, heartbeat_stale_trial_callback=retry))
     if sqlite:
         sqlite_immediate(storage.engine)
+    name_database_errors(storage.engine, database_name(url))
     return storage
+
+
+class StudyRDBStorage(optuna.storages.RDBStorage):
+    """Optuna's RDBStorage, but a heartbeat that a full database refuses is skipped: raised, it would
+    print a traceback from Optuna's heartbeat thread and end that thread, so the trial would beat no
+    more once space is freed. The trial's own next write stops the run (search/stop.py)."""
+
+    def record_heartbeat(self, trial_id: int) -> None:
+        try:
+            super().record_heartbeat(trial_id)
+        except Exception as err:
+            if stopping_error(err, "") is None:
+                raise
+
+
+def name_database_errors(engine, name: str) -> None:
+    """Every error of this engine carries the database's name (stop.DATABASE_ATTR), so the message
+    for a full disk names the file from wherever the write failed (a trial, a heartbeat, recovery)."""
+    from sqlalchemy import event
+
+    @event.listens_for(engine, "handle_error")
+    def _name(context) -> None:
+        if context.sqlalchemy_exception is not None:
+            setattr(context.sqlalchemy_exception, DATABASE_ATTR, name)
 
 
 def sqlite_immediate(engine) -> None:
@@ -86,7 +119,7 @@ def open_study(spec, create: bool, worker: int = 0) -> optuna.Study:
     try:
         return _open_study(spec, create, worker)
     except STORAGE_ERRORS as err:
-        raise StudyStorageError(describe_storage_error(spec, err)) from None
+        raise storage_failure(spec, err) from None
 
 
 def _open_study(spec, create: bool, worker: int) -> optuna.Study:
@@ -133,7 +166,8 @@ def with_retries(fn: Callable[[], T], attempts: int = 8, delay_s: float = 0.5) -
     and a second try finds the schema made. The race reads differently on each database: SQLite
     'table ... already exists' or a UNIQUE error on alembic_version; PostgreSQL `UniqueViolation`
     on pg_type (CREATE TYPE studydirection) or 'relation ... already exists'; MySQL 'Table ...
-    already exists' or 'Duplicate entry' for alembic_version."""
+    already exists' or 'Duplicate entry' for alembic_version. A full disk is not retried: it raises at
+    once, and the run stops (search/stop.py)."""
     for i in range(attempts):
         try:
             return fn()

@@ -34,6 +34,18 @@ def describe_storage_error(spec, err: BaseException) -> str:
             f"and reachable, and the credentials")
 
 
+def database_name(url: str) -> str:
+    """How messages name an RDB storage: an SQLite file by its path, a server URL without password."""
+    if url.startswith("sqlite:///"):
+        return url[len("sqlite:///"):]
+    try:
+        from sqlalchemy.engine import make_url
+
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # not a URL SQLAlchemy parses: as given
+        return url
+
+
 def sqlite_file_problem(file: Path) -> str | None:
     """What is wrong with an SQLite file (None: nothing found): corrupt, unreadable, folder missing."""
     if not file.exists():
