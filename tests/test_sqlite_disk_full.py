@@ -146,3 +146,23 @@ def test_postgresql_full_disk_is_a_stop_naming_the_database_without_its_password
     assert str(stop) == ('s.yaml (trial 3): the study database postgresql://me:***@db.lab/studies is on a full '
                          'disk (could not extend file "base/16384/16390": No space left on device); free space '
                          'and rerun the same command to resume')
+
+
+def test_workers_that_all_stopped_on_purpose_stop_the_run_with_exit_1(tmp_path):
+    """Several workers: each prints its own one-line reason; the parent exits 1 (StudyStopped) when
+    every failed worker stopped on purpose (exit 1, e.g. a full disk), and 2 when one crashed."""
+    from types import SimpleNamespace
+
+    from mahm_search.errors import MahmError
+    from mahm_search.search.optuna_backend import raise_for_workers
+    from mahm_search.search.stop import StudyStopped
+
+    spec = SimpleNamespace(path=tmp_path / "s.yaml")
+    worker = lambda i, code: SimpleNamespace(name=f"worker-{i}", exitcode=code)  # noqa: E731
+    raise_for_workers(spec, [worker(0, 0), worker(1, 0)])
+    with pytest.raises(StudyStopped) as stopped:
+        raise_for_workers(spec, [worker(0, 1), worker(1, 1)])
+    assert stopped.value.exit_code == 1 and "worker-0, worker-1 stopped" in str(stopped.value)
+    with pytest.raises(MahmError) as crashed:
+        raise_for_workers(spec, [worker(0, 1), worker(1, 2)])
+    assert not isinstance(crashed.value, StudyStopped) and getattr(crashed.value, "exit_code", 2) == 2

@@ -35,7 +35,7 @@ from .error_streak import ErrorStreak
 from .ledger import MemoryLedger
 from .record import TrialRecord
 from .recovery import queue_retry, recover
-from .stop import stops_on_full_disk
+from .stop import StudyStopped, stops_on_full_disk
 from .storage import open_study, with_retries
 from .study_spec import load_study_spec
 from .trial import Admission, TrialObjective
@@ -282,10 +282,21 @@ def _run_processes(spec, study: optuna.Study, n_trials: int, workers: int, progr
         for p in procs:
             p.terminate()  # SIGTERM to our own children; their trials go stale and are retried
         raise
-    failed = [p.name for p in procs if p.exitcode not in (0, None)]
-    if failed:
-        raise MahmError(f"{spec.path}: worker(s) {', '.join(failed)} exited with an error "
-                        f"(see above); rerun the same command to continue the study")
+    raise_for_workers(spec, procs)
+
+
+def raise_for_workers(spec, procs) -> None:
+    """After the workers ended: nothing if all exited 0; StudyStopped (exit 1) if every failed one
+    stopped on purpose (e.g. a full disk: each printed why), else a MahmError (exit 2)."""
+    failed = [p for p in procs if p.exitcode not in (0, None)]
+    if not failed:
+        return
+    names = ", ".join(p.name for p in failed)
+    if all(p.exitcode == StudyStopped.exit_code for p in failed):
+        raise StudyStopped(f"{spec.path}: worker(s) {names} stopped (why: above); rerun the same command "
+                           "to continue the study once that is fixed")
+    raise MahmError(f"{spec.path}: worker(s) {names} exited with an error "
+                    f"(see above); rerun the same command to continue the study")
 
 
 def _cuda_device_count() -> int:
