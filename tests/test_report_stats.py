@@ -92,3 +92,12 @@ def test_different_validation_samples_are_not_paired():
 def test_seeds_to_resolve():
     assert seeds_to_resolve(1.0, 1.0) == math.ceil(2 * 2.8 ** 2)  # 16
     assert seeds_to_resolve(None, 1.0) is None and seeds_to_resolve(1.0, 0.0) is None
+
+
+def test_an_interval_bound_near_zero_never_prints_as_zero():
+    from mahm_search.report.stats import Interval
+
+    assert Interval(-0.7, -1.3, -0.04, 8).text() == "[-1.30, -0.04]"  # excludes 0: must not read -0.0
+    assert Interval(-0.7, -1.3, -0.4, 8).text() == "[-1.3, -0.4]"
+    assert Interval(0.0, -0.5, 0.0, 8).text() == "[-0.5, 0.0]"  # a bound that is 0 stays 0.0
+    assert Interval(1.0, None, None, 1).text() == "\u2013"

@@ -36,8 +36,14 @@ class Interval:
         return self.known and (self.low > 0 or self.high < 0)
 
     def text(self, digits: int = 1) -> str:
-        """'[a, b]', or a dash when there is no interval (one seed)."""
-        return f"[{self.low:.{digits}f}, {self.high:.{digits}f}]" if self.known else "\u2013"
+        """'[a, b]', or a dash when there is no interval (one seed). A bound that is not 0 gets the
+        digits it needs not to print as 0.0: "[-1.3, -0.0]" would read as touching 0, which decides
+        a finding."""
+        if not self.known:
+            return "\u2013"
+        while digits < 4 and any(v != 0 and round(v, digits) == 0 for v in (self.low, self.high)):
+            digits += 1
+        return f"[{self.low:.{digits}f}, {self.high:.{digits}f}]"
 
 
 def _finite(values: Sequence[float]) -> np.ndarray:
