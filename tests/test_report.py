@@ -187,3 +187,17 @@ def test_cascade_levels_are_ordered_by_depth_a_single_stage_first():
     levels = ["256-128-256", "512-256-128-64-128-256-512", "256", "256-128-64-128-256"]
     assert sorted(levels, key=level_sort_key) == ["256", "256-128-256", "256-128-64-128-256",
                                                    "512-256-128-64-128-256-512"]
+
+
+def test_history_with_seeds_follows_the_best_configuration_mean_not_a_lucky_seed():
+    from types import SimpleNamespace
+
+    from mahm_search.report.history_plot import best_mean_so_far
+
+    def trial(number, key, final):
+        return SimpleNamespace(number=number, config_key=key, final=final, state="COMPLETE")
+
+    # b's first seed is the best single trial (40), but a's mean stays better once b's second seed lands
+    trials = [trial(0, "a", 45.0), trial(1, "b", 40.0), trial(2, "a", 45.2), trial(3, "b", 52.0)]
+    xs, ys = best_mean_so_far(trials, maximize=False)
+    assert xs == [0, 1, 2, 3] and ys == [45.0, 40.0, 40.0, 45.1]

@@ -82,7 +82,7 @@ def write_figures(study_path: str | Path, out: Optional[str | Path] = None,
         if any(r.final is not None for r in records):
             files["history"] = out_dir / f"history.{fmt}"
             plot_history(records, files["history"], f"Study '{loaded.name}': every trial in order\n{metric}",
-                         loaded.maximize, axis_text=f"final validation {axis}")
+                         loaded.maximize, axis_text=f"final validation {axis}", lines=lines)
         else:
             notes.append("history skipped: no trial has a score yet")
     if "importance" in settings.figures:

@@ -1,29 +1,54 @@
 """history.png: every trial's score in trial order (pruned, failed and running ones too), and the best
-completed score so far; drawn here rather than by Optuna so it shares the other figures' look."""
+completed score so far; drawn here rather than by Optuna so it shares the other figures' look.
+
+With seeds (a configuration with >= 2 trials: `repeats`, or a race) the points take their
+configuration's colour and marker from curves.png, and the red line is the best configuration MEAN
+so far, not the best single trial: the best of many seeds is a lucky seed, not a configuration."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Optional
 
 import matplotlib.pyplot as plt
 from matplotlib.lines import Line2D
 from matplotlib.ticker import MaxNLocator
 
 from .records import StudyTrial
-from .style import DPI, END_MARKERS, FIGSIZE, score_label
+from .style import DPI, END_MARKERS, FIGSIZE, palette, score_label
 
-COMPLETE_COLOUR, BEST_COLOUR = "tab:blue", "tab:red"
+COMPLETE_COLOUR, BEST_COLOUR, OTHER_COLOUR = "tab:blue", "tab:red", "0.6"
+MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
+
+
+def best_mean_so_far(records: list[StudyTrial], maximize: bool) -> tuple[list[int], list[float]]:
+    """After each completed trial (in trial order): the best mean final score over the configurations'
+    completed trials so far. Step-line points (trial numbers, values)."""
+    done: dict[str, list[float]] = {}
+    xs, ys = [], []
+    pick = max if maximize else min
+    for r in sorted((r for r in records if r.state == "COMPLETE" and r.final is not None), key=lambda r: r.number):
+        done.setdefault(r.config_key, []).append(r.final)
+        xs.append(r.number)
+        ys.append(pick(sum(v) / len(v) for v in done.values()))
+    return xs, ys
 
 
 def plot_history(records: list[StudyTrial], path: Path, title: str, maximize: bool,
-                 axis_text: str = "final validation score") -> list[int]:
+                 axis_text: str = "final validation score", lines: Optional[list[dict]] = None) -> list[int]:
     """Returns the trial numbers drawn (a trial with no score at all, e.g. pruned for memory before any
-    step, is named in the legend instead)."""
+    step, is named in the legend instead). `lines`: curves.png's lines (curves_data.curve_lines), whose
+    labels, colours and styles the points take when configurations have several seeds."""
     fig, ax = plt.subplots(figsize=FIGSIZE, dpi=DPI, layout="constrained")
     handles, drawn, silent = [], [], []
     complete = [r for r in records if r.state == "COMPLETE" and r.final is not None]
-    ax.scatter([r.number for r in complete], [r.final for r in complete], s=36, color=COMPLETE_COLOUR, zorder=3)
-    handles.append(Line2D([], [], marker="o", color=COMPLETE_COLOUR, ls="none", label="completed: final score"))
+    by_config = bool(lines) and any(line["repeats"] > 1 for line in lines)
+    if by_config:
+        handles += _scatter_by_configuration(ax, complete, lines)
+    else:
+        ax.scatter([r.number for r in complete], [r.final for r in complete], s=36, color=COMPLETE_COLOUR,
+                   zorder=3)
+        handles.append(Line2D([], [], marker="o", color=COMPLETE_COLOUR, ls="none", label="completed: final score"))
     drawn += [r.number for r in complete]
     for reason, (marker, text) in END_MARKERS.items():
         ended = [r for r in records if r.end == reason]
@@ -35,7 +60,11 @@ def plot_history(records: list[StudyTrial], path: Path, title: str, maximize: bo
             handles.append(Line2D([], [], marker=marker, mfc="white", mec="black", mew=1.2, ls="none",
                                   label=f"{text}: last score"))
             drawn += [r.number for r in scored]
-    if complete:
+    if complete and by_config:
+        xs, ys = best_mean_so_far(records, maximize)
+        ax.step(xs, ys, where="post", color=BEST_COLOUR, lw=2, zorder=2)
+        handles.append(Line2D([], [], color=BEST_COLOUR, lw=2, label="best configuration mean so far"))
+    elif complete:
         best, xs, ys = None, [], []
         for r in sorted(complete, key=lambda r: r.number):
             best = r.final if best is None else (max if maximize else min)(best, r.final)
@@ -56,3 +85,24 @@ def plot_history(records: list[StudyTrial], path: Path, title: str, maximize: bo
     fig.savefig(path)
     plt.close(fig)
     return sorted(drawn)
+
+
+def _scatter_by_configuration(ax, complete: list[StudyTrial], lines: list[dict]) -> list[Line2D]:
+    """Completed trials in their curves.png colour (and a marker per line style); trials of
+    configurations curves.png leaves out (top_k) in grey. Returns the legend handles."""
+    colours = palette(max(line["colour_group"] for line in lines) + 1)
+    looks = {}
+    for line in lines:
+        look = (colours[line["colour_group"]], MARKERS[line["style_group"] % len(MARKERS)], line["label"])
+        looks.update({number: look for number in line["trials"]})
+    handles = []
+    for colour, marker, label in dict.fromkeys(looks.values()):
+        mine = [r for r in complete if looks.get(r.number) == (colour, marker, label)]
+        if mine:
+            ax.scatter([r.number for r in mine], [r.final for r in mine], s=36, color=colour, marker=marker, zorder=3)
+            handles.append(Line2D([], [], marker=marker, color=colour, ls="none", label=label))
+    others = [r for r in complete if r.number not in looks]
+    if others:
+        ax.scatter([r.number for r in others], [r.final for r in others], s=30, color=OTHER_COLOUR, zorder=3)
+        handles.append(Line2D([], [], marker="o", color=OTHER_COLOUR, ls="none", label="other configurations"))
+    return handles
