@@ -30,7 +30,7 @@ import optuna
 from ..errors import MahmError
 from .ask_lock import AskLock
 from .progress import SearchProgress
-from .racing import race_step, race_summary
+from .racing import race_step, race_summary, space_keys
 from .error_streak import ErrorStreak
 from .ledger import MemoryLedger
 from .record import TrialRecord
@@ -77,6 +77,7 @@ def run_worker_loop(spec, study: optuna.Study, n_trials: int, progress: Optional
     waiting = WaitWatch(spec)
     streak = ErrorStreak(spec)
     ask_lock = AskLock(study, spec)
+    race_keys = space_keys(spec, objective.fixed) if spec.racing is not None else None
     while deadline is None or time.monotonic() < deadline:
         unqueued = recover(study, spec)  # dead trials whose retry is about to be queued
         trials = _trials(study)
@@ -86,7 +87,7 @@ def run_worker_loop(spec, study: optuna.Study, n_trials: int, progress: Optional
         if counts.done >= n_trials:
             return
         if spec.racing is not None and counts.waiting == 0 and unqueued == 0:
-            step = race_step(spec, study, trials, objective.fixed)
+            step = race_step(spec, study, trials, race_keys)
             if step == "done":
                 print(f"run: {race_summary(spec, _trials(study))}; every configuration of the space has "
                       f"been tried, so the study ends here ({counts.done}/{n_trials} trials)", flush=True)

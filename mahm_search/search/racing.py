@@ -193,8 +193,16 @@ def queue_race_seeds(spec, study) -> int:
     return len(queued)
 
 
-def race_step(spec, study, trials: Sequence, fixed) -> str:
-    """What a worker of a `repeats: auto` study does when nothing is queued, before it asks:
+def space_keys(spec, fixed) -> Optional[frozenset]:
+    """The keys (`_group`) of every configuration a finite space holds, or None for an infinite or very
+    large one (SearchSpace.assignments). The space does not change during a run: compute it once."""
+    assignments = spec.search_space.assignments(fixed)
+    return None if assignments is None else frozenset(_group(a) for a in assignments)
+
+
+def race_step(spec, study, trials: Sequence, keys: Optional[frozenset]) -> str:
+    """What a worker of a `repeats: auto` study does when nothing is queued, before it asks (`keys`:
+    space_keys of the study):
     - "ask": let the sampler propose (its trial runs a race round, TrialObjective._enqueue_repeats),
       or, once a finite space has no untried configuration left, ask for the race seeds queued here;
     - "wait": the space is exhausted, the race needs nothing now and trials are running: their
@@ -202,11 +210,7 @@ def race_step(spec, study, trials: Sequence, fixed) -> str:
       configuration again);
     - "done": the same with nothing running: the study has nothing left to train.
     An infinite space (or one too large to list) always asks, and leaves the end to n_trials."""
-    assignments = spec.search_space.assignments(fixed)
-    if assignments is None:
-        return "ask"
-    tried = {_group(params_of(t)) for t in trials}
-    if any(_group(a) not in tried for a in assignments):
+    if keys is None or not keys <= {_group(params_of(t)) for t in trials}:
         return "ask"
     if queue_race_seeds(spec, study):
         return "ask"
@@ -214,9 +218,9 @@ def race_step(spec, study, trials: Sequence, fixed) -> str:
     return "wait" if pending else "done"
 
 
-def race_summary(spec, trials: Sequence) -> str:
-    """`race over|not over: <race_line>` for a study's trials."""
-    state = study_race(spec, trials)
+def race_summary(spec, trials: Sequence, state: Optional[RaceState] = None) -> str:
+    """`race over|not over: <race_line>` for a study's trials (`state`: their study_race, if known)."""
+    state = state or study_race(spec, trials)
     return f"race {'over' if state.over else 'not over'}: {race_line(spec, state, _grouped(trials)[0])}"
 
 

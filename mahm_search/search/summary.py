@@ -25,11 +25,11 @@ def summary_lines(spec, study, n_trials: int) -> list[str]:
         lines.append(f"summary: best trial {best.number}: {spec.objective.metric} {best.value:.4g}"
                      + (f" ({params})" if params else ""))
     if getattr(spec, "racing", None) is not None and complete:
-        from .racing import race_summary
+        from .racing import race_summary, study_race
 
-        race = race_summary(spec, trials)
-        lines.append(f"summary: {race}")
-        if race.startswith("race not over"):
+        state = study_race(spec, trials)
+        lines.append(f"summary: {race_summary(spec, trials, state)}")
+        if not state.over:
             lines.append(f"summary: the race needs more seeds than n_trials={n_trials} allowed: raise n_trials "
                          f"(or pass --n-trials) and run again to go on")
     lines.append(f"summary: storage {spec.storage_url}; run folders {spec.runs_dir}")

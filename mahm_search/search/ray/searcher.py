@@ -24,6 +24,7 @@ from optuna.trial import TrialState
 from ray.tune.search import Searcher
 from ray.tune.search.optuna import OptunaSearch
 
+from ..racing import race_step, space_keys
 from ..trial import TrialObjective
 from ..trial_counts import count_trials
 from ..error_streak import study_error_streak
@@ -52,6 +53,8 @@ class AdmittingOptunaSearch(OptunaSearch):
         self.n_trials = n_trials
         self.gpu_budget_bytes = gpu_budget_bytes if spec.pack_gpu else None
         self._objective: Optional[TrialObjective] = None
+        # under racing, the configurations of a finite space (racing.space_keys): listed once
+        self._race_keys = (space_keys(spec, self._trial_objective().fixed) if spec.racing is not None else None)
         self.started = datetime.now()  # the error streak counts this run's trials (naive, as Optuna's)
 
     # -- Tune's Searcher API -------------------------------------------------------------------
@@ -98,9 +101,7 @@ class AdmittingOptunaSearch(OptunaSearch):
         "done"), as the Optuna backend's worker loop does it."""
         if self.spec.racing is None or any(t.state == TrialState.WAITING for t in trials):
             return "ask"
-        from ..racing import race_step
-
-        return race_step(self.spec, self._ot_study, trials, self._trial_objective().fixed)
+        return race_step(self.spec, self._ot_study, trials, self._race_keys)
 
     def _trial_objective(self) -> TrialObjective:
         if self._objective is None:
