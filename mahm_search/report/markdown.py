@@ -64,11 +64,11 @@ def _race_lines(loaded) -> list[str]:
     from ..search.racing import race_summary
 
     trials = loaded.study.get_trials(deepcopy=False)
-    state = race_summary(loaded.spec, trials)
+    race = race_summary(loaded.spec, trials)
     return [f"Seeds were raced (`repeats: auto`, confidence {racing.confidence:g}, at most {racing.max} seeds): "
             "the leading configurations got more seeds until the others were shown worse (a t test over "
             "seeds, per-seed spread pooled over the configurations) or too close to tell apart within "
-            f"the cap. {state[0].upper() + state[1:]}. The findings below are drawn "
+            f"the cap. {race[0].upper() + race[1:]}. The findings below are drawn "
             "from the seeds that ran, as for any study.", ""]
 
 

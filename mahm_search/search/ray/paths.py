@@ -65,19 +65,19 @@ class ExperimentStore:
 
     def runs(self) -> list[str]:
         """The names of the run_* experiment folders, oldest first."""
-        import pyarrow.fs as pafs
-
-        infos = self.fs.get_file_info(pafs.FileSelector(self.fs_path, allow_not_found=True))
-        return sorted(i.base_name for i in infos
-                      if i.type == pafs.FileType.Directory and i.base_name.startswith("run_"))
+        return self._names(self.fs_path, "Directory", "run_")
 
     def files(self, run: str, prefix: str) -> list[str]:
         """The names of run/<prefix>* files, sorted."""
+        return self._names(f"{self.fs_path}/{run}", "File", prefix)
+
+    def _names(self, folder: str, kind: str, prefix: str) -> list[str]:
+        """Sorted names of the entries of `folder` (in fs) of FileType `kind` starting with `prefix`."""
         import pyarrow.fs as pafs
 
-        infos = self.fs.get_file_info(pafs.FileSelector(f"{self.fs_path}/{run}", allow_not_found=True))
+        infos = self.fs.get_file_info(pafs.FileSelector(folder, allow_not_found=True))
         return sorted(i.base_name for i in infos
-                      if i.type == pafs.FileType.File and i.base_name.startswith(prefix))
+                      if i.type == getattr(pafs.FileType, kind) and i.base_name.startswith(prefix))
 
     def read_text(self, run: str, name: str) -> str:
         with self.fs.open_input_stream(f"{self.fs_path}/{run}/{name}") as f:
