@@ -30,7 +30,6 @@ import torch
 from .kinematics import ChainPlan, compose_chain, level_order, relative_transforms
 
 METRES_TO_MM = 1000.0
-NUM_ROTATIONS = 16
 SKINNING_KEYS = ("template", "shapedirs", "joint_template", "joint_shapedirs", "local_base", "local_shapedirs",
                  "cross_matrix", "last_column", "posedirs", "weights")
 ANGLE_EPS = 1e-8  # smplx's batch_rodrigues: |axis-angle + 1e-8| is the angle
@@ -107,9 +106,8 @@ def rodrigues_local(const: Dict[str, Optional[torch.Tensor]], full_pose: torch.T
     k = torch.mm(axis.reshape(-1, 3), const["cross_matrix"])  # (B*2*J, 16)
     k44 = k.view(-1, 4, 4)
     k2 = torch.bmm(k44, k44).view(b, 2, -1, 16)
-    rot = torch.addcmul(torch.addcmul(const["local_base"], torch.sin(angle), k.view(b, 2, -1, 16)),
-                        1 - torch.cos(angle), k2)
-    return rot
+    return torch.addcmul(torch.addcmul(const["local_base"], torch.sin(angle), k.view(b, 2, -1, 16)),
+                         1 - torch.cos(angle), k2)
 
 
 def skin(const: Dict[str, Optional[torch.Tensor]], full_pose: torch.Tensor, shape: torch.Tensor,
