@@ -41,7 +41,7 @@ def timed_train(config, reporter, run_dir):
 
 trial_module.plan_memory = fake_plan
 trainer.train = timed_train
-backend._cpu_count = lambda: 8  # memory, not this machine's cores, decides the count
+backend.cpu_share = lambda: 8  # memory, not this machine's cores, decides the count
 
 if __name__ == "__main__":
     from mahm_search.cli import main

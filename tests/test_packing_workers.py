@@ -49,7 +49,7 @@ def _fake_estimates(monkeypatch, estimates=ESTIMATES):
 ])
 def test_auto_picks_the_count_from_the_estimates(tmp_path, monkeypatch, memory, cpus, expected):
     _fake_estimates(monkeypatch)
-    monkeypatch.setattr(optuna_backend, "_cpu_count", lambda: cpus)
+    monkeypatch.setattr(optuna_backend, "cpu_share", lambda: cpus)
     spec = load_study_spec(write_study(tmp_path, memory=memory, space=SPACE))
     count, why = optuna_backend.auto_worker_count(spec)
     assert count == expected, why

@@ -100,9 +100,13 @@ class InterHandDataset(Dataset):
             "K": intrinsics(focal, princpt),
         }
 
-    def __getitem__(self, i: int) -> Dict[str, torch.Tensor]:
+    def draw(self, i: int, rng: Optional[np.random.Generator]) -> Dict[str, torch.Tensor]:
+        """Sample i, cropped, and augmented from `rng` when this split augments (train/batches.py seeds
+        it per draw)."""
         raw = self.raw_sample(i)
-        rng = augmentation_rng() if self.augment else None
-        sample = to_sample(crop_sample(raw, self.crop, self.image_size, rng))
+        sample = to_sample(crop_sample(raw, self.crop, self.image_size, rng if self.augment else None))
         sample["hand_type"] = torch.as_tensor(self.index.hand_type[i], dtype=torch.float32)
         return sample
+
+    def __getitem__(self, i: int) -> Dict[str, torch.Tensor]:
+        return self.draw(i, augmentation_rng() if self.augment else None)

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import List, Literal, Optional
+from typing import List, Literal, Optional, Union
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 
 class CropSpec(BaseModel):
@@ -57,7 +57,16 @@ class DataSpec(BaseModel):
     synthetic: SyntheticSpec = SyntheticSpec()
     interhand: Optional[InterHandSpec] = None
     crop: CropSpec = CropSpec()
-    num_workers: int = Field(0, ge=0)
+    # DataLoader worker processes. 'auto': on CUDA the trial's CPU cores but one (at most 8), on the
+    # CPU none (the step uses every core). Batches are the same for any count (train/batches.py).
+    num_workers: Union[Literal["auto"], int] = "auto"
+
+    @field_validator("num_workers", mode="before")
+    @classmethod
+    def _num_workers(cls, v):
+        if v == "auto" or (isinstance(v, int) and not isinstance(v, bool) and v >= 0):
+            return v
+        raise ValueError("expected 'auto' or a whole number >= 0 of DataLoader worker processes")
 
     @model_validator(mode="after")
     def _interhand_needs_root(self):

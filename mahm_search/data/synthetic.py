@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from functools import lru_cache
-from typing import Dict
+from typing import Dict, Optional
 
 import numpy as np
 import torch
@@ -106,10 +106,12 @@ class SyntheticDataset(Dataset):
     def __len__(self) -> int:
         return self.n
 
+    def _key(self, start: int, stop: int) -> str:
+        return content_key({**self._description, "start": start, "stop": stop})
+
     def _load_shard(self, shard: int) -> Dict[str, np.ndarray]:
         start, stop = shard * SHARD_SIZE, min((shard + 1) * SHARD_SIZE, self.n)
-        key = content_key({**self._description, "start": start, "stop": stop})
-        return self.cache.get_or_make(key, lambda: render_samples(
+        return self.cache.get_or_make(self._key(start, stop), lambda: render_samples(
             self.mano, self.spec.seed, self.split, start, stop, self.image_size, self.crop,
             self.spec.texture, self.spec.clutter))
 
@@ -123,9 +125,37 @@ class SyntheticDataset(Dataset):
                    mano_valid=np.ones(2, np.float32))
         return raw
 
-    def __getitem__(self, i: int) -> Dict[str, torch.Tensor]:
+    @property
+    def renders_in_each_process(self) -> bool:
+        """Without the disk cache every DataLoader worker would render the shards it touches again."""
+        return self.cache.folder is None
+
+    def prepare(self) -> None:
+        """Render and cache every shard not cached yet, in this process: DataLoader workers then only load
+        them, instead of racing to render the same shards."""
+        if self.cache.folder is None:
+            return
+        for shard in range(-(-self.n // SHARD_SIZE)):
+            start, stop = shard * SHARD_SIZE, min((shard + 1) * SHARD_SIZE, self.n)
+            if not self.cache.path(self._key(start, stop)).is_file():
+                self._shard(shard)
+
+    def draw(self, i: int, rng: Optional[np.random.Generator]) -> Dict[str, torch.Tensor]:
+        """Sample i, augmented from `rng` when this split augments (train/batches.py seeds it per draw)."""
         raw = self.raw_sample(i)
         c = self.crop
-        if self.augment and (c.jitter or c.rotation_deg or c.scale_aug):
-            raw = crop_sample(raw, c, self.image_size, augmentation_rng())
+        if rng is not None and self.augment and (c.jitter or c.rotation_deg or c.scale_aug):
+            raw = crop_sample(raw, c, self.image_size, rng)
         return to_sample(raw)
+
+    def __getitem__(self, i: int) -> Dict[str, torch.Tensor]:
+        return self.draw(i, augmentation_rng() if self.augment else None)
+
+    def __getstate__(self) -> dict:
+        state = dict(self.__dict__)
+        state.pop("_shard")  # an lru_cache of a bound method does not pickle (spawned loader workers)
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._shard = lru_cache(maxsize=shards_in_memory(self.image_size))(self._load_shard)

@@ -47,6 +47,12 @@ def resolve_mano_dir(spec: ManoSpec) -> Path:
     return folder
 
 
+def _refresh_after_load(module: "TwoHandMANO", _keys) -> None:
+    """load_state_dict post-hook; a module-level function, so that the layer pickles (DataLoader workers
+    that spawn receive the synthetic dataset, which holds one)."""
+    module._refresh_skinning_constants()
+
+
 class TwoHandMANO(nn.Module):
     """pose/shape/trans of both hands -> vertices (B,2,778,3) and joints (B,2,21,3), in mm."""
 
@@ -88,7 +94,7 @@ class TwoHandMANO(nn.Module):
         self.register_buffer("joint_columns", torch.tensor(columns), persistent=False)
         self._refresh_skinning_constants()
         # Loading a state_dict may replace the model buffers: derive the constants again from them.
-        self.register_load_state_dict_post_hook(lambda module, _keys: module._refresh_skinning_constants())
+        self.register_load_state_dict_post_hook(_refresh_after_load)
 
     def _refresh_skinning_constants(self) -> None:
         """Non-persistent buffers `skin_*` (skinning.py), derived from the persistent model buffers."""

@@ -28,6 +28,7 @@ from typing import Optional, Tuple, Union
 import optuna
 
 from ..errors import MahmError
+from ..train.batches import CPUS_ENV, cpu_share
 from .ask_lock import AskLock
 from .progress import SearchProgress
 from .racing import race_step, race_summary, space_keys
@@ -221,7 +222,7 @@ def auto_worker_count(spec) -> Tuple[int, str]:
     if not estimates:
         return 1, f"no configuration of the space fits the budget {format_bytes(budget)}"
     devices = max(1, _cuda_device_count()) if device.type == "cuda" else 1
-    cpus = _cpu_count()
+    cpus = cpu_share()
     per_device = auto_workers(budget, min(estimates), cpu_count=max(1, cpus // devices))
     where = f"{devices} CUDA devices" if devices > 1 else str(device)
     return per_device * devices, (f"smallest estimate {format_bytes(min(estimates))} of "
@@ -243,17 +244,12 @@ def _auto_worker_count_of(study_path: str) -> Tuple[int, str]:
     return auto_worker_count(load_study_spec(study_path))
 
 
-def _cpu_count() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not Linux
-        return os.cpu_count() or 1
-
-
 # -- several worker processes -----------------------------------------------------------------------
-def _worker_main(study_path: str, n_trials: int, devices: Optional[str], worker: int) -> None:
+def _worker_main(study_path: str, n_trials: int, devices: Optional[str], worker: int, cpus: int = 0) -> None:
     if devices is not None:
         os.environ["CUDA_VISIBLE_DEVICES"] = devices  # before this process first imports torch
+    if cpus:
+        os.environ[CPUS_ENV] = str(cpus)  # this worker's share of the host's cores (data.num_workers: auto)
     spec = load_study_spec(study_path)
     try:
         with stops_on_full_disk(f"{spec.path} (worker-{worker})"):
@@ -267,10 +263,11 @@ def _worker_main(study_path: str, n_trials: int, devices: Optional[str], worker:
 def _run_processes(spec, study: optuna.Study, n_trials: int, workers: int, progress: SearchProgress) -> None:
     ctx = mp.get_context("spawn")
     gpus = _cuda_device_count()
+    cpus = max(1, cpu_share() // workers)  # the workers share this host's cores, whatever their GPUs
     procs = []
     for i in range(workers):
         devices = str(i % gpus) if gpus > 1 else None
-        p = ctx.Process(target=_worker_main, args=(str(spec.path), n_trials, devices, i), name=f"worker-{i}")
+        p = ctx.Process(target=_worker_main, args=(str(spec.path), n_trials, devices, i, cpus), name=f"worker-{i}")
         p.start()
         procs.append(p)
     try:

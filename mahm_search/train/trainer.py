@@ -21,7 +21,7 @@ import torch
 
 from ..config import TrialConfig
 from .balance import balanced_weights, calibrate
-from .batches import train_batches, val_batches
+from .batches import loader_workers, train_batches, val_batches
 from .checkpoint import CHECKPOINT_NAME, load_checkpoint, rng_states, save_checkpoint, set_rng_states
 from .device import resolve_device, use_channels_last
 from .evaluate import evaluate, sample_ids, sample_scores, with_objective
@@ -68,8 +68,12 @@ def train(config: TrialConfig, reporter: Reporter | None = None, run_dir: Path |
     scheduler = make_scheduler(optimizer, spec)
     scaler = make_grad_scaler(device, spec)
     pin = device.type == "cuda"
+    workers = loader_workers(config.data.num_workers, device, train_ds)
+    for ds in (train_ds, val_ds) if workers else ():
+        if hasattr(ds, "prepare"):
+            ds.prepare()  # render missing shards once here, not in every worker
     loader = lambda start, end: (to_device(b, device, channels_last) for b in train_batches(  # noqa: E731
-        train_ds, spec.batch_size, spec.seed, start, end, config.data.num_workers, pin))
+        train_ds, spec.batch_size, spec.seed, start, end, workers, pin))
 
     start_step, history, wall_before, window = 0, [], 0.0, [0.0, 0]
     ckpt_path = Path(run_dir) / CHECKPOINT_NAME if run_dir is not None else None
@@ -126,7 +130,7 @@ def train(config: TrialConfig, reporter: Reporter | None = None, run_dir: Path |
         if _is_due(step, spec.eval_every, spec.steps):
             # the last evaluation keeps each sample's error, for paired comparisons in the report
             acc = MetricAccumulator(keep_per_sample=step == spec.steps)
-            metrics = evaluate(model, val_batches(val_ds, spec.batch_size, config.data.num_workers, pin),
+            metrics = evaluate(model, val_batches(val_ds, spec.batch_size, workers, pin),
                                device, spec, channels_last, accumulator=acc)
             if acc.keep_per_sample:
                 per_sample = (sample_scores(acc, spec.objective), sample_ids(val_ds))

@@ -17,6 +17,7 @@ none (another node); otherwise the local file is the newest and the trainer resu
 from __future__ import annotations
 
 import math
+import os
 import shutil
 import tempfile
 import time
@@ -28,6 +29,7 @@ from optuna.trial import TrialState
 from ray import tune
 
 from ...config import TrialConfig
+from ...train.batches import CPUS_ENV
 from ...train.checkpoint import CHECKPOINT_NAME
 from ...train.reporter import Reporter
 from .suggestion import suggestion_info
@@ -100,6 +102,7 @@ def run_tune_trial(config: dict, spec, train_fn=None) -> None:
     """Tune calls this with the searcher's suggestion; `spec` (and `train_fn`, None: the real
     trainer) come via tune.with_parameters."""
     info = suggestion_info(config)
+    os.environ.setdefault(CPUS_ENV, str(max(1, int(spec.ray.cpus_per_trial))))  # data.num_workers: auto
     optuna.logging.set_verbosity(optuna.logging.ERROR)
     study = with_retries(lambda: optuna.load_study(
         study_name=spec.name, storage=make_storage(spec), pruner=optuna.pruners.NopPruner(),
