@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Issue 10's GPU measurements in one go (~8 minutes on one H100/H200), for a session that has a GPU:
+# Issue 10's GPU measurements in one go (~9 minutes on one H100/H200), for a session that has a GPU:
 #   bash benchmarks/gpu_check.sh            # logs to ${OUT:-/tmp/gpu_check}/*.log
 # Each part has its own time limit, so one slow compile cannot eat the others' time. Record what it
 # prints in benchmarks/README.md ("Issue 10"), with the device, torch version and date.
@@ -24,6 +24,8 @@ run 150 ratio_b16_fast  python benchmarks/bench_step_ratio.py --device cuda --am
 run 60  ratio_b16_eager python benchmarks/bench_step_ratio.py --device cuda --amp bf16 --batch 16 --mode eager --reps 30
 run 120 ratio_b64_fast  python benchmarks/bench_step_ratio.py --device cuda --amp bf16 --batch 64 --mode fast --reps 30
 run 60  ratio_b64_eager python benchmarks/bench_step_ratio.py --device cuda --amp bf16 --batch 64 --mode eager --reps 30
+# 2b. does the loader keep up with the captured step at batch 64 (16 cores: up to 15 workers)?
+run 150 loader python benchmarks/bench_loader.py --device cuda --mode fast --step --batch 64 --workers 0,4,8,15 --seconds 3 --frames 64
 # 3. memory of the captured step (replaces the unmeasured CUDA_GRAPH_ALLOWANCE_BYTES), and the eager estimate
 run 90  memory_captured python benchmarks/bench_memory_captured.py --configs 6
 run 60  memory_eager    python benchmarks/bench_memory.py --device cuda

@@ -11,7 +11,8 @@ import torch
 from mahm_search.data.spec import CropSpec, DataSpec, SyntheticSpec
 from mahm_search.data.synthetic import SyntheticDataset
 from mahm_search.hands.layer import TwoHandMANO
-from mahm_search.train.batches import CPUS_ENV, loader_workers, train_batches
+from mahm_search.train.batches import CPUS_ENV, loader_workers, train_batches, val_batches
+from mahm_search.train.step import to_device
 
 AUGMENTED = CropSpec(jitter=0.1, rotation_deg=30, scale_aug=0.2)
 
@@ -58,6 +59,19 @@ def test_the_augmentation_does_not_touch_the_global_rng(dataset):
     after = torch.rand(3)
     torch.manual_seed(0)
     assert torch.equal(after, torch.rand(3))  # dropout and friends see the same stream as without data
+
+
+def test_compact_images_reach_the_device_as_the_float_sample(dataset):
+    # the loader passes uint8 pictures; to_device normalises them to exactly the dataset's float image
+    batch = batches(dataset, 0, 1, 0)[0]
+    assert batch["image"].dtype == torch.uint8 and batch["image"].shape == (4, 32, 32, 3)
+    for channels_last in (False, True):
+        image = to_device(batch, torch.device("cpu"), channels_last)["image"]
+        assert image.dtype == torch.float32 and image.shape == (4, 3, 32, 32)
+        assert image.is_contiguous(memory_format=torch.channels_last if channels_last else torch.contiguous_format)
+        val = val_batches(dataset, 4)  # unaugmented, in order: the same samples as dataset[i] gives
+        first = to_device(next(iter(val)), torch.device("cpu"), channels_last)["image"]
+        assert torch.equal(first, torch.stack([dataset.draw(i, None)["image"] for i in range(4)]))
 
 
 def test_synthetic_dataset_pickles_for_spawned_workers(dataset):

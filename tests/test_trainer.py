@@ -106,10 +106,11 @@ def test_balance_auto_puts_terms_within_an_order_and_stores_weights(tmp_path):
     model = build_model(cfg.arch, cfg.mano)
     from mahm_search.data.build import build_datasets
     from mahm_search.train.batches import train_batches
-    from mahm_search.train.step import make_loss_forward
+    from mahm_search.train.step import make_loss_forward, to_device
 
     loss = MAHMLoss(cfg.loss, result.loss_weights)
-    batch = next(iter(train_batches(build_datasets(cfg.data, cfg.mano)[0], 2, cfg.train.seed, 0, 1)))
+    batch = to_device(next(iter(train_batches(build_datasets(cfg.data, cfg.mano)[0], 2, cfg.train.seed, 0, 1))),
+                      torch.device("cpu"))
     with torch.no_grad():
         _, terms = make_loss_forward(model.train(), loss, cfg.train)(batch)
     weighted = [result.loss_weights[t] * float(v) for t, v in terms.items()]

@@ -100,11 +100,11 @@ class InterHandDataset(Dataset):
             "K": intrinsics(focal, princpt),
         }
 
-    def draw(self, i: int, rng: Optional[np.random.Generator]) -> Dict[str, torch.Tensor]:
+    def draw(self, i: int, rng: Optional[np.random.Generator], compact: bool = False) -> Dict[str, torch.Tensor]:
         """Sample i, cropped, and augmented from `rng` when this split augments (train/batches.py seeds
-        it per draw)."""
+        it per draw); compact: a uint8 image (data/sample.py)."""
         raw = self.raw_sample(i)
-        sample = to_sample(crop_sample(raw, self.crop, self.image_size, rng if self.augment else None))
+        sample = to_sample(crop_sample(raw, self.crop, self.image_size, rng if self.augment else None), compact)
         sample["hand_type"] = torch.as_tensor(self.index.hand_type[i], dtype=torch.float32)
         return sample
 

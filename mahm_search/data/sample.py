@@ -1,7 +1,10 @@
 """The one sample dict every data source yields (SAMPLE_KEYS below), and image (de)normalisation.
 
 Sources first build a *raw* sample: the same keys as numpy arrays, with `image` an RGB uint8 (H, W, 3)
-picture. `to_sample` turns it into the torch sample dict below.
+picture. `to_sample` turns it into the torch sample dict below. Training loaders ask for the compact
+form, whose image stays that uint8 (H, W, 3) picture: a quarter of the bytes to pass from DataLoader
+workers, to pin and to copy to the device, where `normalize_images` makes the float image (its NCHW
+view of the NHWC bytes is channels_last already).
 
 Keys of a sample (hand 0 = right, hand 1 = left; joints in InterHand2.6M order, wrist = 20):
   image        (3, H, W) float32  RGB, normalised with IMAGE_MEAN / IMAGE_STD
@@ -44,6 +47,14 @@ def normalize_image(rgb: np.ndarray) -> torch.Tensor:
     return torch.from_numpy(np.ascontiguousarray(out.transpose(2, 0, 1)))
 
 
+def normalize_images(rgb: torch.Tensor, channels_last: bool) -> torch.Tensor:
+    """RGB uint8 (B, H, W, 3) -> normalised float32 (B, 3, H, W), on rgb's device: the same values as
+    normalize_image (the same float32 operations), channels_last or contiguous."""
+    mean, std = (torch.from_numpy(v).to(rgb.device).view(3, 1, 1) for v in (_MEAN, _STD))
+    out = (rgb.permute(0, 3, 1, 2).float() - mean) / std  # elementwise ops keep the NHWC strides
+    return out.contiguous(memory_format=torch.channels_last if channels_last else torch.contiguous_format)
+
+
 def denormalize(image: torch.Tensor) -> np.ndarray:
     """Normalised (3, H, W) or (B, 3, H, W) tensor -> RGB uint8 (H, W, 3) or (B, H, W, 3) array."""
     arr = image.detach().float().cpu().numpy()
@@ -56,9 +67,11 @@ def root_relative(joints_3d: np.ndarray) -> np.ndarray:
     return (joints_3d[1, ROOT] - joints_3d[0, ROOT]).astype(np.float32)
 
 
-def to_sample(raw: Dict[str, Any]) -> Dict[str, torch.Tensor]:
-    """Raw numpy sample (uint8 RGB image) -> the torch sample dict; root_rel is derived here."""
-    out = {"image": normalize_image(raw["image"])}
+def to_sample(raw: Dict[str, Any], compact: bool = False) -> Dict[str, torch.Tensor]:
+    """Raw numpy sample (uint8 RGB image) -> the torch sample dict; root_rel is derived here.
+    compact: the image stays uint8 (H, W, 3) (train/step.py to_device normalises it on the device)."""
+    image = raw["image"]
+    out = {"image": torch.from_numpy(np.ascontiguousarray(image)) if compact else normalize_image(image)}
     for key in SAMPLE_KEYS[1:]:
         if key == "root_rel":
             value = root_relative(raw["joints_3d"])

@@ -140,13 +140,14 @@ class SyntheticDataset(Dataset):
             if not self.cache.path(self._key(start, stop)).is_file():
                 self._shard(shard)
 
-    def draw(self, i: int, rng: Optional[np.random.Generator]) -> Dict[str, torch.Tensor]:
-        """Sample i, augmented from `rng` when this split augments (train/batches.py seeds it per draw)."""
+    def draw(self, i: int, rng: Optional[np.random.Generator], compact: bool = False) -> Dict[str, torch.Tensor]:
+        """Sample i, augmented from `rng` when this split augments (train/batches.py seeds it per draw);
+        compact: a uint8 image (data/sample.py)."""
         raw = self.raw_sample(i)
         c = self.crop
         if rng is not None and self.augment and (c.jitter or c.rotation_deg or c.scale_aug):
             raw = crop_sample(raw, c, self.image_size, rng)
-        return to_sample(raw)
+        return to_sample(raw, compact)
 
     def __getitem__(self, i: int) -> Dict[str, torch.Tensor]:
         return self.draw(i, augmentation_rng() if self.augment else None)

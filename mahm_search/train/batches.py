@@ -58,37 +58,40 @@ class StepBatchSampler(Sampler[List[Tuple[int, int]]]):
             yield [(i, first + k) for k, i in enumerate(step_indices(self.n, self.batch_size, self.seed, step))]
 
 
-class SeededDraws(Dataset):
-    """A dataset's samples keyed by (index, draw): ds.draw(index, rng) with rng = draw_rng(seed, draw).
-    A dataset without `draw` (no augmentation of its own) is indexed plainly."""
+class LoaderView(Dataset):
+    """What a DataLoader reads of a dataset: compact samples (uint8 images, data/sample.py) by index, or
+    by (index, draw) with the draw's augmentation RNG draw_rng(seed, draw). A dataset without `draw`
+    (no augmentation and no compact form of its own) is indexed plainly."""
 
-    def __init__(self, ds: Dataset, seed: int):
+    def __init__(self, ds: Dataset, seed: int = 0):
         self.ds, self.seed = ds, seed
 
     def __len__(self) -> int:
         return len(self.ds)
 
-    def __getitem__(self, key: Tuple[int, int]):
-        index, draw = key
-        if hasattr(self.ds, "draw"):
-            return self.ds.draw(index, draw_rng(self.seed, draw))
-        return self.ds[index]
+    def __getitem__(self, key: Union[int, Tuple[int, int]]):
+        index, draw = key if isinstance(key, tuple) else (key, None)
+        if not hasattr(self.ds, "draw"):
+            return self.ds[index]
+        return self.ds.draw(index, None if draw is None else draw_rng(self.seed, draw), compact=True)
 
 
 def train_batches(ds: Dataset, batch_size: int, seed: int, start_step: int, end_step: int,
                   num_workers: int = 0, pin_memory: bool = False) -> DataLoader:
-    """Batches for steps start_step..end_step-1; the same tensors for any num_workers."""
+    """Batches for steps start_step..end_step-1, the same tensors for any num_workers; images may come
+    compact (uint8): train/step.py to_device makes them the model's input."""
     sampler = StepBatchSampler(len(ds), batch_size, seed, start_step, end_step)
     # No cv2.setNumThreads(1) in the workers: with OpenCV 5's pthreads pool, calling it in a child forked
     # after the parent ran a parallel OpenCV op blocks forever (pthread_join on the parent's threads).
     # Its own generator: the loader's base seed is then not drawn from (and does not advance) torch's global RNG.
-    return DataLoader(SeededDraws(ds, seed), batch_sampler=sampler, num_workers=num_workers,
+    return DataLoader(LoaderView(ds, seed), batch_sampler=sampler, num_workers=num_workers,
                       pin_memory=pin_memory, generator=torch.Generator().manual_seed(seed * 7919 + start_step),
                       persistent_workers=False)
 
 
 def val_batches(ds: Dataset, batch_size: int, num_workers: int = 0, pin_memory: bool = False) -> DataLoader:
-    return DataLoader(ds, batch_size=batch_size, shuffle=False, num_workers=num_workers, pin_memory=pin_memory)
+    """The split in order, unaugmented; compact images like train_batches."""
+    return DataLoader(LoaderView(ds), batch_size=batch_size, shuffle=False, num_workers=num_workers, pin_memory=pin_memory)
 
 
 def cpu_share() -> int:

@@ -11,6 +11,7 @@ from typing import Callable
 
 import torch
 
+from ..data.sample import normalize_images
 from .losses import MAHMLoss
 from .spec import TrainSpec
 from .targets import ground_truth
@@ -44,8 +45,12 @@ def split_batch(batch: dict, n: int) -> list[dict]:
 
 
 def to_device(batch: dict, device: torch.device, channels_last: bool = False) -> dict:
+    """The batch on the device, its image normalised float32 (B, 3, H, W): a loader's compact uint8
+    (B, H, W, 3) image (data/sample.py) is copied as bytes and normalised there."""
     out = {k: v.to(device, non_blocking=True) for k, v in batch.items()}
-    if channels_last:
+    if out["image"].dtype == torch.uint8:
+        out["image"] = normalize_images(out["image"], channels_last)
+    elif channels_last:
         out["image"] = out["image"].contiguous(memory_format=torch.channels_last)
     return out
 
