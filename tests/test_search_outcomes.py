@@ -88,3 +88,24 @@ def test_budget_that_fits_only_with_rescue_runs_rescued(tmp_path, monkeypatch):
     assert t.user_attrs["memory_estimate_bytes"] <= budget
     assert calls[0].train.checkpointing or calls[0].train.micro_batches > 1  # trained the rescued config
     assert t.user_attrs["config"]["train"] == calls[0].train.model_dump(mode="json")
+
+
+def test_a_loader_bound_study_says_so_in_its_record_table_and_summary(tmp_path, monkeypatch, no_memory_estimate):
+    from mahm_search.report.trials_table import trials_frame
+    from mahm_search.report.records import trial_records
+    from mahm_search.search.summary import summary_lines
+
+    def train(config, reporter, run_dir):
+        reporter.report(2, {"score": 10.0})
+        return TrainResult(status="complete", message="", history=[{"step": 2, "score": 10.0}], steps_done=2,
+                           final_metrics={"score": 10.0}, data_wait_share=0.6)
+
+    monkeypatch.setattr("mahm_search.train.trainer.train", train)
+    path = write_study(tmp_path, n_trials=2)
+    run_study(path)
+    assert [t.user_attrs["data_wait_share"] for t in _load(tmp_path)] == [0.6, 0.6]
+    spec = load_study_spec(path)
+    study = optuna.load_study(study_name=spec.name, storage=spec.storage_url)
+    assert list(trials_frame(trial_records(study))["data_wait_share"]) == [0.6, 0.6]
+    assert any("waited for data 60%" in line and "data.num_workers" in line
+               for line in summary_lines(spec, study, 2))

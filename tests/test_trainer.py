@@ -1,6 +1,7 @@
 """train(): overfitting, exact resume, micro-batch gradients, NaN stop, balance: auto, the CLI."""
 
 import math
+import time
 
 import pandas as pd
 import pytest
@@ -129,3 +130,20 @@ def test_train_cli_writes_history_csv(tmp_path):
     again = CliRunner().invoke(app, ["train", str(cfg_file), "--out", str(tmp_path / "run")])
     assert again.exit_code == 0 and "resuming" in again.output
     assert list(pd.read_csv(tmp_path / "run" / "history.csv")["step"]) == [1, 2]
+
+
+def test_a_slow_loader_shows_in_the_data_wait_share(monkeypatch):
+    from mahm_search.data.synthetic import SyntheticDataset
+
+    cfg = tiny_config(steps=4, eval_every=4)
+    quick = train(cfg, Recorder())
+    assert quick.data_wait_share is not None and 0 <= quick.data_wait_share < 1
+    draw = SyntheticDataset.draw
+
+    def slow_draw(self, *args, **kw):
+        time.sleep(0.2)  # far longer than a tiny step: the loop mostly waits
+        return draw(self, *args, **kw)
+
+    monkeypatch.setattr(SyntheticDataset, "draw", slow_draw)
+    slow = train(cfg, Recorder())
+    assert slow.data_wait_share > 0.5 and slow.data_wait_share > quick.data_wait_share

@@ -7,7 +7,7 @@ import pandas as pd
 from .records import StudyTrial
 
 ATTR_COLUMNS = ("steps_done", "wall_time_s", "params_count", "memory_budget_bytes", "memory_estimate_bytes", "memory_estimate_tensor_bytes",
-                "memory_peak_bytes",
+                "memory_peak_bytes", "data_wait_share",
                 "rescue", "prune_reason", "error")
 
 

@@ -15,6 +15,8 @@ reader cannot drift apart: a field that is not declared here cannot be written.
     memory_peak_bytes                  the measured tensor peak (train/peak_memory.py; None when the
                                        trial did not finish training)
     wall_time_s, final_metrics         the trial's wall time and its last evaluation's metrics
+    data_wait_share                    the share of its training loop spent waiting for batches
+                                       (train/trainer.py DataWait; None when training did not finish)
     val_scores, val_ids                the last evaluation's objective per validation sample (mm, NaN
                                        stored as None) and the samples' official ids when the data has them
     prune_reason                       PRUNED only: one of PRUNE_REASONS
@@ -49,6 +51,7 @@ class TrialRecord:
     steps_done: Optional[int] = None
     memory_peak_bytes: Optional[int] = None
     wall_time_s: Optional[float] = None
+    data_wait_share: Optional[float] = None
     final_metrics: Dict[str, float] = field(default_factory=dict)
     val_scores: List[Optional[float]] = field(default_factory=list)
     val_ids: Optional[List[int]] = None
@@ -89,7 +92,8 @@ def write_record(target: Any, **values: Any) -> None:
 
 def write_outcome(target: Any, *, steps_done: int, wall_time_s: float, final_metrics: Optional[dict],
                   params_count: Optional[int] = None, memory_peak_bytes: Optional[int] = None,
-                  val_scores: Optional[list] = None, val_ids: Optional[list] = None) -> None:
+                  val_scores: Optional[list] = None, val_ids: Optional[list] = None,
+                  data_wait_share: Optional[float] = None) -> None:
     """What a trial leaves however it ended: size, steps, time, its last metrics and its peak, and
     (a completed training) its per-sample validation scores."""
     write_record(target, params_count=None if params_count is None else int(params_count),
@@ -98,6 +102,8 @@ def write_outcome(target: Any, *, steps_done: int, wall_time_s: float, final_met
                  memory_peak_bytes=int(memory_peak_bytes) if memory_peak_bytes else None)
     if val_scores:
         write_record(target, val_scores=val_scores, val_ids=val_ids)
+    if data_wait_share is not None:
+        write_record(target, data_wait_share=float(data_wait_share))
 
 
 def _plain(name: str, value: Any) -> Any:

@@ -4,12 +4,14 @@ study is stored and what to run next. Plain lines, never wrapped, so a log keeps
 from __future__ import annotations
 
 import shlex
+import statistics
 
 from optuna.trial import TrialState
 
 from .record import TrialRecord
 from .storage import with_retries
 from .trial_counts import count_trials
+from ..train.trainer import DATA_WAIT_WARN
 
 
 def summary_lines(spec, study, n_trials: int) -> list[str]:
@@ -33,6 +35,11 @@ def summary_lines(spec, study, n_trials: int) -> list[str]:
             lines.append(f"summary: the race needs more seeds than n_trials={n_trials} allowed: raise n_trials "
                          f"(or pass --n-trials) and run again to go on")
     lines.append(f"summary: storage {spec.storage_url}; run folders {spec.runs_dir}")
+    waits = [w for w in (TrialRecord.of(t).data_wait_share for t in complete) if w is not None]
+    if waits and statistics.median(waits) > DATA_WAIT_WARN:
+        lines.append(f"summary: the trials waited for data {100 * statistics.median(waits):.0f}% of their training "
+                     "loops (median): the loader holds the steps back; raise data.num_workers (or on CUDA leave "
+                     "it 'auto' and give each trial more CPU cores)")
     study_file = shlex.quote(str(spec.path))
     failed = sum(t.state == TrialState.FAIL and TrialRecord.of(t).error is not None for t in trials)
     if failed:

@@ -229,7 +229,8 @@ class TrialObjective:
         write_outcome(trial, steps_done=result.steps_done, wall_time_s=time.perf_counter() - started,
                       final_metrics=result.final_metrics, params_count=result.params_count,
                       memory_peak_bytes=result.memory_peak_bytes,
-                      val_scores=result.val_scores, val_ids=result.val_ids)
+                      val_scores=result.val_scores, val_ids=result.val_ids,
+                      data_wait_share=result.data_wait_share)
         if result.status == "nan":
             write_record(trial, prune_reason="nan")
             raise optuna.TrialPruned(result.message or "the training loss became non-finite")

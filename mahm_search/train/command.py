@@ -17,7 +17,7 @@ from .history_csv import HistoryCsvReporter, write_history
 from .progress import LogLineReporter, ProgressReporter
 from .reporter import MultiReporter
 from .result import TrainResult
-from .trainer import train
+from .trainer import DATA_WAIT_WARN, train
 
 
 class TrainingStopped(MahmError):
@@ -57,9 +57,17 @@ def train_command(config_path: Path, out: Path, console: Console | None = None) 
     weights = ", ".join(f"{k}={v:.3g}" for k, v in result.loss_weights.items())
     say(f"done: {result.steps_done} steps in {result.wall_time_s:.1f} s, final score "
         f"{final.get('score', math.nan):.4g} (best {best:.4g}), params {result.params_count:,}, "
-        f"peak tensor memory {_mib(result.memory_peak_bytes)}, loss weights {weights}; "
+        f"peak tensor memory {_mib(result.memory_peak_bytes)}, {_waited(result.data_wait_share)}, "
+        f"loss weights {weights}; "
         f"wrote {out}/history.csv and {out}/{CHECKPOINT_NAME}")
     return result
+
+
+def _waited(share) -> str:
+    if share is None:
+        return "no step timed"
+    hint = "; the loader holds the step back: raise data.num_workers" if share > DATA_WAIT_WARN else ""
+    return f"waiting for data {100 * share:.0f}% of the training loop{hint}"
 
 
 def _mib(n) -> str:

@@ -23,3 +23,6 @@ class TrainResult:
     # objective has no per-sample form (pa_mpjpe, mrrpe). val_ids: the samples' official ids, if any.
     val_scores: list = field(default_factory=list)
     val_ids: Optional[list] = None
+    # The share of the training loop (steps and the waits for their batches, in this process) spent
+    # waiting for batches; None before the first step. Near 0: the loader keeps up.
+    data_wait_share: Optional[float] = None

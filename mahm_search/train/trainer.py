@@ -15,6 +15,7 @@ import math
 import random
 import time
 from pathlib import Path
+from typing import Optional
 
 import numpy as np
 import torch
@@ -40,6 +41,24 @@ def seed_everything(seed: int) -> None:
     random.seed(seed)
     np.random.seed(seed)
     torch.manual_seed(seed)
+
+
+DATA_WAIT_WARN = 0.2  # a share of the loop spent waiting for batches above this gets a hint to the user
+
+
+class DataWait:
+    """How long the training steps waited for their batches (loading, augmentation, the host-to-device
+    copy) against how long they ran: a share near 0 means the loader keeps up."""
+
+    def __init__(self) -> None:
+        self.waited = self.stepped = 0.0
+
+    def add(self, waited: float, stepped: float) -> None:
+        self.waited, self.stepped = self.waited + waited, self.stepped + stepped
+
+    def share(self) -> Optional[float]:
+        total = self.waited + self.stepped
+        return round(self.waited / total, 4) if total > 0 else None
 
 
 def _is_due(step: int, every: int, last: int) -> bool:
@@ -105,19 +124,27 @@ def train(config: TrialConfig, reporter: Reporter | None = None, run_dir: Path |
                            wall_time_s=wall_before + time.perf_counter() - started,
                            memory_peak_bytes=memory.peak_bytes(), params_count=params_count,
                            loss_weights=dict(loss_fn.weights), final_metrics=final,
-                           val_scores=per_sample[0], val_ids=per_sample[1])
+                           val_scores=per_sample[0], val_ids=per_sample[1], data_wait_share=loop.share())
 
     per_sample: tuple = ([], None)  # (val_scores, val_ids) of the last evaluation, once it ran
+    loop = DataWait()
     step_fn = make_fast_step(model, loss_fn, optimizer, spec, device, scheduler, scaler)
     model.train()
     step = start_step
-    for batch in loader(start_step, spec.steps):
+    batches = iter(loader(start_step, spec.steps))
+    while True:
+        asked = time.perf_counter()
+        batch = next(batches, None)
+        got = time.perf_counter()
+        if batch is None:
+            break
         lr = scheduled_lr(scheduler, spec)  # no host read of a device LR tensor
         if memory.wants(step - start_step):
             out = memory.measure(step_fn, batch, model, optimizer)  # one step's tensor peak (CPU)
         else:
             out = step_fn(batch)
-        loss = float(out.loss)
+        loss = float(out.loss)  # waits for the step, so the clock below holds its device time too
+        loop.add(got - asked, time.perf_counter() - got)
         step += 1
         if not math.isfinite(loss):
             bad = sorted(t for t, v in out.terms.items() if not math.isfinite(float(v)))
