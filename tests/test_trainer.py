@@ -147,3 +147,17 @@ def test_a_slow_loader_shows_in_the_data_wait_share(monkeypatch):
     monkeypatch.setattr(SyntheticDataset, "draw", slow_draw)
     slow = train(cfg, Recorder())
     assert slow.data_wait_share > 0.5 and slow.data_wait_share > quick.data_wait_share
+
+
+def test_loader_workers_train_the_same_run():
+    # batches, augmentation included, and the evaluations do not depend on the DataLoader worker count
+    def run(workers):
+        cfg = tiny_config(steps=4, eval_every=2)
+        cfg.data.num_workers = workers
+        cfg.data.crop.rotation_deg, cfg.data.crop.jitter = 20.0, 0.05
+        rec = Recorder()
+        return train(cfg, rec), rec
+
+    (a, rec_a), (b, rec_b) = run(0), run(2)
+    assert rec_a.losses == rec_b.losses
+    assert [h["score"] for h in a.history] == [h["score"] for h in b.history]

@@ -90,8 +90,11 @@ def train_batches(ds: Dataset, batch_size: int, seed: int, start_step: int, end_
 
 
 def val_batches(ds: Dataset, batch_size: int, num_workers: int = 0, pin_memory: bool = False) -> DataLoader:
-    """The split in order, unaugmented; compact images like train_batches."""
-    return DataLoader(LoaderView(ds), batch_size=batch_size, shuffle=False, num_workers=num_workers, pin_memory=pin_memory)
+    """The split in order, unaugmented; compact images like train_batches. Iterate it at every evaluation:
+    its workers persist between evaluations (no fork of the trial process each time), and keep the
+    shards they decoded."""
+    return DataLoader(LoaderView(ds), batch_size=batch_size, shuffle=False, num_workers=num_workers,
+                      pin_memory=pin_memory, persistent_workers=num_workers > 0)
 
 
 def cpu_share() -> int:

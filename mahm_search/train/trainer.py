@@ -93,6 +93,7 @@ def train(config: TrialConfig, reporter: Reporter | None = None, run_dir: Path |
             ds.prepare()  # render missing shards once here, not in every worker
     loader = lambda start, end: (to_device(b, device, channels_last) for b in train_batches(  # noqa: E731
         train_ds, spec.batch_size, spec.seed, start, end, workers, pin))
+    val_loader = val_batches(val_ds, spec.batch_size, workers, pin)  # one for all evaluations
 
     start_step, history, wall_before, window = 0, [], 0.0, [0.0, 0]
     ckpt_path = Path(run_dir) / CHECKPOINT_NAME if run_dir is not None else None
@@ -157,7 +158,7 @@ def train(config: TrialConfig, reporter: Reporter | None = None, run_dir: Path |
         if _is_due(step, spec.eval_every, spec.steps):
             # the last evaluation keeps each sample's error, for paired comparisons in the report
             acc = MetricAccumulator(keep_per_sample=step == spec.steps)
-            metrics = evaluate(model, val_batches(val_ds, spec.batch_size, workers, pin),
+            metrics = evaluate(model, val_loader,
                                device, spec, channels_last, accumulator=acc)
             if acc.keep_per_sample:
                 per_sample = (sample_scores(acc, spec.objective), sample_ids(val_ds))
