@@ -161,3 +161,30 @@ def test_loader_workers_train_the_same_run():
     (a, rec_a), (b, rec_b) = run(0), run(2)
     assert rec_a.losses == rec_b.losses
     assert [h["score"] for h in a.history] == [h["score"] for h in b.history]
+
+
+def test_a_non_finite_loss_between_evaluations_stops_at_its_own_step(monkeypatch):
+    # steps 2-5 are read only after the next step is queued; the stop still names step 3
+    original = MAHMLoss.terms
+    calls = {"n": 0}
+
+    def poisoned(self, *args, **kwargs):
+        calls["n"] += 1
+        terms = original(self, *args, **kwargs)
+        return {**terms, "pose": terms["pose"] * math.inf} if calls["n"] >= 3 else terms
+
+    monkeypatch.setattr(losses_module.MAHMLoss, "terms", poisoned)
+    rec = Recorder()
+    result = train(tiny_config(steps=6, eval_every=6), rec)
+    assert result.status == "nan" and result.steps_done == 3
+    assert rec.stops[0][:2] == ("nan", 3) and "pose" in rec.stops[0][2]
+    assert sorted(rec.losses) == [1, 2]
+
+
+def test_losses_read_late_are_those_of_their_own_step():
+    # eval_every 1 reads every loss at once; eval_every 6 reads steps 2-5 once the next step is queued
+    at_once, late = Recorder(), Recorder()
+    train(tiny_config(steps=6, eval_every=1), at_once)
+    train(tiny_config(steps=6, eval_every=6), late)
+    assert sorted(late.losses) == list(range(1, 7)) and len(set(late.losses.values())) == 6
+    assert late.losses == pytest.approx(at_once.losses, rel=1e-6, abs=1e-7)

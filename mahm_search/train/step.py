@@ -19,6 +19,8 @@ from .targets import ground_truth
 
 @dataclass
 class StepOutput:
+    """The caller's own tensors: valid after later steps (the trainer reads them one step late)."""
+
     loss: torch.Tensor  # detached total loss of the whole batch (sum over micro-batches)
     terms: dict[str, torch.Tensor]  # detached unweighted terms of the whole batch
 

@@ -6,7 +6,9 @@ one CUDA graph (train.compile / train.cuda_graphs, fast_step.py); each evaluatio
 compile_s, the seconds spent compiling and capturing so far in this process. Evaluates every
 eval_every steps and at the last step, reports to the Reporter, and checkpoints run_dir/checkpoint.pt
 (at every eval, or every checkpoint_every steps). OOM errors propagate: search/ turns them into
-prune_reason=oom.
+prune_reason=oom. A step's loss is read on the host only after the next step is queued (except before
+an evaluation, a checkpoint or the end), so on CUDA that read does not leave the device idle; a
+non-finite loss still stops the run at the step that produced it.
 """
 
 from __future__ import annotations
@@ -41,6 +43,19 @@ def seed_everything(seed: int) -> None:
     random.seed(seed)
     np.random.seed(seed)
     torch.manual_seed(seed)
+
+
+class Pending:
+    """A step's loss and terms, to be read on the host later (a step's outputs are its caller's own
+    tensors: a captured step hands out copies of its static outputs, train/capture.py)."""
+
+    def __init__(self, step: int, lr: float, out):
+        self.step, self.lr, self.loss, self.terms = step, lr, out.loss, out.terms
+
+    def nan_message(self, loss: float) -> str:
+        bad = sorted(t for t, v in self.terms.items() if not math.isfinite(float(v)))
+        return (f"non-finite training loss ({loss}) at step {self.step}, lr {self.lr:.3g}"
+                + (f"; non-finite terms: {', '.join(bad)}" if bad else "; every term finite, weights too large?"))
 
 
 DATA_WAIT_WARN = 0.2  # a share of the loop spent waiting for batches above this gets a hint to the user
@@ -133,6 +148,7 @@ def train(config: TrialConfig, reporter: Reporter | None = None, run_dir: Path |
     model.train()
     step = start_step
     batches = iter(loader(start_step, spec.steps))
+    pending = None  # a step whose loss is read only once the next step is queued (see Pending)
     while True:
         asked = time.perf_counter()
         batch = next(batches, None)
@@ -140,21 +156,28 @@ def train(config: TrialConfig, reporter: Reporter | None = None, run_dir: Path |
         if batch is None:
             break
         lr = scheduled_lr(scheduler, spec)  # no host read of a device LR tensor
-        if memory.wants(step - start_step):
+        measured = memory.wants(step - start_step)
+        if measured:
             out = memory.measure(step_fn, batch, model, optimizer)  # one step's tensor peak (CPU)
         else:
             out = step_fn(batch)
-        loss = float(out.loss)  # waits for the step, so the clock below holds its device time too
-        loop.add(got - asked, time.perf_counter() - got)
         step += 1
-        if not math.isfinite(loss):
-            bad = sorted(t for t, v in out.terms.items() if not math.isfinite(float(v)))
-            message = (f"non-finite training loss ({loss}) at step {step}, lr {lr:.3g}"
-                       + (f"; non-finite terms: {', '.join(bad)}" if bad else "; every term finite, weights too large?"))
-            reporter.stop("nan", step, message)
-            return result("nan", message, step)
-        reporter.step_end(step, loss)
-        window = [window[0] + loss, window[1] + 1]
+        # Steps that evaluate, checkpoint or end the run are read at once (their model is used next);
+        # the others are read after the next step is queued, so the device never idles on this host read.
+        due = (measured or _is_due(step, spec.eval_every, spec.steps)
+               or (ckpt_path is not None and _is_due(step, spec.checkpoint_every or spec.eval_every, spec.steps)))
+        current = Pending(step, lr, out)
+        for done in ((pending, current) if due else (pending,)):
+            if done is None:
+                continue
+            loss = float(done.loss)  # waits for that step
+            if not math.isfinite(loss):
+                reporter.stop("nan", done.step, done.nan_message(loss))
+                return result("nan", done.nan_message(loss), done.step)
+            reporter.step_end(done.step, loss)
+            window = [window[0] + loss, window[1] + 1]
+        pending = None if due else current
+        loop.add(got - asked, time.perf_counter() - got)
         if _is_due(step, spec.eval_every, spec.steps):
             # the last evaluation keeps each sample's error, for paired comparisons in the report
             acc = MetricAccumulator(keep_per_sample=step == spec.steps)
