@@ -76,22 +76,26 @@ def _write(fs, path: str, data: bytes) -> None:
         f.write(data)
 
 
-def test_restore_is_decided_by_listing_the_uri_filesystem(tmp_path):
+def test_restore_is_decided_by_listing_the_uri_filesystem(tmp_path, monkeypatch):
     spec = load_study_spec(_study(tmp_path, "mock://bucket/studies"))
     store = experiment_store(spec)
     assert store.location == "mock://bucket/studies/uri_ray" and store.tune_filesystem is store.fs
-    assert backend._latest_experiment(spec) is None and backend._next_name(spec) == "run_000"
+    assert backend.experiment_point(spec) == backend.ExperimentPoint(None, False, "run_000")
 
     run = f"{store.fs_path}/run_000"
     store.fs.create_dir(run)
     _write(store.fs, f"{run}/tuner.pkl", b"")  # what Tuner.can_restore looks for
     state = {"trial_data": [[json.dumps({"status": "RUNNING"}), "{}"]]}  # a driver killed mid-trial
     _write(store.fs, f"{run}/experiment_state-2026-01-01_00-00-00.json", json.dumps(state).encode())
-    assert backend._latest_experiment(spec) == "run_000" and backend._restorable(spec)
-    assert backend._next_name(spec) == "run_001"
+    listings = []
+    for name in ("runs", "files"):  # each listing is a request on s3:// or gs://: count them
+        real = getattr(type(store), name)
+        monkeypatch.setattr(type(store), name, lambda self, *a, _real=real, _n=name: listings.append(_n) or _real(self, *a))
+    assert backend.experiment_point(spec) == backend.ExperimentPoint("run_000", True, "run_001")
+    assert listings == ["runs", "files"]
     state["trial_data"][0][0] = json.dumps({"status": "TERMINATED"})  # the run ended normally
     _write(store.fs, f"{run}/experiment_state-2026-01-01_00-00-01.json", json.dumps(state).encode())
-    assert not backend._restorable(spec)
+    assert backend.experiment_point(spec) == backend.ExperimentPoint("run_000", False, "run_001")
 
 
 def test_a_uri_storage_path_passes_the_cluster_check(tmp_path):

@@ -18,6 +18,7 @@ trials are queued again and resume from their checkpoints on the rerun (stopping
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import datetime
 import os
 import warnings
@@ -61,9 +62,10 @@ def run_ray(spec, n_trials: int, workers: int = 1, address: Optional[str] = None
         progress.refresh(_trials(study), _done(study))  # trials finished before this run are not re-printed
         try:
             for _ in range(MAX_EXPERIMENTS_PER_RUN):
-                if _done(study) >= n_trials and not _restorable(spec):
+                point = experiment_point(spec)  # one listing of the experiment store per experiment
+                if _done(study) >= n_trials and not point.unfinished:
                     break
-                _run_experiment_or_stop(spec, study, n_trials, workers, ray.cluster_resources(), train_fn)
+                _run_experiment_or_stop(spec, study, n_trials, workers, ray.cluster_resources(), train_fn, point)
                 if stopping():
                     break
                 stop = study_error_streak(spec, _trials(study), started)
@@ -81,13 +83,13 @@ def run_ray(spec, n_trials: int, workers: int = 1, address: Optional[str] = None
 
 
 def _run_experiment_or_stop(spec, study, n_trials: int, workers: int, cluster: dict,
-                            train_fn: Optional[Callable]) -> None:
+                            train_fn: Optional[Callable], point: "ExperimentPoint") -> None:
     """_run_experiment; a full disk in the driver itself (Tune saving its state) stops the run as a
     trial's does (stopping.py)."""
     from .stopping import StopOnStoppingError
 
     try:
-        _run_experiment(spec, study, n_trials, workers, cluster, train_fn)
+        _run_experiment(spec, study, n_trials, workers, cluster, train_fn, point)
     except Exception as err:
         stop = stopping_error(err, f"{spec.path} (Ray Tune, {experiment_store(spec).location})")
         if stop is None:
@@ -96,7 +98,7 @@ def _run_experiment_or_stop(spec, study, n_trials: int, workers: int, cluster: d
 
 
 def _run_experiment(spec, study, n_trials: int, workers: int, cluster: dict,
-                    train_fn: Optional[Callable]) -> None:
+                    train_fn: Optional[Callable], point: "ExperimentPoint") -> None:
     from ray import tune
 
     from .progress import StorageProgressCallback
@@ -109,9 +111,8 @@ def _run_experiment(spec, study, n_trials: int, workers: int, cluster: dict,
     trainable = tune.with_resources(tune.with_parameters(run_tune_trial, spec=spec, train_fn=train_fn),
                                     resources_function(spec, cluster))
     store = experiment_store(spec)
-    latest = _latest_experiment(spec)
-    if latest is not None and _restorable(spec):
-        tuner = tune.Tuner.restore(store.tune_path(latest), trainable, resume_unfinished=True,
+    if point.unfinished:
+        tuner = tune.Tuner.restore(store.tune_path(point.latest), trainable, resume_unfinished=True,
                                    resume_errored=True, storage_filesystem=store.tune_filesystem)
     else:
         _fail_orphaned_trials(study)
@@ -128,7 +129,7 @@ def _run_experiment(spec, study, n_trials: int, workers: int, cluster: dict,
                 reuse_actors=True,  # a fresh worker re-imports torch (seconds) for every trial
                 trial_name_creator=trial_name, trial_dirname_creator=trial_name),
             run_config=tune.RunConfig(
-                name=_next_name(spec), storage_path=store.tune_path(), storage_filesystem=store.tune_filesystem,
+                name=point.next_name, storage_path=store.tune_path(), storage_filesystem=store.tune_filesystem,
                 verbose=0, log_to_file=True, callbacks=[StorageProgressCallback()],
                 stop=StopOnStoppingError(),  # a trial's full disk stops them all (stopping.py)
                 checkpoint_config=tune.CheckpointConfig(num_to_keep=1),
@@ -196,45 +197,32 @@ def _gpu_budget(spec, cluster: dict) -> Optional[int]:
     return None
 
 
-def _latest_experiment(spec) -> Optional[str]:
-    """The name of the newest run_NNN that Tune can restore, or None."""
+@dataclass(frozen=True)
+class ExperimentPoint:
+    """Where the study's Tune experiments stand, from one listing of the experiment store (on an
+    s3:// or gs:// storage_path every listing is a request)."""
+
+    latest: Optional[str]  # the newest run_NNN that Tune can restore, else None
+    unfinished: bool  # that run still has trials Ray started and did not finish (a killed driver)
+    next_name: str  # the name a fresh experiment gets
+
+
+def experiment_point(spec) -> ExperimentPoint:
     from ray import tune
 
     store = experiment_store(spec)
     runs = store.runs()
-    if not runs or not _has_trials(store, runs[-1]) or not tune.Tuner.can_restore(
-            store.tune_path(runs[-1]), storage_filesystem=store.tune_filesystem):
-        return None
-    return runs[-1]
-
-
-def _has_trials(store, run: str) -> bool:
-    """A driver killed before Tune saved its first trial leaves a state with no trials, which
-    Tuner.restore cannot resume (IndexError inside Tune): start a fresh experiment instead; the
-    Optuna study still holds every finished trial, so nothing is repeated."""
-    data = _experiment_state(store, run)
-    return bool(data and data.get("trial_data"))
-
-
-def _next_name(spec) -> str:
-    return f"run_{len(experiment_store(spec).runs()):03d}"
-
-
-def _restorable(spec) -> bool:
-    """The latest experiment still has trials Ray started and did not finish (a killed driver)."""
-    latest = _latest_experiment(spec)
-    if latest is None:
-        return False
-    return _unfinished_marker(experiment_store(spec), latest)
-
-
-def _unfinished_marker(store, run: str) -> bool:
+    next_name = f"run_{len(runs):03d}"
+    # A driver killed before Tune saved its first trial leaves a state with no trials, which
+    # Tuner.restore cannot resume (IndexError inside Tune): start a fresh experiment instead; the
+    # Optuna study still holds every finished trial, so nothing is repeated.
+    state = _experiment_state(store, runs[-1]) if runs else None
+    trials = (state or {}).get("trial_data") or []
+    if not trials or not tune.Tuner.can_restore(store.tune_path(runs[-1]), storage_filesystem=store.tune_filesystem):
+        return ExperimentPoint(None, False, next_name)
     # Tune writes experiment_state-*.json; a run that ended normally has no trial left pending/running.
-    data = _experiment_state(store, run)
-    if data is None:
-        return True
-    trials = data.get("trial_data", [])
-    return any(_trial_status(t) in ("PENDING", "RUNNING", "PAUSED") for t in trials) or not trials
+    unfinished = any(_trial_status(t) in ("PENDING", "RUNNING", "PAUSED") for t in trials)
+    return ExperimentPoint(runs[-1], unfinished, next_name)
 
 
 def _experiment_state(store, run: str) -> Optional[dict]:
