@@ -21,7 +21,8 @@ Keys of a sample (hand 0 = right, hand 1 = left; joints in InterHand2.6M order, 
 
 from __future__ import annotations
 
-from typing import Any, Dict
+import functools
+from typing import Any, Dict, Tuple
 
 import numpy as np
 import torch
@@ -47,10 +48,16 @@ def normalize_image(rgb: np.ndarray) -> torch.Tensor:
     return torch.from_numpy(np.ascontiguousarray(out.transpose(2, 0, 1)))
 
 
+@functools.lru_cache(maxsize=None)
+def _mean_std(device: torch.device) -> Tuple[torch.Tensor, torch.Tensor]:
+    # Made once per device: a copy from pageable host memory would wait for the device's queued work.
+    return tuple(torch.from_numpy(v).to(device).view(3, 1, 1) for v in (_MEAN, _STD))
+
+
 def normalize_images(rgb: torch.Tensor, channels_last: bool) -> torch.Tensor:
     """RGB uint8 (B, H, W, 3) -> normalised float32 (B, 3, H, W), on rgb's device: the same values as
     normalize_image (the same float32 operations), channels_last or contiguous."""
-    mean, std = (torch.from_numpy(v).to(rgb.device).view(3, 1, 1) for v in (_MEAN, _STD))
+    mean, std = _mean_std(rgb.device)
     out = (rgb.permute(0, 3, 1, 2).float() - mean) / std  # elementwise ops keep the NHWC strides
     return out.contiguous(memory_format=torch.channels_last if channels_last else torch.contiguous_format)
 
