@@ -78,16 +78,21 @@ def test_micro_batches_give_the_same_gradients():
         torch.testing.assert_close(b, a, rtol=1e-4, atol=1e-6)
 
 
-def test_non_finite_loss_stops_with_reason(monkeypatch):
+def poison_term(monkeypatch, term: str, from_call: int, value: float) -> None:
+    """MAHMLoss.terms multiplies `term` by `value` from its from_call-th call on."""
     original = MAHMLoss.terms
     calls = {"n": 0}
 
     def poisoned(self, *args, **kwargs):
         calls["n"] += 1
         terms = original(self, *args, **kwargs)
-        return {**terms, "shape": terms["shape"] * math.nan} if calls["n"] >= 2 else terms
+        return {**terms, term: terms[term] * value} if calls["n"] >= from_call else terms
 
     monkeypatch.setattr(losses_module.MAHMLoss, "terms", poisoned)
+
+
+def test_non_finite_loss_stops_with_reason(monkeypatch):
+    poison_term(monkeypatch, "shape", 2, math.nan)
     rec = Recorder()
     result = train(tiny_config(), rec)
     assert result.status == "nan" and result.steps_done == 2
@@ -165,15 +170,7 @@ def test_loader_workers_train_the_same_run():
 
 def test_a_non_finite_loss_between_evaluations_stops_at_its_own_step(monkeypatch):
     # steps 2-5 are read only after the next step is queued; the stop still names step 3
-    original = MAHMLoss.terms
-    calls = {"n": 0}
-
-    def poisoned(self, *args, **kwargs):
-        calls["n"] += 1
-        terms = original(self, *args, **kwargs)
-        return {**terms, "pose": terms["pose"] * math.inf} if calls["n"] >= 3 else terms
-
-    monkeypatch.setattr(losses_module.MAHMLoss, "terms", poisoned)
+    poison_term(monkeypatch, "pose", 3, math.inf)
     rec = Recorder()
     result = train(tiny_config(steps=6, eval_every=6), rec)
     assert result.status == "nan" and result.steps_done == 3
