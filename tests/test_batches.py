@@ -11,7 +11,7 @@ import torch
 from mahm_search.data.spec import CropSpec, DataSpec, SyntheticSpec
 from mahm_search.data.synthetic import SyntheticDataset
 from mahm_search.hands.layer import TwoHandMANO
-from mahm_search.train.batches import CPUS_ENV, loader_workers, train_batches, val_batches
+from mahm_search.train.batches import CPUS_ENV, draw_rng, loader_workers, train_batches, val_batches
 from mahm_search.train.step import to_device
 
 AUGMENTED = CropSpec(jitter=0.1, rotation_deg=30, scale_aug=0.2)
@@ -72,6 +72,11 @@ def test_compact_images_reach_the_device_as_the_float_sample(dataset):
         val = val_batches(dataset, 4)  # unaugmented, in order: the same samples as dataset[i] gives
         first = to_device(next(iter(val)), torch.device("cpu"), channels_last)["image"]
         assert torch.equal(first, torch.stack([dataset.draw(i, None)["image"] for i in range(4)]))
+
+
+def test_any_train_seed_seeds_the_augmentation():
+    assert draw_rng(-3, 5).random() != draw_rng(3, 5).random()  # a negative seed is a valid train.seed
+    assert draw_rng(3, 5).random() == draw_rng(3, 5).random() != draw_rng(3, 6).random()
 
 
 def test_synthetic_dataset_pickles_for_spawned_workers(dataset):

@@ -39,7 +39,7 @@ def step_indices(n: int, batch_size: int, seed: int, step: int) -> list[int]:
 
 def draw_rng(seed: int, draw: int) -> np.random.Generator:
     """The augmentation RNG of one sample draw: the same in any process, worker or resumed run."""
-    return np.random.default_rng([seed, AUGMENT_STREAM, draw])
+    return np.random.default_rng([seed % 2**64, AUGMENT_STREAM, draw])  # numpy takes no negative seed
 
 
 class StepBatchSampler(Sampler[List[Tuple[int, int]]]):
