@@ -90,7 +90,7 @@ def test_prepare_renders_every_shard_into_the_cache(tmp_path):
     assert len(list(tmp_path.glob("shard-*.npz"))) == 2
 
 
-@pytest.mark.parametrize("cpus, expected", [("1", 0), ("2", 1), ("6", 5), ("64", 8)])
+@pytest.mark.parametrize("cpus, expected", [("1", 0), ("2", 1), ("6", 5), ("16", 15), ("64", 16)])
 def test_auto_workers_on_cuda_use_the_trial_cores_but_one(monkeypatch, dataset, cpus, expected):
     monkeypatch.setenv(CPUS_ENV, cpus)
     assert loader_workers("auto", torch.device("cuda"), dataset) == expected

@@ -57,7 +57,7 @@ class DataSpec(BaseModel):
     synthetic: SyntheticSpec = SyntheticSpec()
     interhand: Optional[InterHandSpec] = None
     crop: CropSpec = CropSpec()
-    # DataLoader worker processes. 'auto': on CUDA the trial's CPU cores but one (at most 8), on the
+    # DataLoader worker processes. 'auto': on CUDA the trial's CPU cores but one (at most 16), on the
     # CPU none (the step uses every core). Batches are the same for any count (train/batches.py).
     num_workers: Union[Literal["auto"], int] = "auto"
 

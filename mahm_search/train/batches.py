@@ -18,7 +18,9 @@ import torch
 from torch.utils.data import DataLoader, Dataset, Sampler
 
 AUGMENT_STREAM = 0xA06  # keeps the augmentation RNGs apart from other streams seeded by the train seed
-AUTO_WORKERS_MAX = 8  # DataLoader workers that 'auto' starts at most per trial (see loader_workers)
+# DataLoader workers that 'auto' starts at most per trial: an InterHand2.6M sample takes ~2 ms of one core
+# (bench_loader.py), so a GPU step that trains thousands of samples a second needs many of them.
+AUTO_WORKERS_MAX = 16
 CPUS_ENV = "MAHM_SEARCH_CPUS"  # CPU cores this trial may use, set by the search backends
 
 
