@@ -1,7 +1,8 @@
 """`mahm-search run STUDY --workers auto` with fake memory estimates and a stand-in trainer, for the
 packing test: `python pack_driver.py STUDY`. The fakes are set at module level, so the spawned workers
 (which import this file as `__mp_main__`) get them too. The estimate is the batch size's (ESTIMATES);
-each trial writes `interval.json` (pid, estimate, when its training began and ended) in its run folder.
+each trial writes `interval.json` (pid, estimate, when its training began and ended, its torch threads
+and CPU share) in its run folder.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 
 import mahm_search.search.optuna_backend as backend  # noqa: E402
+import torch  # noqa: E402
 import mahm_search.search.trial as trial_module  # noqa: E402
 import mahm_search.train.trainer as trainer  # noqa: E402
 from mahm_search.memory import unplanned  # noqa: E402
@@ -35,7 +37,8 @@ def timed_train(config, reporter, run_dir):
     time.sleep(HOLD_S)
     result = fake_train([])(config, reporter, run_dir)
     Path(run_dir, "interval.json").write_text(json.dumps({
-        "pid": os.getpid(), "estimate": ESTIMATES[config.train.batch_size], "began": began, "ended": time.time()}))
+        "pid": os.getpid(), "estimate": ESTIMATES[config.train.batch_size], "began": began, "ended": time.time(),
+        "threads": torch.get_num_threads(), "cpus": os.environ.get("MAHM_SEARCH_CPUS")}))
     return result
 
 

@@ -158,6 +158,10 @@ def test_two_workers_never_run_trials_together_beyond_the_budget(tmp_path):
     for together in _concurrent_sets(intervals):
         assert sum(o["estimate"] for o in together) <= 11 * MiB, together
     assert max(len(t) for t in _concurrent_sets(intervals)) == 2  # and trials did run side by side
+    # each worker gets half of the (faked) 8 cores: its loader's share, and its torch intra-op pool
+    assert all(i["cpus"] == "4" for i in intervals)
+    if "OMP_NUM_THREADS" not in os.environ:  # a user's OMP_NUM_THREADS is left alone
+        assert all(i["threads"] == 4 for i in intervals)
     # the recorded wall time is the training's, not the wait for memory
     assert all(t.user_attrs["wall_time_s"] < 5 for t in trials)
     ledger = json.loads((tmp_path / "tiny_packing" / "cpu.json").read_text())
