@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from functools import lru_cache
-from typing import Dict, Optional
+from typing import Dict, Optional, Tuple
 
 import numpy as np
 import torch
@@ -106,12 +106,16 @@ class SyntheticDataset(Dataset):
     def __len__(self) -> int:
         return self.n
 
-    def _key(self, start: int, stop: int) -> str:
+    def _bounds(self, shard: int) -> Tuple[int, int]:
+        return shard * SHARD_SIZE, min((shard + 1) * SHARD_SIZE, self.n)
+
+    def _key(self, shard: int) -> str:
+        start, stop = self._bounds(shard)
         return content_key({**self._description, "start": start, "stop": stop})
 
     def _load_shard(self, shard: int) -> Dict[str, np.ndarray]:
-        start, stop = shard * SHARD_SIZE, min((shard + 1) * SHARD_SIZE, self.n)
-        return self.cache.get_or_make(self._key(start, stop), lambda: render_samples(
+        start, stop = self._bounds(shard)
+        return self.cache.get_or_make(self._key(shard), lambda: render_samples(
             self.mano, self.spec.seed, self.split, start, stop, self.image_size, self.crop,
             self.spec.texture, self.spec.clutter))
 
@@ -136,8 +140,7 @@ class SyntheticDataset(Dataset):
         if self.cache.folder is None:
             return
         for shard in range(-(-self.n // SHARD_SIZE)):
-            start, stop = shard * SHARD_SIZE, min((shard + 1) * SHARD_SIZE, self.n)
-            if not self.cache.path(self._key(start, stop)).is_file():
+            if not self.cache.path(self._key(shard)).is_file():
                 self._shard(shard)
 
     def draw(self, i: int, rng: Optional[np.random.Generator], compact: bool = False) -> Dict[str, torch.Tensor]:

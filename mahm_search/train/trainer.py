@@ -164,25 +164,26 @@ def train(config: TrialConfig, reporter: Reporter | None = None, run_dir: Path |
         step += 1
         # Steps that evaluate, checkpoint or end the run are read at once (their model is used next);
         # the others are read after the next step is queued, so the device never idles on this host read.
-        due = (measured or _is_due(step, spec.eval_every, spec.steps)
-               or (ckpt_path is not None and _is_due(step, spec.checkpoint_every or spec.eval_every, spec.steps)))
+        evaluates = _is_due(step, spec.eval_every, spec.steps)
+        checkpoints = ckpt_path is not None and _is_due(step, spec.checkpoint_every or spec.eval_every, spec.steps)
+        due = measured or evaluates or checkpoints
         current = Pending(step, lr, out)
         for done in ((pending, current) if due else (pending,)):
             if done is None:
                 continue
             loss = float(done.loss)  # waits for that step
             if not math.isfinite(loss):
-                reporter.stop("nan", done.step, done.nan_message(loss))
-                return result("nan", done.nan_message(loss), done.step)
+                message = done.nan_message(loss)
+                reporter.stop("nan", done.step, message)
+                return result("nan", message, done.step)
             reporter.step_end(done.step, loss)
             window = [window[0] + loss, window[1] + 1]
         pending = None if due else current
         loop.add(got - asked, time.perf_counter() - got)
-        if _is_due(step, spec.eval_every, spec.steps):
+        if evaluates:
             # the last evaluation keeps each sample's error, for paired comparisons in the report
             acc = MetricAccumulator(keep_per_sample=step == spec.steps)
-            metrics = evaluate(model, val_loader,
-                               device, spec, channels_last, accumulator=acc)
+            metrics = evaluate(model, val_loader, device, spec, channels_last, accumulator=acc)
             if acc.keep_per_sample:
                 per_sample = (sample_scores(acc, spec.objective), sample_ids(val_ds))
             metrics = with_objective(metrics, spec.objective)
@@ -190,7 +191,7 @@ def train(config: TrialConfig, reporter: Reporter | None = None, run_dir: Path |
             window = [0.0, 0]
             history.append({"step": step, **metrics})
             reporter.report(step, metrics)
-        if ckpt_path is not None and _is_due(step, spec.checkpoint_every or spec.eval_every, spec.steps):
+        if checkpoints:
             save_checkpoint(ckpt_path, {
                 "config": config.to_dict(), "step": step, "model": model.state_dict(),
                 "optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict(),
