@@ -1,8 +1,8 @@
 """mahm-search: ablation and architecture search for MAHM two-hand reconstruction networks.
 
+    from pathlib import Path
     from mahm_search import ArchSpec, build_model, TrialConfig, train, estimate_memory
     config = TrialConfig.model_validate({"arch": {"cascade_widths": [256, 128, 256]}, "train": {"steps": 50}})
-__all__ = sorted([*__all__, "train"])
     print(estimate_memory(config, "cpu").bytes)
     result = train(config, run_dir=Path("runs/one"))
 

@@ -18,7 +18,9 @@ from .errors import ConfigError, MahmError
 
 # Plain click help (rich_markup_mode=None): rich's help panels printed '<bool>' for flags and boxes
 # that wrap badly in logs.
-app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__.splitlines()[0], rich_markup_mode=None)
+app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
+                  help="Ablation and architecture search for MAHM two-hand networks: run studies, inspect them, "
+                       "plot and report them.")
 data_app = typer.Typer(no_args_is_help=True, help="Inspect the two-hand data sources.", rich_markup_mode=None)
 mano_app = typer.Typer(no_args_is_help=True, help="Prepare MANO model files.", rich_markup_mode=None)
 app.add_typer(data_app, name="data")
@@ -150,7 +152,7 @@ def train(
 @app.command()
 @_user_errors
 def describe(
-    spec: Path = typer.Argument(..., metavar="SPEC", help="An arch spec, a TrialConfig or a study file."),
+    spec: Path = typer.Argument(..., metavar="SPEC_OR_STUDY", help="An arch spec, a TrialConfig or a study file."),
     batch_size: Optional[int] = typer.Option(None, "--batch-size", help="Batch size for the memory estimate."),
 ):
     """Parameter count, FLOPs per sample and estimated training memory."""
@@ -170,7 +172,7 @@ class Split(str, Enum):
 def evaluate(
     predictions: Path = typer.Argument(..., metavar="PREDICTIONS", help="An .npz with ids, joints and optionally vertices, root_rel."),
     interhand_root: Path = typer.Option(..., "--interhand-root", help="InterHand2.6M root folder."),
-    split: Split = typer.Option(Split.test, "--split"),
+    split: Split = typer.Option(Split.test, "--split", help="The split the predictions are for."),
     mano_dir: Optional[Path] = typer.Option(None, "--mano-dir", help="MANO folder (for MPVPE and mcp_scale)."),
 ):
     """Score any model's predictions on an InterHand2.6M split under the official protocols."""
@@ -182,19 +184,20 @@ def evaluate(
 
 
 @data_app.command("preview")
+@_user_errors
 def data_preview(
-    source: Source = typer.Option(Source.synthetic, "--source"),
+    source: Source = typer.Option(Source.synthetic, "--source", help="Where the samples come from."),
     root: Optional[Path] = typer.Option(None, "--root", help="InterHand2.6M root (for --source interhand)."),
-    split: str = typer.Option("val", "--split"),
+    split: Split = typer.Option(Split.val, "--split", help="InterHand2.6M split (for --source interhand)."),
     n: int = typer.Option(16, "--n", min=1, help="Samples in the grid."),
-    image_size: int = typer.Option(128, "--image-size", min=32),
-    seed: int = typer.Option(0, "--seed"),
+    image_size: int = typer.Option(128, "--image-size", min=32, help="Side of each crop, pixels."),
+    seed: int = typer.Option(0, "--seed", help="Which samples and augmentations."),
     out: Path = typer.Option(Path("preview"), "--out", help="Output folder."),
 ):
     """Write a PNG grid of samples with 2D joints and skeletons drawn per hand."""
     from .data.preview import preview_command
 
-    preview_command(source=source.value, root=root, split=split, n=n,
+    preview_command(source=source.value, root=root, split=split.value, n=n,
                     image_size=image_size, seed=seed, out=out)
 
 

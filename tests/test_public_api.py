@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -27,6 +28,16 @@ def test_top_level_import_is_light():
     code = "import sys, mahm_search; print('torch' in sys.modules, 'optuna' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["False", "False"]
+
+
+def test_validating_a_study_file_does_not_load_torch():
+    # `mahm-search status` and a bad study file's one-line error must not wait seconds for torch.
+    code = ("import sys; from mahm_search.search.study_spec import load_study_spec; "
+            "from mahm_search.memory import parse_bytes, format_bytes; "
+            "load_study_spec('studies/quickstart.yaml'); print('torch' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=Path(__file__).resolve().parents[1]).stdout
+    assert out.split() == ["False"]
 
 
 def test_a_notebook_user_builds_and_sizes_one_config():

@@ -90,3 +90,16 @@ def test_typos_get_a_did_you_mean(tmp_path):
     path.write_text(yaml.safe_dump(bad))
     with pytest.raises(ConfigError, match=r"trian: unknown key \(did you mean 'train'\?\)"):
         load_study_spec(path)
+
+
+def test_a_typo_in_the_ray_section_is_an_error_not_a_silent_default(tmp_path):
+    # A misspelt ray.storage_path would put a cluster's experiments on the head node's local disk.
+    out = _errors(write_study(tmp_path, backend="ray", ray={"storage_paht": "s3://bucket/x", "cpus_per_trial": 2}))
+    assert "ray.storage_paht: unknown key (did you mean 'storage_path'?)" in out
+
+
+def test_data_preview_with_a_missing_root_is_one_error_line(tmp_path):
+    code, out = _run_cli("data", "preview", "--source", "interhand", "--root", str(tmp_path / "nope"),
+                         "--out", str(tmp_path / "out"))
+    assert code == 2 and out.startswith("error: ") and "Traceback" not in out, out
+    assert not (tmp_path / "out").exists()

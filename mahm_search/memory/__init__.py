@@ -5,15 +5,14 @@ ladder (activation checkpointing, then micro-batches) that fits a config into a 
     estimate_memory(config, "cpu").bytes
 """
 
-from .estimate import (CUDA_ALLOCATOR_OVERHEAD, CUDA_CONTEXT_BYTES, CUDA_WORKSPACE_BYTES, METHOD_FAKE,
-                       METHOD_LOWER_BOUND, METHOD_META, MemoryEstimate, estimate_memory,
-                       estimate_peak_bytes)
-from .plan import MemoryPlan, plan_memory, rescue_ladder, unplanned
-from .units import CPU_BUDGET_SHARE, default_budget_bytes, format_bytes, parse_bytes, total_ram_bytes
+from .._exports import lazy_exports
 
-__all__ = [
-    "CPU_BUDGET_SHARE", "CUDA_ALLOCATOR_OVERHEAD", "CUDA_CONTEXT_BYTES", "CUDA_WORKSPACE_BYTES", "METHOD_FAKE",
-    "METHOD_LOWER_BOUND", "METHOD_META", "MemoryEstimate", "MemoryPlan", "default_budget_bytes",
-    "estimate_memory", "estimate_peak_bytes", "format_bytes", "parse_bytes", "plan_memory",
-    "rescue_ladder", "total_ram_bytes", "unplanned",
-]
+_ESTIMATE = ("CUDA_ALLOCATOR_OVERHEAD", "CUDA_CONTEXT_BYTES", "CUDA_WORKSPACE_BYTES", "METHOD_FAKE",
+             "METHOD_LOWER_BOUND", "METHOD_META", "MemoryEstimate", "estimate_memory", "estimate_peak_bytes")
+_PLAN = ("MemoryPlan", "plan_memory", "rescue_ladder", "unplanned")
+# units.py imports no torch: a study file is validated without loading it.
+_UNITS = ("CPU_BUDGET_SHARE", "default_budget_bytes", "format_bytes", "parse_bytes", "total_ram_bytes")
+
+__getattr__, __dir__, __all__ = lazy_exports(__name__, {
+    **{name: ".estimate" for name in _ESTIMATE}, **{name: ".plan" for name in _PLAN},
+    **{name: ".units" for name in _UNITS}})

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import os
 import re
-from typing import Optional
-
-import torch
+from typing import TYPE_CHECKING, Optional
 
 from ..errors import ConfigError
 
@@ -23,6 +21,9 @@ _FORMS = "a size such as '10GiB', '512MiB', '2.5GB', '1e9' or a number of bytes"
 # Share of physical RAM a CPU run may plan for: the rest is left to the OS, the data pipeline and
 # the allocator's overhead (the process's RSS runs 7-13% above the tensor peak).
 CPU_BUDGET_SHARE = 0.5
+
+if TYPE_CHECKING:  # torch only where a device is asked about: study files validate without it
+    import torch
 
 
 def _parse(value: int | float | str) -> tuple[Optional[int], Optional[str]]:
@@ -72,6 +73,8 @@ def total_ram_bytes() -> int:
 
 def default_budget_bytes(device: str | torch.device, ram_share: float = CPU_BUDGET_SHARE) -> int:
     """No `memory:` in the study. CUDA: the device's total memory. CPU: `ram_share` of physical RAM."""
+    import torch
+
     device = torch.device(device)
     if device.type == "cuda":
         return int(torch.cuda.get_device_properties(device).total_memory)

@@ -30,7 +30,7 @@ from typing import Mapping, Optional, Sequence
 import numpy as np
 from scipy import stats
 
-from .record import TrialRecord
+from .record import TrialRecord, queued_attrs
 
 
 # Pocock's (1977) nominal two-sided level per look for an overall 0.05, by number of looks K.
@@ -189,7 +189,7 @@ def queue_race_seeds(spec, study) -> int:
     trials = study.get_trials(deepcopy=False)
     queued = seeds_to_queue(trials, spec.objective.direction == "maximize", spec.racing.confidence, spec.racing.max)
     for params, repeat in queued:
-        study.enqueue_trial(params, user_attrs={"repeat": repeat})
+        study.enqueue_trial(params, user_attrs=queued_attrs(repeat))
     return len(queued)
 
 

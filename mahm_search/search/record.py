@@ -1,8 +1,9 @@
 """A trial's record: the user attrs one trial keeps in the study's storage, named in this one place.
 
-Written only by `write_record` (both backends, the trainer's reporter, the Ray bridge) and read only
-by `TrialRecord.of` (status, progress, trial counting, the report and trials.csv), so a writer and a
-reader cannot drift apart: a field that is not declared here cannot be written.
+Written only through `write_record` (both backends, the trainer's reporter, the Ray bridge; also
+`write_outcome`, `record_error`, and `queued_attrs` for a trial queued with its seed) and read only by
+`TrialRecord.of` and `is_queued` (status, progress, trial counting, the report and trials.csv), so a
+writer and a reader cannot drift apart: a field that is not declared here cannot be written.
 
     config_key, repeat, seed, config   what was trained (config: the TrialConfig after any rescue)
     memory_budget_bytes                the budget the memory gate applied
@@ -88,6 +89,17 @@ def write_record(target: Any, **values: Any) -> None:
         setter = target.set_user_attr
     for name, value in values.items():
         setter(name, _plain(name, value))
+
+
+def queued_attrs(repeat: int) -> Dict[str, Any]:
+    """The user attrs of a trial queued (enqueue_trial, create_trial) as repeat `repeat` of known
+    params: a queued repeat, a race seed or a retried failure, not a configuration the sampler chose."""
+    return {"repeat": int(repeat)}
+
+
+def is_queued(trial: Any) -> bool:
+    """Was this trial queued with its repeat (`queued_attrs`), rather than sampled?"""
+    return "repeat" in trial.user_attrs
 
 
 def write_outcome(target: Any, *, steps_done: int, wall_time_s: float, final_metrics: Optional[dict],

@@ -8,7 +8,7 @@ from __future__ import annotations
 import optuna
 from optuna.trial import TrialState
 
-from .record import TrialRecord
+from .record import TrialRecord, queued_attrs
 from .storage import with_retries
 from .trial_counts import RETRY_OF_FAILED, superseded_failures
 
@@ -24,7 +24,7 @@ def requeue_failed(study: optuna.Study) -> list[int]:
             continue
         # `repeat` marks it as no fresh configuration, so it does not queue its repeats again.
         trial = optuna.create_trial(state=TrialState.WAITING, params=t.params, distributions=t.distributions,
-                                    user_attrs={"repeat": record.repeat},
+                                    user_attrs=queued_attrs(record.repeat),
                                     system_attrs={RETRY_OF_FAILED: t.number})
         with_retries(lambda: study.add_trial(trial))
         queued.append(t.number)

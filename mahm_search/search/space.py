@@ -74,15 +74,6 @@ class ParamSpec(BaseModel):
         bounds = self.int_range if self.int_range is not None else self.float_range
         return [bounds[0], bounds[1]]
 
-    def distribution(self) -> optuna.distributions.BaseDistribution:
-        if self.choices is not None:
-            return optuna.distributions.CategoricalDistribution(self.encoded_choices())
-        if self.int_range is not None:
-            return optuna.distributions.IntDistribution(self.int_range[0], self.int_range[1],
-                                                        log=self.log, step=int(self.step or 1))
-        return optuna.distributions.FloatDistribution(self.float_range[0], self.float_range[1],
-                                                      log=self.log, step=self.step)
-
 
 class SearchSpace(BaseModel):
     """Ordered params; a `when` may refer to an earlier param or to a fixed config field."""

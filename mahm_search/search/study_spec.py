@@ -74,10 +74,11 @@ class PrunerSpec(_RegisteredSpec):
 
 
 class RaySpec(BaseModel):
-    """For the Ray backend; validated loosely (extra keys are passed on)."""
+    """For the Ray backend (`backend: ray`); ignored by the Optuna backend."""
 
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="forbid")
     address: Optional[str] = None
+    storage_path: Optional[str] = None  # a folder every node mounts, or s3://, gs://, file:// (ray/paths.py)
     cpus_per_trial: float = Field(1.0, gt=0)
     gpus_per_trial: float = Field(0.0, ge=0)
 

@@ -25,7 +25,7 @@ import optuna
 
 from ..config import TrialConfig, get_dotted, set_dotted, trial_config
 from ..memory import default_budget_bytes, plan_memory
-from .record import TrialRecord, record_error, write_outcome, write_record
+from .record import TrialRecord, is_queued, queued_attrs, record_error, write_outcome, write_record
 from .stop import StudyStopped, stopping_error
 from .trial_reporter import TrialReporter
 
@@ -130,7 +130,7 @@ class TrialObjective:
         spec = self.spec
         params = spec.search_space.suggest(trial, self.fixed)
         key = config_key(params)
-        sampled = "repeat" not in trial.user_attrs and retried_trial_number(trial) is None
+        sampled = not is_queued(trial) and retried_trial_number(trial) is None
         # A sampler may propose a configuration the study already has (TPE on categorical choices, a
         # grid once exhausted): it gets the next seed, so no seed of a configuration is trained twice.
         repeat = next_repeat(trial, key) if sampled else TrialRecord.of(trial).repeat
@@ -223,7 +223,7 @@ class TrialObjective:
         if not new_configuration or self.spec.repeats <= 1:
             return
         for r in range(1, self.spec.repeats):
-            trial.study.enqueue_trial(dict(trial.params), user_attrs={"repeat": r})
+            trial.study.enqueue_trial(dict(trial.params), user_attrs=queued_attrs(r))
 
     def _complete(self, trial: optuna.Trial, result, started: float, metric: str) -> float:
         write_outcome(trial, steps_done=result.steps_done, wall_time_s=time.perf_counter() - started,

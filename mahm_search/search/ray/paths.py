@@ -26,8 +26,8 @@ EXPECTED = ("expected a folder, or a URI that pyarrow opens (s3://BUCKET/PREFIX,
 
 
 def storage_path(spec) -> Optional[str]:
-    """The study's `ray.storage_path` (RaySpec keeps extra keys), or None."""
-    value = getattr(spec.ray, "storage_path", None)
+    """The study's `ray.storage_path`, or None."""
+    value = spec.ray.storage_path
     return str(value) if value else None
 
 
