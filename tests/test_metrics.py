@@ -123,6 +123,18 @@ def test_procrustes_removes_similarity():
     torch.testing.assert_close(procrustes_align(pred, gt, w)[:, 1:], gt[:, 1:], atol=1e-3, rtol=0)
 
 
+def test_procrustes_ignores_nan_in_masked_joints():
+    # a method that predicts no left hand may store NaN there: masked joints must not poison the fit
+    g = torch.Generator().manual_seed(2)
+    gt, pred = torch.randn(2, 21, 3, generator=g) * 20, torch.randn(2, 21, 3, generator=g) * 20
+    w = torch.ones(2, 21)
+    w[:, :5] = 0
+    want = procrustes_align(pred, gt, w)
+    pred[:, :5], gt[0, 2] = float("nan"), float("inf")
+    got = procrustes_align(pred, gt, w)
+    torch.testing.assert_close(got[:, 5:], want[:, 5:], atol=1e-5, rtol=0)
+
+
 def test_mcp_scale_protocol_ignores_global_scale():
     pred, batch, gv = mesh_case()
     pred["joints_3d"] = pred["joints_3d"] * 1.25  # wrong size only: wrist-rooted error, IntagHand error 0

@@ -320,6 +320,23 @@ def test_evaluate_predictions_names_missing_and_extra_ids(tmp_path):
         run(np.arange(8), np.zeros((8, 42, 3)))
 
 
+def test_nan_is_accepted_where_the_truth_is_invalid_and_named_where_it_is_valid(tmp_path):
+    world = write_fixture(tmp_path, "test")["world"]
+    gt, valid = fixture_truth(world)
+    pred = gt + np.random.default_rng(1).normal(0, 5, gt.shape)
+    want = evaluate_predictions(save(tmp_path / "pred.npz", ids=np.arange(8), joints=pred.reshape(8, 2, 21, 3)),
+                                tmp_path, "test")
+    pred[valid == 0] = np.nan  # frame 1's invalid left joint: a method's "no prediction"
+    got = evaluate_predictions(save(tmp_path / "pred.npz", ids=np.arange(8), joints=pred.reshape(8, 2, 21, 3)),
+                               tmp_path, "test")
+    assert all(abs(got[k] - v) < TOL for k, v in want.items()), (got, want)
+    pred[5, 3] = np.nan  # a valid joint
+    with pytest.raises(DataError, match=r"pred.npz: 'joints' is not finite at 1 joint\(s\) that the ground truth "
+                                        r"marks valid \(ids \[5\]\)"):
+        evaluate_predictions(save(tmp_path / "pred.npz", ids=np.arange(8), joints=pred.reshape(8, 2, 21, 3)),
+                             tmp_path, "test")
+
+
 def test_evaluate_command_prints_each_protocol(tmp_path, capsys):
     world = write_fixture(tmp_path, "test")["world"]
     gt, _ = fixture_truth(world)

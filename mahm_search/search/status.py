@@ -1,5 +1,5 @@
-"""`mahm-search status STUDY`: trials by state, the best trial, prune reasons, running trials, and
-the FAIL trials grouped by error (printed whole: no table cell, so a log never cuts or wraps it)."""
+"""`mahm-search status STUDY`: trials by state, the best configuration (mean over its seeds) and the
+best single trial, prune reasons, running trials, and the FAIL trials grouped by error (printed whole: no table cell, so a log never cuts or wraps it)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from optuna.trial import TrialState
 from rich.console import Console
 from rich.table import Table
 
+from .best import best_configuration, describe_best
 from .error_streak import error_key
 from .record import TrialRecord
 from .storage import open_study, with_retries
@@ -32,6 +33,7 @@ def study_status(path: str | Path) -> Dict[str, Any]:
         record = TrialRecord.of(b)
         best = {"number": b.number, "value": b.value, "params": spec.search_space.readable(b.params),
                 "steps_done": record.steps_done, "rescue": record.rescue}
+    best_config = best_configuration(trials, spec.objective.direction == "maximize", spec.search_space.readable)
     reasons = Counter(TrialRecord.of(t).prune_reason or "unknown" for t in trials if t.state == TrialState.PRUNED)
     running = []
     for t in trials:
@@ -41,7 +43,7 @@ def study_status(path: str | Path) -> Dict[str, Any]:
                             "last_value": t.intermediate_values[last] if last is not None else None})
     return {"study": spec.name, "storage": spec.storage_url, "metric": spec.objective.metric,
             "direction": spec.objective.direction, "n_trials": spec.n_trials, "done": counts.done,
-            "states": counts.by_state, "best": best, "prune_reasons": dict(reasons), "running": running,
+            "states": counts.by_state, "best": best, "best_configuration": best_config, "prune_reasons": dict(reasons), "running": running,
             "errors": failure_groups(trials)}
 
 
@@ -72,11 +74,19 @@ def print_status(path: str | Path, as_json: bool = False) -> None:
     print(f"{status['study']}  {status['done']}/{status['n_trials']} trials done  "
           f"({status['direction']} {status['metric']})  storage {status['storage']}", flush=True)
     console.print(_table("Trials by state", ("state", "count"), status["states"].items()))
+    config = status["best_configuration"]
+    if config and config["n"] > 1:  # with repeats the best single trial is the luckiest seed: lead with the mean
+        rows = [(status["metric"], describe_best(config)),
+                ("seeds", f"{config['n']} (trials {', '.join(map(str, config['trials']))}), "
+                          f"range {config['min']:.2f}-{config['max']:.2f}")]
+        rows += [(k, _short(v)) for k, v in config["params"].items()]
+        rows.append(("rescue", config["rescue"]))
+        console.print(_table("Best configuration (mean over seeds)", ("field", "value"), rows))
     if status["best"]:
         b = status["best"]
-        rows = [("trial", b["number"]), (status["metric"], f"{b['value']:.4g}"), ("steps", b["steps_done"]),
+        rows = [("trial", b["number"]), (status["metric"], f"{b['value']:.2f} mm"), ("steps", b["steps_done"]),
                 ("rescue", b["rescue"])] + [(k, _short(v)) for k, v in b["params"].items()]
-        console.print(_table("Best trial", ("field", "value"), rows))
+        console.print(_table("Best single trial (one seed)", ("field", "value"), rows))
     if status["prune_reasons"]:
         console.print(_table("Prune reasons", ("reason", "count"), status["prune_reasons"].items()))
     if status["running"]:

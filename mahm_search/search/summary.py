@@ -1,4 +1,4 @@
-"""The end-of-run summary `run` prints (terminal or log): counts by state, the best trial, where the
+"""The end-of-run summary `run` prints (terminal or log): counts by state, the best configuration and trial, where the
 study is stored and what to run next. Plain lines, never wrapped, so a log keeps them whole."""
 
 from __future__ import annotations
@@ -8,6 +8,7 @@ import statistics
 
 from optuna.trial import TrialState
 
+from .best import best_configuration, describe_best
 from .record import TrialRecord
 from .storage import with_retries
 from .trial_counts import count_trials
@@ -20,11 +21,16 @@ def summary_lines(spec, study, n_trials: int) -> list[str]:
     states = ", ".join(f"{k} {v}" for k, v in sorted(counts.by_state.items())) or "no trials"
     lines = [f"summary: study {spec.name}: {counts.done}/{n_trials} trials done ({states})"]
     complete = [t for t in trials if t.state == TrialState.COMPLETE and t.value is not None]
+    maximize = spec.objective.direction == "maximize"
+    config = best_configuration(trials, maximize, spec.search_space.readable)
+    if config and config["n"] > 1:  # with repeats the best single trial is the luckiest seed
+        params = ", ".join(f"{k}={_short(v)}" for k, v in config["params"].items())
+        lines.append(f"summary: best configuration: {spec.objective.metric} {describe_best(config)}"
+                     + (f" ({params})" if params else ""))
     if complete:
-        pick = max if spec.objective.direction == "maximize" else min
-        best = pick(complete, key=lambda t: t.value)
+        best = (max if maximize else min)(complete, key=lambda t: t.value)
         params = ", ".join(f"{k}={_short(v)}" for k, v in spec.search_space.readable(best.params).items())
-        lines.append(f"summary: best trial {best.number}: {spec.objective.metric} {best.value:.4g}"
+        lines.append(f"summary: best single trial {best.number}: {spec.objective.metric} {best.value:.2f} mm (one seed)"
                      + (f" ({params})" if params else ""))
     if getattr(spec, "racing", None) is not None and complete:
         from .racing import race_summary, study_race

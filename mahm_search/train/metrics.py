@@ -60,6 +60,10 @@ Tables = Dict[str, Tuple[np.ndarray, np.ndarray]]  # key -> (sum of errors, coun
 def procrustes_align(pred: torch.Tensor, gt: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
     """Similarity-align pred (N, J, 3) to gt over joints with weight (N, J) > 0; returns aligned pred."""
     w = weight.unsqueeze(-1)
+    # Joints of weight 0 may hold anything (NaN for a hand a method does not predict): NaN * 0 is NaN,
+    # so they are zeroed before any sum rather than only weighted out.
+    ok = w > 0
+    pred, gt = torch.where(ok, pred, torch.zeros_like(pred)), torch.where(ok, gt, torch.zeros_like(gt))
     n = w.sum(1, keepdim=True).clamp_min(1e-8)
     mu_p, mu_g = (pred * w).sum(1, keepdim=True) / n, (gt * w).sum(1, keepdim=True) / n
     p0, g0 = pred - mu_p, gt - mu_g

@@ -53,6 +53,7 @@ def evaluate_predictions(predictions_npz: Path, interhand_root: Path, split: str
         stage = {k: torch.from_numpy(np.asarray(pred[k][rows[at]], np.float64))
                  for k in ("joints", "vertices", "root_rel") if k in pred and (k != "vertices" or layer is not None)}
         stage["joints_3d"] = stage.pop("joints")
+        _check_finite(stage["joints_3d"], batch["joint_valid"], pred["ids"][rows[at]], path)
         gt_vertices = _gt_meshes(layer, index, at, batch) if layer is not None else None
         acc.update(stage, batch, gt_vertices, j_regressor=layer.J_regressor if layer is not None else None)
     return {**acc.compute(), "n_samples": float(len(index))}
@@ -76,6 +77,16 @@ def _load_predictions(path: Path) -> Dict[str, np.ndarray]:
     if not np.issubdtype(pred["ids"].dtype, np.integer):
         raise DataError(f"{path}: 'ids' must be integers (official image ids), got {pred['ids'].dtype}")
     return pred
+
+
+def _check_finite(joints: torch.Tensor, valid: torch.Tensor, ids: np.ndarray, path: Path) -> None:
+    """NaN or inf is fine where the ground truth is not valid (a hand a method does not predict), but on
+    a valid joint it would turn every mean into NaN: say where, instead."""
+    bad = (~torch.isfinite(joints).all(-1)) & (valid > 0)
+    if bad.any():
+        rows = bad.flatten(1).any(1).nonzero().flatten()
+        raise DataError(f"{path}: 'joints' is not finite at {int(bad.sum())} joint(s) that the ground truth marks "
+                        f"valid (ids {ids[rows[:5].numpy()].tolist()}{' ...' if len(rows) > 5 else ''})")
 
 
 def _match_ids(ids: np.ndarray, official: np.ndarray, path: Path, split: str) -> np.ndarray:
