@@ -82,7 +82,7 @@ def fake_train_broken(config, reporter, run_dir: Path) -> TrainResult:
 def fake_train_disk_full(config, reporter, run_dir: Path) -> TrainResult:
     """fake_train on which trial 0's disk fills up while its second eval's checkpoint (step 4) is
     written through atomic_write: the tmp file holds part of it when ENOSPC strikes."""
-    from mahm_search.train.atomic_write import atomic_write
+    from mahm_search.files import atomic_write
 
     run_dir = Path(run_dir)
 

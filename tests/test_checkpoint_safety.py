@@ -14,8 +14,8 @@ import pandas as pd
 import pytest
 import torch
 
+from mahm_search import files as files_module
 from mahm_search.errors import MahmError
-from mahm_search.train import atomic_write as atomic_write_module
 from mahm_search.train.checkpoint import (KEYS, CheckpointError, load_checkpoint, rng_states, save_checkpoint,
                                           set_rng_states)
 from mahm_search.train.history_csv import write_history
@@ -134,7 +134,7 @@ def test_failure_inside_the_real_torch_save_is_not_masked(tmp_path, monkeypatch,
     """torch's zip writer answers a failed f.write with its own RuntimeError: the user must still see
     the full disk (or the Ctrl-C), and no tmp file may be left."""
     path = tmp_path / "checkpoint.pt"
-    monkeypatch.setattr(atomic_write_module, "open", lambda p, mode: FillingFile(p, mode, 5000, error), raising=False)
+    monkeypatch.setattr(files_module, "open", lambda p, mode: FillingFile(p, mode, 5000, error), raising=False)
     with _raises(error, path):
         save_checkpoint(path, _state(model={"w": torch.zeros(100_000)}))
     assert os.listdir(tmp_path) == []
@@ -149,7 +149,7 @@ def test_failed_history_write_keeps_old_file_and_leaves_no_tmp(tmp_path, monkeyp
         assert os.fstat(fd).st_size > 0
         raise error
 
-    monkeypatch.setattr(atomic_write_module.os, "fsync", fsync)
+    monkeypatch.setattr(files_module.os, "fsync", fsync)
     with _raises(error, path):
         write_history(path, [{"step": 1, "score": 3.0}, {"step": 2, "score": 2.0}])
     assert os.listdir(tmp_path) == ["history.csv"] and list(pd.read_csv(path)["step"]) == [1]

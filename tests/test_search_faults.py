@@ -9,7 +9,7 @@ from optuna.trial import TrialState
 from typer.testing import CliRunner
 
 from mahm_search.cli import app
-from mahm_search.train.atomic_write import DiskFullError
+from mahm_search.files import DiskFullError
 from search_support import use_fake_trainer, write_study
 
 

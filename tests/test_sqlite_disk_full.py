@@ -17,7 +17,7 @@ from sqlalchemy.engine import Engine
 from typer.testing import CliRunner
 
 from mahm_search.cli import app
-from mahm_search.train.atomic_write import DiskFullError
+from mahm_search.files import DiskFullError
 from search_support import Deadline, fake_train, use_fake_trainer, write_study
 
 N_TRIALS = 4

@@ -1,16 +1,14 @@
 """Disk cache of rendered sample shards, so a study never renders the same samples twice.
 
 A shard is one .npz of arrays, named by a hash of everything that determines its content (seed, split,
-indices, image size, crop, render options, MANO model, renderer version). Writes are atomic (temporary
-file + os.replace), so parallel trials can share the folder; an unreadable shard is rendered again.
+indices, image size, crop, render options, MANO model, renderer version). Writes are atomic
+(files.atomic_write), so parallel trials can share the folder; an unreadable shard is rendered again.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 import zipfile
 from pathlib import Path
 from typing import Any, Callable, Dict, Optional
@@ -18,12 +16,11 @@ from typing import Any, Callable, Dict, Optional
 import numpy as np
 
 from ..errors import DataError
+from ..files import DiskFullError, atomic_write, cache_root
 
 
 def default_cache_dir() -> Path:
     """$MAHM_CACHE_DIR/synthetic, else ~/.cache/mahm-search/synthetic."""
-    from ..hands.generated import cache_root
-
     return cache_root() / "synthetic"
 
 
@@ -55,16 +52,8 @@ class ShardCache:
         if self.folder is None:
             return
         try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".tmp-", suffix=".npz")
-            try:
-                with os.fdopen(fd, "wb") as f:
-                    np.savez_compressed(f, **arrays)
-                os.replace(tmp, self.path(key))
-            finally:
-                if os.path.exists(tmp):
-                    os.unlink(tmp)
-        except OSError as err:
+            atomic_write(self.path(key), lambda f: np.savez_compressed(f, **arrays))
+        except (OSError, DiskFullError) as err:
             raise DataError(f"{self.folder}: cannot write the synthetic data cache ({err}); set "
                             "data.synthetic.cache_dir to a writable folder or data.synthetic.cache: false") from None
 

@@ -3,16 +3,15 @@ it (one .npz) instead of reading the annotation JSON again.
 
 The key is the annotation files (path, size, mtime) and the selection (split, captures, hand_type,
 stride, fraction, limit, require_mano), plus INDEX_FORMAT: a changed file or selection builds anew.
-Writes are atomic (temporary file + os.replace), so parallel workers may race; an unreadable file is
-rebuilt. Folder: $MAHM_INTERHAND_CACHE if set ('off' turns caching off), else
-$MAHM_CACHE_DIR/interhand-index, else ~/.cache/mahm-search/interhand-index.
+Writes are atomic (files.atomic_write), so parallel workers may race; an unreadable file is rebuilt.
+Folder: $MAHM_INTERHAND_CACHE if set ('off' turns caching off), else $MAHM_CACHE_DIR/interhand-index,
+else ~/.cache/mahm-search/interhand-index.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import tempfile
 import zipfile
 from dataclasses import fields
 from pathlib import Path
@@ -20,6 +19,7 @@ from typing import Callable, Optional
 
 import numpy as np
 
+from ..files import DiskFullError, atomic_write, cache_root
 from .cache import content_key
 from .interhand_files import ANNOTATION_KINDS, annotation_path
 from .spec import InterHandSpec
@@ -34,8 +34,6 @@ def cache_folder() -> Optional[Path]:
         return None
     if setting:
         return Path(setting)
-    from ..hands.generated import cache_root
-
     return cache_root() / "interhand-index"
 
 
@@ -55,15 +53,7 @@ def save_index(index, path: Path) -> None:
     arrays = {f.name: getattr(index, f.name) for f in fields(index) if f.name not in ("files", "skipped")}
     arrays["files"] = np.asarray(index.files, dtype=str)
     arrays["skipped"] = np.asarray(json.dumps(index.skipped))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".index-", suffix=".npz", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            np.savez(f, **arrays)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write(path, lambda f: np.savez(f, **arrays))
 
 
 def load_index(path: Path):
@@ -93,6 +83,6 @@ def cached_index(root: Path, split: str, spec: InterHandSpec, limit: Optional[in
     index = build()
     try:
         save_index(index, path)
-    except OSError:
+    except (OSError, DiskFullError):
         pass  # a read-only or full cache folder costs the next trial a rebuild, nothing else
     return index

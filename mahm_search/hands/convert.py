@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import ManoModelError
+from ..files import atomic_write
 from .model_file import REQUIRED_KEYS, check_mano_npz
 
 SOURCES = {"MANO_RIGHT.pkl": "MANO_RIGHT.npz", "MANO_LEFT.pkl": "MANO_LEFT.npz"}
@@ -121,10 +122,7 @@ def convert_mano_dir(src: str | Path, dst: str | Path) -> list[Path]:
     written = []
     for npz, arrays in converted.items():
         path = dst / npz
-        tmp = path.with_suffix(".tmp")
-        with open(tmp, "wb") as fh:
-            np.savez(fh, **arrays)
-        tmp.replace(path)
+        atomic_write(path, lambda f: np.savez(f, **arrays))
         check_mano_npz(path)
         written.append(path)
     return written

@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import ManoModelError
+from ..files import DiskFullError, atomic_write, cache_root
 from .hand_anatomy import FINGER_JOINTS, MANO_REST_JOINTS, SHAPE_KNOBS, hand_anatomy
 from .hand_mesh import build_hand
 from .hand_rig import joint_regressor, skinning_weights
@@ -28,10 +29,6 @@ from .pose_prior import pose_pca
 
 GENERATOR_VERSION = 1
 PARENTS = (-1, 0, 1, 2, 0, 4, 5, 0, 7, 8, 0, 10, 11, 0, 13, 14)
-
-
-def cache_root() -> Path:
-    return Path(os.environ.get("MAHM_CACHE_DIR") or Path.home() / ".cache" / "mahm-search")
 
 
 def default_mano_dir() -> Path:
@@ -47,7 +44,7 @@ def default_mano_dir() -> Path:
     try:
         generate_mano_files(tmp)
         os.replace(tmp, final)  # another process may have won the race: then keep theirs
-    except OSError:
+    except (OSError, DiskFullError):
         if not (final / "MANO_RIGHT.npz").is_file():
             raise
     finally:
@@ -63,9 +60,7 @@ def generate_mano_files(dst: Path) -> tuple[Path, Path]:
     paths = []
     for name, arrays in (("MANO_RIGHT.npz", right), ("MANO_LEFT.npz", mirror_model(right))):
         path = dst / name
-        with open(path.with_suffix(".tmp"), "wb") as fh:
-            np.savez(fh, **arrays)
-        os.replace(path.with_suffix(".tmp"), path)
+        atomic_write(path, lambda f: np.savez(f, **arrays))
         paths.append(path)
     return paths[0], paths[1]
 

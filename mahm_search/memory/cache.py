@@ -7,8 +7,8 @@ plain `mahm-search train` (benchmarks/README.md, bench_search_overhead.py).
 
 Key: the config without MEMORY_NEUTRAL fields, the device, torch's version and a fingerprint of this
 package's source files (any code change traces again). Files: $MAHM_CACHE_DIR/memory-estimates/
-<key>.json (else ~/.cache/mahm-search/...), written atomically, so parallel workers can share them.
-MAHM_MEMORY_CACHE=off turns the cache off (the test suite does, to trace every time).
+<key>.json (else ~/.cache/mahm-search/...), written atomically (files.atomic_write), so parallel workers
+can share them. MAHM_MEMORY_CACHE=off turns the cache off (the test suite does, to trace every time).
 """
 
 from __future__ import annotations
@@ -21,6 +21,8 @@ from pathlib import Path
 from typing import Any, Dict, Optional
 
 import torch
+
+from ..files import DiskFullError, atomic_write, cache_root
 
 CACHE_FORMAT = 1
 # Fields that do not enter the traced step (trace.py runs the step on a dummy batch of
@@ -58,19 +60,13 @@ def load(key: str) -> Optional[Dict[str, Any]]:
 
 
 def store(key: str, record: Dict[str, Any]) -> None:
-    folder = _folder()
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        tmp = folder / f".{key}.{os.getpid()}.tmp"
-        tmp.write_text(json.dumps(record))
-        os.replace(tmp, folder / f"{key}.json")
-    except OSError:
+        atomic_write(_folder() / f"{key}.json", lambda f: f.write(json.dumps(record).encode()))
+    except (OSError, DiskFullError):
         pass  # a read-only cache only costs the next trial a trace
 
 
 def _folder() -> Path:
-    from ..hands.generated import cache_root
-
     return cache_root() / "memory-estimates"
 
 

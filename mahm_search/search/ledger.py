@@ -23,6 +23,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable, Dict, Optional
 
+from ..files import atomic_write
 from .packing import fits
 
 POLL_S = 0.5
@@ -88,9 +89,8 @@ class MemoryLedger:
         return state
 
     def _write(self, state: dict) -> None:
-        tmp = self.path.with_name(f"{self.path.name}.{self.pid}.tmp")
-        tmp.write_text(json.dumps(state, indent=1, sort_keys=True))
-        os.replace(tmp, self.path)  # atomic: a reader never sees half a file
+        text = json.dumps(state, indent=1, sort_keys=True)
+        atomic_write(self.path, lambda f: f.write(text.encode()))  # a reader never sees half a file
 
     def _entry(self, estimate_bytes: int, **extra) -> dict:
         return {"pid": self.pid, "start": self._start, "estimate_bytes": int(estimate_bytes),

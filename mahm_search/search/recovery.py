@@ -10,7 +10,7 @@
 `liveness` tells the wait loop whether any RUNNING trial still beats, so it can give up rather
 than sleep forever.
 
-3. A process killed while writing a checkpoint (train/atomic_write.py) leaves `NAME.tmpPID` in its
+3. A process killed while writing a checkpoint (files.atomic_write) leaves `NAME.tmpPID` in its
    run folder, and nothing else removes it: `remove_dead_tmp_files` deletes such files in the run
    folders of dead trials once no RUNNING trial trains there and they are older than the grace period.
 """

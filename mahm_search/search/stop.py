@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from typing import Iterator
 
 from ..errors import MahmError
+from ..files import DiskFullError
 
 
 class StudyStopped(MahmError):
@@ -24,8 +25,6 @@ def stopping_error(err: BaseException, where: str, database: "str | None" = None
     The full disk may be the cause or context of what was raised (torch's writer, Ray's checkpoint
     upload wrap it in errors of their own). `database` names the study database for an error raised
     before storage.py could name it (while the storage opens)."""
-    from ..train.atomic_write import DiskFullError
-
     found = _disk_full(err)
     if found is not None and _database_full(found):
         return StudyStopped(f"{where}: {database_full_message(found, database)}")
@@ -78,8 +77,6 @@ def _database_full(err: BaseException) -> bool:
 
 def _disk_full(err: "BaseException | None") -> "BaseException | None":
     import errno
-
-    from ..train.atomic_write import DiskFullError
 
     seen = set()
     while err is not None and id(err) not in seen:

@@ -18,7 +18,7 @@ import numpy as np
 import torch
 
 from ..errors import MahmError
-from .atomic_write import atomic_write
+from ..files import atomic_write
 
 CHECKPOINT_NAME = "checkpoint.pt"
 KEYS = {"config", "step", "model", "optimizer", "scheduler", "scaler", "loss_weights", "history",

@@ -25,6 +25,7 @@ from typing import Callable
 
 import torch
 
+from ..files import cache_root
 from .capture import CapturedStep
 from .losses import MAHMLoss
 from .spec import TrainSpec
@@ -35,8 +36,6 @@ BACKEND = "inductor"  # torch.compile's backend (tests swap in a cheaper one)
 
 
 def _inductor_cache() -> Path:
-    from ..hands.generated import cache_root
-
     return cache_root() / "inductor"
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .atomic_write import atomic_write
+from ..files import atomic_write
 from .reporter import Reporter
 
 

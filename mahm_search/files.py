@@ -1,5 +1,11 @@
-"""atomic_write(path, write): write a file through a tmp sibling and os.replace, so readers see the old
-file or the new one, never half of one; the tmp file is removed whatever stops the write."""
+"""Files this package writes: where its caches live (`cache_root`) and how a file is written so that a
+reader never sees half of it (`atomic_write`, `DiskFullError`).
+
+A leaf, like errors.py (standard library and `.errors` only): every layer writes files (the generated
+MANO model in hands/, data shards and the InterHand index in data/, checkpoints in train/, memory
+estimates in memory/, the packing ledger in search/), and hands/ and data/ may import nothing above
+them.
+"""
 
 from __future__ import annotations
 
@@ -8,14 +14,22 @@ import os
 from pathlib import Path
 from typing import BinaryIO, Callable
 
-from ..errors import MahmError
+from .errors import MahmError
+
+
+def cache_root() -> Path:
+    """$MAHM_CACHE_DIR, else ~/.cache/mahm-search: the folder every cache of this package lives under."""
+    return Path(os.environ.get("MAHM_CACHE_DIR") or Path.home() / ".cache" / "mahm-search")
 
 
 class DiskFullError(MahmError):
-    """The disk filled up while writing a run file; the previous version of the file is intact."""
+    """The disk filled up while writing a file; the previous version of the file is intact."""
 
 
 def atomic_write(path: Path, write: Callable[[BinaryIO], None]) -> None:
+    """Write a file through a tmp sibling (`NAME.tmpPID`) and os.replace, so readers see the old file or
+    the new one, never half of one; the tmp file is removed whatever stops the write. A full disk
+    (ENOSPC) is raised as DiskFullError; any other error as it was raised."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f"{path.name}.tmp{os.getpid()}")
