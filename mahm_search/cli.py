@@ -123,8 +123,10 @@ def status(study: Path = STUDY,
 def plot(study: Path = STUDY, out: Optional[Path] = REPORT_OUT,
          fmt: Fmt = typer.Option(Fmt.png, "--format", help="Figure format.")):
     """Score-versus-steps curves, ablation, history and importance figures, and trials.csv."""
-    from .report.figures import write_figures
+    from .report.figures import check_out_folder, write_figures
 
+    if out is not None:
+        check_out_folder(out)  # before anything is read: a file named by --out is one line, exit 2
     write_figures(study, out=out, fmt=fmt.value)
 
 
@@ -132,8 +134,11 @@ def plot(study: Path = STUDY, out: Optional[Path] = REPORT_OUT,
 @_user_errors
 def report(study: Path = STUDY, out: Optional[Path] = REPORT_OUT):
     """Write report.md: settings, best configurations, ablation tables, figures and findings."""
+    from .report.figures import check_out_folder
     from .report.markdown import write_report
 
+    if out is not None:
+        check_out_folder(out)
     write_report(study, out=out)
 
 

@@ -61,13 +61,16 @@ def test_one_seed_each_is_inconclusive_even_when_the_paired_interval_excludes_ze
     assert "unknown" in cmp.advice()
 
 
-def test_overlapping_seeds_are_inconclusive_with_a_seed_count():
+def test_overlapping_seeds_are_inconclusive_with_the_smallest_resolvable_difference():
+    # not a seed count sized from the observed (noise) difference: the difference these seeds resolve
     a, b = _config("a", [49.0, 51.0, 50.5]), _config("b", [50.0, 51.5, 49.5])
     cmp = compare(a, b, maximize=False)
     assert cmp.verdict == "inconclusive"
     s = math.sqrt((sps.tvar([49.0, 51.0, 50.5]) + sps.tvar([50.0, 51.5, 49.5])) / 2)
-    assert cmp.seeds_needed == math.ceil(2 * 2.8 ** 2 * s ** 2 / cmp.diff ** 2)
-    assert f"about {cmp.seeds_needed} seeds" in cmp.advice()
+    mdd = (sps.t.ppf(0.975, 4) + sps.t.ppf(0.8, 4)) * s * math.sqrt(2 / 3)
+    assert cmp.spread == pytest.approx(s)
+    assert f"with 3 and 3 seeds this comparison resolves differences >= {mdd:.2f} mm (80% power" in cmp.advice()
+    assert "about" not in cmp.advice().split(";")[0]
 
 
 def test_seed_interval_must_agree_with_the_paired_one():

@@ -92,3 +92,28 @@ def test_a_lock_whose_holder_died_is_taken_after_the_grace_period(tmp_path):
         assert alive.held
     study = optuna.load_study(study_name="tiny", storage=spec.storage_url)
     assert "mahm:ask_lock" not in study._storage.get_study_system_attrs(study._study_id)  # none left behind
+
+
+def test_the_lock_is_held_until_the_trial_has_queued_its_repeats(tmp_path, monkeypatch):
+    # A worker that asked while another trial's repeats were not yet queued could be proposed the same
+    # configuration (an exhausted grid), train a later seed and leave a queued repeat behind.
+    use_fake_trainer(monkeypatch, [])
+    spec = load_study_spec(write_study(tmp_path, repeats=2))
+    study = open_study(spec, create=True)
+    lock = AskLock(study, spec)
+    objective = TrialObjective(spec)
+    held_at = {}
+    enqueue = objective._enqueue_repeats
+
+    def spy(trial, **kwargs):
+        held_at["enqueue"] = lock.held
+        enqueue(trial, **kwargs)
+
+    objective._enqueue_repeats = spy
+    train = objective.train_admitted
+    objective.train_admitted = lambda trial, admission: (held_at.setdefault("train", lock.held),
+                                                         train(trial, admission))[1]
+    with Deadline(60), lock:
+        study.optimize(lock.releasing(objective), n_trials=1)
+    assert held_at == {"enqueue": True, "train": False}
+    assert [t.state for t in study.get_trials()] == [TrialState.COMPLETE, TrialState.WAITING]  # its repeat

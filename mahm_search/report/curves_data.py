@@ -4,6 +4,10 @@ A configuration is the set of trials sharing a `config_key` (repeats differ only
 configuration with one trial is that trial's curve; with repeats it is the mean at every step plus a
 band (min-max or mean +- std). Curves that ended early carry the reason as their end marker. `times`
 puts each step on the wall clock (the members' mean seconds per step), for curves_time.png.
+
+Each line carries its colour (one per level of the colouring factor, the same in ablation.png) and
+whether it is the leader (highest mean final score) and whether compare() resolves that leader
+against every other configuration (`is_best`): only then do the figures emphasise it.
 """
 
 from __future__ import annotations
@@ -14,8 +18,10 @@ from typing import Any, Optional
 import pandas as pd
 
 from ..search.plots_spec import PlotsSpec
-from .factors import curve_label, level_label, template_fields
+from .compare import compare, holm_adjust
+from .factors import curve_label, level_label, level_sort_key, template_fields
 from .records import StudyTrial
+from .style import NEUTRAL, level_colours, palette
 
 MAX_LINES = 20  # without plots.top_k, draw at most the 20 best configurations (a legend stays readable)
 
@@ -39,34 +45,75 @@ def config_score(members: list[StudyTrial], maximize: bool) -> tuple:
     return (2, 0.0)
 
 
+def leader(groups: dict[str, list[StudyTrial]], maximize: bool) -> tuple[Optional[str], bool]:
+    """(the group with the best mean final score, whether compare() shows it better than every other
+    group with a completed trial: better_than_all). (None, False) with fewer than two such groups.
+    A figure crowns a best only when this is resolved; otherwise its leader is just the highest mean."""
+    done = {k: ms for k, ms in groups.items() if any(m.state == "COMPLETE" and m.final is not None for m in ms)}
+    if len(done) < 2:
+        return None, False
+    top = min(done, key=lambda k: config_score(done[k], maximize))
+    return top, better_than_all(done[top], [ms for k, ms in done.items() if k != top], maximize)
+
+
+def better_than_all(top: list[StudyTrial], rivals: list[list[StudyTrial]], maximize: bool,
+                    metric: str = "final") -> bool:
+    """Whether compare() finds `top` better than every rival, its comparisons Holm-corrected together
+    (as the findings correct theirs), so that a figure never crowns what the text calls inconclusive."""
+    if not rivals:
+        return False
+    comparisons = [compare(top, ms, maximize, metric=metric) for ms in rivals]
+    holm_adjust(comparisons)
+    return all(c.verdict == "A" for c in comparisons)
+
+
+def colour_factor(factors: list[str], settings: PlotsSpec) -> Optional[str]:
+    """The factor whose levels colour every figure: the first of plots.group_by, else the first varied."""
+    colour_by = settings.group_by if settings.group_by is not None else factors
+    return colour_by[0] if colour_by else None
+
+
+def colours_of(records: list[StudyTrial], factor: Optional[str]) -> dict[str, str]:
+    """repr(level) -> colour for the colouring factor, over every trial (style.level_colours)."""
+    if factor is None:
+        return {}
+    return level_colours(r.params[factor] for r in records if factor in r.params)
+
+
 def curve_lines(records: list[StudyTrial], factors: list[str], settings: PlotsSpec,
                 maximize: bool) -> list[dict[str, Any]]:
     groups = {k: [m for m in ms if m.has_curve] for k, ms in configurations(records).items()}
     groups = {k: ms for k, ms in groups.items() if ms}
     ranked = sorted(groups, key=lambda k: config_score(groups[k], maximize))
     ranked = ranked[: settings.top_k or MAX_LINES]
-    best_key = ranked[0] if ranked and config_score(groups[ranked[0]], maximize)[0] == 0 else None
+    leader_key, resolved = leader(configurations(records), maximize)
     colour_by = settings.group_by if settings.group_by is not None else factors
     label_factors = list(colour_by) + [f for f in factors if f not in colour_by]
-    # colour by the first grouping factor; every other searched value (the other grouping factors,
-    # then the rest, e.g. lr) changes the line style, so no two lines look alike
-    colour_keys: list[str] = []
+    by = colour_factor(factors, settings)
+    colours = colours_of(records, by)
+    # colour by the first grouping factor (one colour per level, shared with ablation.png); every
+    # other searched value (the other grouping factors, then the rest, e.g. lr) changes the line
+    # style, so no two lines look alike
     style_keys: dict[str, list[tuple]] = {}
     lines = []
-    for key in sorted(ranked, key=lambda k: groups[k][0].number):
+    # level order (the colouring factor's, then the others'), as in ablation.png and the legend's colours
+    order = lambda k: tuple(level_sort_key(groups[k][0].params.get(f)) for f in label_factors) + (groups[k][0].number,)
+    for key in sorted(ranked, key=order):
         members = groups[key]
         params = members[0].params
-        colour_key = repr(params.get(colour_by[0])) if colour_by else ""
+        colour_key = repr(params.get(by)) if by is not None else ""
         style_key = tuple(repr(params.get(f)) for f in label_factors[1:] if f in params) or (key,)
-        colour_keys += [colour_key] if colour_key not in colour_keys else []
         styles = style_keys.setdefault(colour_key, [])
         styles += [style_key] if style_key not in styles else []
         line = _mean_line(members, settings)
+        colour = colours.get(colour_key) or (palette(1)[0] if by is None else NEUTRAL)
         line.update(
             label=curve_label(params, label_factors, settings.label, members[0].number),
             rescue_note=_rescue_note(members),
-            config_key=key, colour_group=colour_keys.index(colour_key),
-            style_group=styles.index(style_key), is_best=key == best_key,
+            config_key=key, colour=colour, colour_group=list(colours).index(colour_key) if colour_key in colours else 0,
+            style_group=styles.index(style_key),
+            is_leader=key == leader_key, leader_resolved=key == leader_key and resolved,
+            is_best=key == leader_key and resolved,
             smoothed=_ema(line["values"], settings.smoothing),
             params={k: v for k, v in params.items()},
         )

@@ -2,7 +2,7 @@
 completed score so far; drawn here rather than by Optuna so it shares the other figures' look.
 
 With seeds (a configuration with >= 2 trials: `repeats`, or a race) the points take their
-configuration's colour and marker from curves.png, and the red line is the best configuration MEAN
+configuration's colour (its level's colour in every figure) and marker from curves.png, and the red line is the best configuration MEAN
 so far, not the best single trial: the best of many seeds is a lucky seed, not a configuration."""
 
 from __future__ import annotations
@@ -14,8 +14,9 @@ import matplotlib.pyplot as plt
 from matplotlib.lines import Line2D
 from matplotlib.ticker import MaxNLocator
 
+from .factors import level_label
 from .records import StudyTrial
-from .style import DPI, END_MARKERS, FIGSIZE, palette, score_label
+from .style import DPI, END_MARKERS, FIGSIZE, save_figure, score_label
 
 COMPLETE_COLOUR, BEST_COLOUR, OTHER_COLOUR = "tab:blue", "tab:red", "0.6"
 MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
@@ -35,16 +36,20 @@ def best_mean_so_far(records: list[StudyTrial], maximize: bool) -> tuple[list[in
 
 
 def plot_history(records: list[StudyTrial], path: Path, title: str, maximize: bool,
-                 axis_text: str = "final validation score", lines: Optional[list[dict]] = None) -> list[int]:
+                 axis_text: str = "final validation score", lines: Optional[list[dict]] = None,
+                 colour_factor: Optional[str] = None) -> list[int]:
     """Returns the trial numbers drawn (a trial with no score at all, e.g. pruned for memory before any
     step, is named in the legend instead). `lines`: curves.png's lines (curves_data.curve_lines), whose
-    labels, colours and styles the points take when configurations have several seeds."""
+    labels, colours and styles the points take when configurations have several seeds; with one seed
+    each, the points take their level's colour of `colour_factor` (the colour it has in every figure)."""
     fig, ax = plt.subplots(figsize=FIGSIZE, dpi=DPI, layout="constrained")
     handles, drawn, silent = [], [], []
     complete = [r for r in records if r.state == "COMPLETE" and r.final is not None]
     by_config = bool(lines) and any(line["repeats"] > 1 for line in lines)
     if by_config:
         handles += _scatter_by_configuration(ax, complete, lines)
+    elif lines and colour_factor:
+        handles += _scatter_by_level(ax, complete, lines, colour_factor)
     else:
         ax.scatter([r.number for r in complete], [r.final for r in complete], s=36, color=COMPLETE_COLOUR,
                    zorder=3)
@@ -82,18 +87,31 @@ def plot_history(records: list[StudyTrial], path: Path, title: str, maximize: bo
     ax.set_title(title)
     ax.grid(True, alpha=0.3)
     fig.legend(handles=handles, loc="outside lower center", ncol=2, fontsize=9, frameon=False)
-    fig.savefig(path)
+    save_figure(fig, path)
     plt.close(fig)
     return sorted(drawn)
+
+
+def _scatter_by_level(ax, complete: list[StudyTrial], lines: list[dict], factor: str) -> list[Line2D]:
+    """Completed trials in their level's colour (one legend entry per level of the colouring factor)."""
+    colour_of = {number: line["colour"] for line in lines for number in line["trials"]}
+    label_of = {line["colour"]: level_label(factor, line["params"][factor]) for line in lines
+                if factor in line["params"]}
+    handles = []
+    for colour in dict.fromkeys(colour_of.get(r.number, OTHER_COLOUR) for r in complete):
+        mine = [r for r in complete if colour_of.get(r.number, OTHER_COLOUR) == colour]
+        ax.scatter([r.number for r in mine], [r.final for r in mine], s=36, color=colour, zorder=3)
+        label = label_of.get(colour, "other configurations") if colour != OTHER_COLOUR else "other configurations"
+        handles.append(Line2D([], [], marker="o", color=colour, ls="none", label=f"completed, {label}: final score"))
+    return handles
 
 
 def _scatter_by_configuration(ax, complete: list[StudyTrial], lines: list[dict]) -> list[Line2D]:
     """Completed trials in their curves.png colour (and a marker per line style); trials of
     configurations curves.png leaves out (top_k) in grey. Returns the legend handles."""
-    colours = palette(max(line["colour_group"] for line in lines) + 1)
     looks = {}
     for line in lines:
-        look = (colours[line["colour_group"]], MARKERS[line["style_group"] % len(MARKERS)], line["label"])
+        look = (line["colour"], MARKERS[line["style_group"] % len(MARKERS)], line["label"])
         looks.update({number: look for number in line["trials"]})
     handles = []
     for colour, marker, label in dict.fromkeys(looks.values()):

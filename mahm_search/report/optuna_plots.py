@@ -11,7 +11,7 @@ import matplotlib.pyplot as plt
 import optuna
 from optuna.visualization import matplotlib as optuna_mpl
 
-from .style import DPI, FIGSIZE
+from .style import DPI, FIGSIZE, save_figure
 
 
 def _save(ax, path: Path, title: str) -> None:
@@ -21,7 +21,7 @@ def _save(ax, path: Path, title: str) -> None:
     ax.set_title("", loc="left")  # Optuna's own title sits there and would overlap ours
     ax.set_title(title)
     fig.set_layout_engine("constrained")
-    fig.savefig(path)
+    save_figure(fig, path)
     plt.close(fig)
 
 

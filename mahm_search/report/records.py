@@ -10,6 +10,7 @@ import hashlib
 import json
 import math
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Optional
 
 import optuna
@@ -35,6 +36,8 @@ class StudyTrial:
     repeat: int = 0
     seed: Optional[int] = None
     record: TrialRecord = field(default_factory=TrialRecord)
+    started: Optional[datetime] = None  # Optuna's datetime_start/complete (the worker's local clock)
+    completed: Optional[datetime] = None
 
     @property
     def has_curve(self) -> bool:
@@ -66,6 +69,7 @@ def _record(t: FrozenTrial, maximize: bool) -> StudyTrial:
         number=t.number, state=t.state.name, params=dict(t.params), steps=steps, values=values,
         final=final, best=best, end=_end_reason(t, record), config_key=record.config_key or _key(t.params),
         repeat=record.repeat, seed=record.seed, record=record,
+        started=t.datetime_start, completed=t.datetime_complete,
     )
 
 

@@ -1,4 +1,5 @@
-"""trials.csv: one row per trial with its state, params, scores, steps, memory and how it ended."""
+"""trials.csv: one row per trial with its state, params, scores, steps, memory, how it ended, the code
+that ran it and when."""
 
 from __future__ import annotations
 
@@ -6,9 +7,9 @@ import pandas as pd
 
 from .records import StudyTrial
 
-ATTR_COLUMNS = ("steps_done", "wall_time_s", "params_count", "memory_budget_bytes", "memory_estimate_bytes", "memory_estimate_tensor_bytes",
-                "memory_peak_bytes", "data_wait_share",
-                "rescue", "prune_reason", "error")
+ATTR_COLUMNS = ("steps_done", "wall_time_s", "params_count", "memory_budget_bytes", "memory_original_estimate_bytes",
+                "memory_estimate_bytes", "memory_estimate_tensor_bytes", "memory_method", "memory_peak_bytes",
+                "data_wait_share", "rescue", "prune_reason", "error", "code_version")
 
 
 def trials_frame(records: list[StudyTrial]) -> pd.DataFrame:
@@ -20,6 +21,8 @@ def trials_frame(records: list[StudyTrial]) -> pd.DataFrame:
         row.update({"final_score": r.final, "best_score": r.best,
                     "last_step": r.steps[-1] if r.steps else None, "n_evals": len(r.steps)})
         row.update({k: r.record.get(k) for k in ATTR_COLUMNS})
+        row.update({"datetime_start": r.started.isoformat() if r.started else None,
+                    "datetime_complete": r.completed.isoformat() if r.completed else None})
         if row["steps_done"] is None:
             row["steps_done"] = row["last_step"]
         rows.append(row)

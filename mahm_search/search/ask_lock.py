@@ -4,7 +4,7 @@ Each worker recounts the study's trials and then asks Optuna for one; workers th
 same moment all saw room, and together started up to workers-1 trials more than n_trials. Under
 AskLock the recount and the ask are one step for all workers, so RUNNING trials (which count once
 they finish) plus counted ones never exceed n_trials. The lock is released as soon as the asked
-trial starts (`releasing`), so trials still train side by side.
+trial has its seed and has queued its repeats (`releasing`), so trials still train side by side.
 
 It lives where every worker already meets, the storage, so it holds across processes and hosts:
 - RDB (SQLite, PostgreSQL, MySQL): a lease in the study's system attrs (key LEASE_KEY: owner and an
@@ -63,11 +63,17 @@ class AskLock:
                 self._lock.release()
 
     def releasing(self, objective: Callable) -> Callable:
-        """`objective`, giving the lock back first: by then study.ask() made its trial RUNNING."""
+        """`objective`, giving the lock back as soon as the asked trial (RUNNING since study.ask()) has
+        chosen its seed and queued its repeats (`objective.after_ask`): a worker asking before that
+        could be proposed the same configuration (a grid once exhausted, TPE on choices) while its
+        repeats are not queued yet, and train a seed out of turn, leaving a queued repeat behind."""
 
         def run(trial):
-            self.release()
-            return objective(trial)
+            objective.after_ask = self.release
+            try:
+                return objective(trial)
+            finally:
+                self.release()  # an objective that failed before its seed was chosen
 
         return run
 

@@ -71,22 +71,24 @@ class MemoryLedger:
         with open(self.lock_path, "a+") as lock:
             fcntl.flock(lock.fileno(), fcntl.LOCK_EX)
             try:
-                state = self._read()
+                state, before = self._read()
                 yield state
-                self._write(state)
+                if state != before:  # a waiting worker polls every poll_s: no write (and fsync) per look
+                    self._write(state)
             finally:
                 fcntl.flock(lock.fileno(), fcntl.LOCK_UN)
 
-    def _read(self) -> Dict[str, Dict[str, dict]]:
+    def _read(self) -> tuple[Dict[str, Dict[str, dict]], Optional[dict]]:
+        """(live state, the file's content as read: None when missing or unreadable)."""
         try:
-            state = json.loads(self.path.read_text())
+            stored = json.loads(self.path.read_text())
         except (OSError, ValueError):
-            state = {}
-        state = {part: dict(state.get(part) or {}) for part in ("running", "waiting")}
+            stored = None
+        state = {part: dict((stored or {}).get(part) or {}) for part in ("running", "waiting")}
         for part in state.values():  # a dead worker's entries never block the others
             for key in [k for k, e in part.items() if not process_alive(int(e["pid"]), e.get("start"))]:
                 del part[key]
-        return state
+        return state, stored
 
     def _write(self, state: dict) -> None:
         text = json.dumps(state, indent=1, sort_keys=True)

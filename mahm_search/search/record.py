@@ -6,12 +6,15 @@ Written only through `write_record` (both backends, the trainer's reporter, the 
 writer and a reader cannot drift apart: a field that is not declared here cannot be written.
 
     config_key, repeat, seed, config   what was trained (config: the TrialConfig after any rescue)
+    code_version                       the code that ran it (provenance.code_version: package
+                                       version, git commit when a checkout, source hash)
     memory_budget_bytes                the budget the memory gate applied
     memory_estimate_bytes, rescue      the gate's estimate of the trained config (what the budget is
                                        compared with: on CUDA with its allowances) and how it was rescued
     memory_estimate_tensor_bytes       that estimate's tensor peak alone: the same quantity as
                                        memory_peak_bytes, so a study's records check the estimator
     memory_method                      which estimator made that figure (memory/estimate.py)
+    memory_original_estimate_bytes     the gate's estimate of the config before any rescue
     params_count, steps_done           the network's size and the optimizer steps done
     memory_peak_bytes                  the measured tensor peak (train/peak_memory.py; None when the
                                        trial did not finish training)
@@ -43,10 +46,12 @@ class TrialRecord:
     repeat: int = 0
     seed: Optional[int] = None
     config: Optional[Dict[str, Any]] = None
+    code_version: Optional[str] = None
     memory_budget_bytes: Optional[int] = None
     memory_estimate_bytes: Optional[int] = None
     memory_estimate_tensor_bytes: Optional[int] = None
     memory_method: Optional[str] = None
+    memory_original_estimate_bytes: Optional[int] = None
     rescue: Optional[str] = None
     params_count: Optional[int] = None
     steps_done: Optional[int] = None

@@ -41,7 +41,9 @@ def study_status(path: str | Path) -> Dict[str, Any]:
             last = max(t.intermediate_values) if t.intermediate_values else None
             running.append({"number": t.number, "step": last,
                             "last_value": t.intermediate_values[last] if last is not None else None})
-    return {"study": spec.name, "storage": spec.storage_url, "metric": spec.objective.metric,
+    # the metric the stored values are (the study's own, search/storage.py): the file may have been edited since
+    metric = study.user_attrs.get("objective_metric") or spec.objective.metric
+    return {"study": spec.name, "storage": spec.storage_url, "metric": metric,
             "direction": spec.objective.direction, "n_trials": spec.n_trials, "done": counts.done,
             "states": counts.by_state, "best": best, "best_configuration": best_config, "prune_reasons": dict(reasons), "running": running,
             "errors": failure_groups(trials)}

@@ -25,6 +25,7 @@ import optuna
 
 from ..config import TrialConfig, get_dotted, set_dotted, trial_config
 from ..memory import default_budget_bytes, plan_memory
+from ..provenance import code_version
 from .record import TrialRecord, is_queued, queued_attrs, record_error, write_outcome, write_record
 from .stop import StudyStopped, stopping_error
 from .trial_reporter import TrialReporter
@@ -106,6 +107,9 @@ class TrialObjective:
         self.fixed = lambda dotted: get_dotted(fixed, dotted)
         self.last_trial_id: Optional[int] = None  # the trial this objective ran last (its worker's own)
         self.stopping_error: Optional[StudyStopped] = None  # set when a trial hit e.g. a full disk
+        # Called once the trial's seed is chosen and its repeats are queued (the worker loop's AskLock:
+        # until then another worker could be proposed the same configuration and take a queued seed).
+        self.after_ask: Callable[[], None] = lambda: None
 
     def __call__(self, trial: optuna.Trial) -> float:
         self.last_trial_id = trial._trial_id
@@ -139,8 +143,10 @@ class TrialObjective:
         seed = int(spec.base_config.get("train", {}).get("seed", 0)) + repeat
         write_record(trial, repeat=repeat)
         self._enqueue_repeats(trial, sampled=sampled, new_configuration=sampled and repeat == 0)
+        self.after_ask()
         config = self._build_config(trial, params, seed)
-        write_record(trial, config_key=key, repeat=repeat, seed=seed, config=config.to_dict())
+        write_record(trial, config_key=key, repeat=repeat, seed=seed, config=config.to_dict(),
+                     code_version=code_version())
 
         import torch  # noqa: F401  (imported here so spawned workers set their device first)
         from ..train.device import resolve_device
@@ -149,6 +155,7 @@ class TrialObjective:
         budget = spec.memory_bytes or default_budget_bytes(device, spec.memory_ram_share)
         plan = plan_memory(config, budget, device)
         write_record(trial, memory_budget_bytes=int(budget), memory_estimate_bytes=int(plan.estimate_bytes),
+                     memory_original_estimate_bytes=int(plan.original_estimate_bytes),
                      memory_estimate_tensor_bytes=plan.estimate_tensor_bytes, memory_method=plan.method,
                      rescue=plan.rescue)
         if "memory" not in trial.constraints:  # a retry inherits the original's constraint
