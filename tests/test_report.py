@@ -52,7 +52,7 @@ def test_figure2_study_writes_every_file_with_reasons(tmp_path):
     ended = [ln for ln in lines if ln["end_marker"]]
     assert [(ln["end_marker"], len(ln["steps"]), ln["steps"][-1]) for ln in ended] == [("oom", 10, 1000)]
     assert all(len(ln["steps"]) == 20 for ln in lines if not ln["end_marker"])
-    # one seed per configuration: the highest mean leads, but nothing is resolved, so nothing is crowned
+    # one seed per configuration: the best mean leads, but nothing is resolved, so nothing is crowned
     leader = [ln for ln in lines if ln["is_leader"]]
     assert len(leader) == 1 and leader[0]["label"] == f"widths {WIDTHS}, without self-attention"
     assert not any(ln["is_best"] for ln in lines)

@@ -69,7 +69,7 @@ def test_one_seed_crowns_nothing(tmp_path):
     assert not any(row["is_best"] for rows in result.ablation.values() for row in rows)
     assert sum(row["is_leader"] for row in result.ablation["arch.cascade_widths"]) == 1
     curves = _svg(result, "curves")
-    assert "highest mean (not resolved)" in curves and "best:" not in curves and "[best]" not in curves
+    assert "best mean (not resolved)" in curves and "best:" not in curves and "[best]" not in curves
     ablation = _svg(result, "ablation")
     assert "not resolved" in ablation and "best (resolved)" not in ablation
 
@@ -80,7 +80,7 @@ def test_an_unresolved_leader_with_seeds_is_only_the_highest_mean(tmp_path):
     leader = next(ln for ln in result.lines if ln["is_leader"])
     assert leader["params"] == {"arch.cascade_widths": DEEPEST, "arch.self_attention": True}
     assert not leader["is_best"]
-    assert legend_labels([leader])[0].endswith("\u2014 highest mean (not resolved)")
+    assert legend_labels([leader])[0].endswith("\u2014 best mean (not resolved)")
     attention = result.ablation["arch.self_attention"]
     assert [row["is_leader"] for row in attention] == [False, True]
     assert not any(row["is_best"] for row in attention)
@@ -189,7 +189,7 @@ def test_a_factor_outside_the_template_is_in_the_labels_and_the_ablation(tmp_pat
 
 def test_ablation_annotations_have_two_decimals_and_the_unit():
     row = {"mean": 48.8612, "n": 4, "ci": Interval(48.86, 47.95, 49.77, 4), "is_leader": True, "is_best": False}
-    assert level_note(row) == "48.86 mm\nn=4\nhighest mean,\nnot resolved"
+    assert level_note(row) == "48.86 mm\nn=4\nbest mean,\nnot resolved"
     one = {"mean": 49.0, "n": 1, "ci": Interval(49.0, None, None, 1)}
     assert level_note(one) == "49.00 mm\nn=1, no CI"
 

@@ -2,7 +2,7 @@
 
 A level takes its colour from curves.png (the colouring factor's levels; other factors' levels are
 drawn in one neutral colour). The level with the best mean is called best, with a black edge, only
-when compare() shows it better than every other level; otherwise it is labelled "highest mean, not
+when compare() shows it better than every other level; otherwise it is labelled "best mean, not
 resolved". Each mean is printed with two decimals and its unit. The y axis spans the scores and
 their CIs, padded by a tenth of that span and never less than MIN_SPAN_MM, so that a panel of
 close levels is not magnified into looking decisive (the CIs show the noise).
@@ -31,7 +31,7 @@ def level_note(row: dict[str, Any]) -> str:
     if row.get("is_best"):
         note += "\nbest (resolved)"
     elif row.get("is_leader"):
-        note += "\nhighest mean,\nnot resolved"
+        note += "\nbest mean,\nnot resolved"
     return note
 
 
@@ -95,7 +95,7 @@ def legend_handles(table: dict[str, list[dict[str, Any]]]) -> list[Line2D]:
         handles.append(Line2D([], [], marker="o", color=NEUTRAL, mec=BEST_EDGE, mew=2.5, ms=8, ls="none",
                               label="black edge: best, better than every other level (95%, Holm-corrected)"))
     if any(row.get("is_leader") and not row.get("is_best") for row in rows):
-        handles.append(Line2D([], [], ls="none", label="highest mean, not resolved: not shown better than "
+        handles.append(Line2D([], [], ls="none", label="best mean, not resolved: not shown better than "
                                                       "every other level (95%, Holm-corrected)"))
     return handles
 

@@ -62,7 +62,8 @@ class Comparison:
         elif self.samples is not None and self.samples.why_unknown() == "zero spread":
             parts.append(f"paired over {self.samples.n} validation samples: no CI (zero spread)")
         if self.p_adjusted is not None:
-            parts.append(f"Holm-adjusted p {p_text(self.p_adjusted)} over {self.family} comparisons")
+            parts.append(f"Holm-adjusted p {p_text(self.p_adjusted)} over {self.family} comparisons" if self.family > 1
+                         else f"p {p_text(self.p_adjusted)}, the only comparison: no correction needed")
         return ", ".join(parts)
 
     def advice(self) -> str:

@@ -213,7 +213,8 @@ def convergence_findings(target: Optional[float], rows: list[Convergence]) -> li
                 cut = " (t interval clipped to the possible range)" if clipped else ""
                 ci = f"95% CI over seeds {iv.text(d)}{cut}"
                 if p is not None:
-                    ci += f", Holm-adjusted p {p_text(p)} over {r.family} comparisons"
+                    ci += (f", Holm-adjusted p {p_text(p)} over {r.family} comparisons" if r.family > 1
+                           else f", p {p_text(p)}, the only comparison")
             elif iv.why_unknown() == "zero spread":
                 ci = "no CI: zero spread, every seed on both sides has the same value"
             else:

@@ -6,7 +6,7 @@ band (min-max or mean +- std). Curves that ended early carry the reason as their
 puts each step on the wall clock (the members' mean seconds per step), for curves_time.png.
 
 Each line carries its colour (one per level of the colouring factor, the same in ablation.png) and
-whether it is the leader (highest mean final score) and whether compare() resolves that leader
+whether it is the leader (best mean final score) and whether compare() resolves that leader
 against every other configuration (`is_best`): only then do the figures emphasise it.
 """
 
@@ -48,7 +48,7 @@ def config_score(members: list[StudyTrial], maximize: bool) -> tuple:
 def leader(groups: dict[str, list[StudyTrial]], maximize: bool) -> tuple[Optional[str], bool]:
     """(the group with the best mean final score, whether compare() shows it better than every other
     group with a completed trial: better_than_all). (None, False) with fewer than two such groups.
-    A figure crowns a best only when this is resolved; otherwise its leader is just the highest mean."""
+    A figure crowns a best only when this is resolved; otherwise its leader is just the best mean."""
     done = {k: ms for k, ms in groups.items() if any(m.state == "COMPLETE" and m.final is not None for m in ms)}
     if len(done) < 2:
         return None, False

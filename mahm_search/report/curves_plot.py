@@ -5,7 +5,7 @@ Colour = the level of the first grouping factor (the same colour as in ablation.
 (and, past four, a marker) = the other searched values. The shaded band's kind (min-max or +-1 std
 over seeds) is a legend entry. Every line is drawn alike unless compare() resolves the leader against
 every other configuration (then it is drawn thick and called best); an unresolved leader is only
-named "highest mean (not resolved)". End-of-curve markers are drawn the same on the plot and in the
+named "best mean (not resolved)". End-of-curve markers are drawn the same on the plot and in the
 legend: white with a black edge, the shape telling how the run ended, at the end of its line."""
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ def line_style(index: int) -> tuple[str, str | None]:
 
 
 BEST_NOTE = "best: better than every other line (95%, Holm-corrected)"
-LEADER_NOTE = "highest mean (not resolved)"
+LEADER_NOTE = "best mean (not resolved)"
 LEADER_EXPLAINED = "not resolved: not shown better than every other line (95%, Holm-corrected)"
 BAND_TEXT = {"minmax": "min\u2013max over the seeds", "std": "mean \u00b1 1 std over the seeds"}
 

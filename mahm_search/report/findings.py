@@ -69,7 +69,7 @@ def findings(records: list[StudyTrial], ablation: dict[str, list[dict[str, Any]]
             ci = f"no CI (zero spread over its {top['n']} seeds)"
         else:
             ci = f"95% CI over seeds {ci_text}"
-        out.append(f"Highest mean final score: {top['configuration']}, {top['mean (mm)']} mm, {ci} (n={top['n']}).")
+        out.append(f"Best mean final score: {top['configuration']}, {top['mean (mm)']} mm, {ci} (n={top['n']}).")
         # the best against each runner-up: "is the best really better than X?" is the reader's question
         for _, rival in best.iloc[1:1 + RIVALS].iterrows():
             cmp = compare(top["_members"], rival["_members"], maximize, spread)
@@ -109,7 +109,9 @@ def findings(records: list[StudyTrial], ablation: dict[str, list[dict[str, Any]]
 def _multiplicity(made: int, tested: int) -> str:
     untested = f" ({made - tested} had no test: one seed or zero spread on a side)" if made > tested else ""
     if tested == 0:
-        return f"The {made} score comparisons above could not be tested{untested}."
+        return f"The {made} score comparison(s) above could not be tested{untested}."
+    if made == 1:
+        return "One score comparison: a verdict needs its 95% CI to exclude 0 (no multiplicity to correct for)."
     return (f"Multiplicity: {made} score comparisons above{untested}, {tested} tested; a verdict needs its "
             f"95% CI to exclude 0 and its p value to survive Holm's correction over these {tested}, which keeps "
             f"the chance of any wrong verdict among them at 5%.")
