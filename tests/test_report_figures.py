@@ -11,11 +11,10 @@ import json
 import matplotlib
 import optuna
 import pytest
-from optuna.distributions import CategoricalDistribution, FloatDistribution
-from optuna.trial import TrialState, create_trial
 from typer.testing import CliRunner
 
 from study_factory import N_VAL, STEPS, WIDTHS, make_study
+from test_report_uncertainty import _lr_trials
 from mahm_search.cli import app
 from mahm_search.report.ablation_plot import MIN_SPAN_MM, level_note, y_limits
 from mahm_search.report.curves_plot import band_text, legend_labels
@@ -154,14 +153,6 @@ def test_figures_use_the_display_names_and_explain_widths(tmp_path):
 
 
 # M9: a factor outside the label template is shown, and the ablation covers every varied factor
-
-
-def _lr_trials():
-    dists = {"arch.cascade_widths": CategoricalDistribution(list(WIDTHS)),
-             "train.lr": FloatDistribution(1e-4, 1e-2, log=True)}
-    return tuple(create_trial(state=TrialState.COMPLETE, value=50.0 + i, intermediate_values={100: 60.0, 200: 50.0 + i},
-                              params={"arch.cascade_widths": "512-256-512", "train.lr": lr}, distributions=dists)
-                 for i, lr in enumerate((1e-4, 1e-3, 1e-2)))
 
 
 def test_a_label_names_every_varied_factor_its_template_leaves_out():
