@@ -19,6 +19,24 @@ from .model.spec import ArchSpec
 from .train.spec import LossSpec, TrainSpec
 
 
+BACKBONE_STRIDE = 32  # the backbone's last feature map is ceil(input_size / 32) on a side
+
+
+def micro_batch_problem(batch_size: int, micro_batches: int, input_size: int) -> str | None:
+    """Why a (batch, micro-batches, input size) cannot train, or None. Train-mode BatchNorm needs more
+    than one value per channel; at the backbone's last stage a micro-batch has samples * side**2 of
+    them, and the smallest micro-batch (train/step.py split_batch) holds batch_size // micro_batches
+    samples. So a one-sample micro-batch fails at 32 px (a 1x1 map) and trains from 33 px (2x2)."""
+    smallest = max(batch_size // micro_batches, 1)
+    side = -(-input_size // BACKBONE_STRIDE)
+    if smallest * side * side >= 2:
+        return None
+    return (f"train.batch_size {batch_size} in train.micro_batches {micro_batches} gives micro-batches of "
+            f"{smallest} sample, and at arch.input_size {input_size} the backbone's last feature map is "
+            f"{side}x{side}, where BatchNorm needs at least 2 values (expected train.batch_size >= "
+            f"2 * train.micro_batches, or arch.input_size > {BACKBONE_STRIDE})")
+
+
 class TrialConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -42,19 +60,81 @@ class TrialConfig(BaseModel):
             self.arch.input_size = self.data.image_size
         return self
 
+    @model_validator(mode="after")
+    def _batch_norm_has_two_samples(self):
+        # A one-sample micro-batch at 32 px would fail the first training step (micro_batch_problem).
+        problem = micro_batch_problem(self.train.batch_size, self.train.micro_batches, self.arch.input_size)
+        if problem is not None:
+            raise ValueError(problem)
+        return self
+
+    @model_validator(mode="after")
+    def _objective_is_reported(self):
+        # A breakdown over a subset the data never holds is never reported: every eval would fail.
+        objective = self.train.objective
+        hand_type = self.data.interhand.hand_type if self.data.source == "interhand" and self.data.interhand else None
+        if objective.endswith("_single") and (self.data.source == "synthetic" or hand_type == "interacting"):
+            held = "the synthetic data holds" if self.data.source == "synthetic" else \
+                "data.interhand.hand_type 'interacting' keeps"
+            raise ValueError(f"train.objective: '{objective}' is never reported: {held} interacting hands "
+                             f"only (expected e.g. '{objective.removesuffix('_single')}' or "
+                             f"'{objective.replace('_single', '_interacting')}')")
+        if objective.endswith("_interacting") and hand_type == "single":
+            raise ValueError(f"train.objective: '{objective}' is never reported: data.interhand.hand_type "
+                             f"'single' keeps single hands only (expected e.g. "
+                             f"'{objective.removesuffix('_interacting')}')")
+        return self
+
     def to_dict(self) -> dict[str, Any]:
         return self.model_dump(mode="json")
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """SafeLoader that refuses a key given twice in one mapping (PyYAML silently keeps the last)."""
+
+    def construct_mapping(self, node, deep=False):
+        seen: dict = {}
+        for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                continue
+            key = self.construct_object(key_node, deep=True)
+            try:
+                first = seen.setdefault(key, key_node.start_mark.line)
+            except TypeError:  # an unhashable key: SafeLoader reports it
+                continue
+            if first != key_node.start_mark.line:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicate key {key!r} (first given on line {first + 1})", key_node.start_mark)
+        return super().construct_mapping(node, deep)
+
+
+def _yaml_problem(err: yaml.YAMLError) -> str:
+    """One line: 'line L, column C: what' (str(err) spans several lines and names '<unicode string>')."""
+    mark = getattr(err, "problem_mark", None)
+    what = " ".join(str(getattr(err, "problem", None) or err).split())
+    context = getattr(err, "context", None)
+    where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
+    return where + what + (f" ({' '.join(context.split())})" if context else "")
 
 
 def load_yaml(path: str | Path) -> Any:
     """Read a YAML file, naming the file in any error."""
     path = Path(path)
+    if path.is_dir():
+        raise ConfigError([f"{path}: is a folder; expected a YAML file"])
     if not path.is_file():
         raise ConfigError([f"{path}: file does not exist"])
     try:
-        return yaml.safe_load(path.read_text())
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as err:
+        raise ConfigError([f"{path}: not UTF-8 text (byte {err.start} is {err.object[err.start]:#04x}); "
+                           f"save the file as UTF-8"]) from None
+    except OSError as err:
+        raise ConfigError([f"{path}: cannot be read ({err.strerror or err})"]) from None
+    try:
+        return yaml.load(text, Loader=_UniqueKeyLoader)
     except yaml.YAMLError as err:
-        raise ConfigError([f"{path}: not valid YAML: {err}"]) from None
+        raise ConfigError([f"{path}: not valid YAML: {_yaml_problem(err)}"]) from None
 
 
 def set_dotted(tree: dict, dotted: str, value: Any) -> None:

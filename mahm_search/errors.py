@@ -54,20 +54,23 @@ def _known_keys(model: type[BaseModel] | None, loc: tuple[Any, ...]) -> list[str
 def problems_from_validation(err: ValidationError, source: str | Path, prefix: str = "",
                              model: type[BaseModel] | None = None) -> list[str]:
     """Turn pydantic's errors into 'file: field: what was expected' lines."""
-    lines = []
-    for e in err.errors():
-        loc = tuple(e["loc"])
-        field = _dotted(loc)
-        if prefix:
-            field = f"{prefix}.{field}" if field != "<root>" else prefix
-        msg = e["msg"].removeprefix("Value error, ")
-        if e["type"] == "extra_forbidden":
-            close = difflib.get_close_matches(str(loc[-1]), _known_keys(model, loc), n=1)
-            msg = "unknown key" + (f" (did you mean '{close[0]}'?)" if close else "")
-        elif "input" in e and e["type"] not in ("missing",) and "got " not in msg:
-            msg = f"{msg} (got {e['input']!r})"
-        lines.append(f"{source}: {field}: {msg}")
-    return lines
+    return [problem_line(e, source, prefix, model) for e in err.errors()]
+
+
+def problem_line(e: dict, source: str | Path, prefix: str = "", model: type[BaseModel] | None = None) -> str:
+    """One of pydantic's errors (`ValidationError.errors()`) as 'file: field: what was expected'."""
+    loc = tuple(e["loc"])
+    field = _dotted(loc)
+    if prefix:
+        field = f"{prefix}.{field}" if field != "<root>" else prefix
+    msg = e["msg"].removeprefix("Value error, ")
+    if e["type"] == "extra_forbidden":
+        close = difflib.get_close_matches(str(loc[-1]), _known_keys(model, loc), n=1)
+        msg = "unknown key" + (f" (did you mean '{close[0]}'?)" if close else "")
+    elif ("input" in e and e["type"] not in ("missing",) and "got " not in msg
+          and not (isinstance(e["input"], dict) and e["type"] == "value_error")):
+        msg = f"{msg} (got {e['input']!r})"  # a model validator's input is the whole section: left out
+    return f"{source}: {msg}" if field == "<root>" else f"{source}: {field}: {msg}"
 
 
 def parse_model(model: type[M], data: Any, source: str | Path = "<config>", prefix: str = "") -> M:

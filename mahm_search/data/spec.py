@@ -5,10 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import List, Literal, Optional, Union
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import ConfigDict, Field, field_validator, model_validator
+
+from ..spec_base import Spec
 
 
-class CropSpec(BaseModel):
+class CropSpec(Spec):
     """The report's 'cropping' (section 2.4); `enabled: false` ablates it (the whole frame is resized)."""
 
     model_config = ConfigDict(extra="forbid")
@@ -21,7 +23,7 @@ class CropSpec(BaseModel):
     scale_aug: float = Field(0.0, ge=0, lt=1)  # crop side scaled by uniform [1-s, 1+s]
 
 
-class SyntheticSpec(BaseModel):
+class SyntheticSpec(Spec):
     model_config = ConfigDict(extra="forbid")
 
     n_train: int = Field(512, ge=1)
@@ -34,7 +36,7 @@ class SyntheticSpec(BaseModel):
     cache: bool = True
 
 
-class InterHandSpec(BaseModel):
+class InterHandSpec(Spec):
     model_config = ConfigDict(extra="forbid")
 
     root: Path  # folder holding images/ and annotations/
@@ -48,7 +50,7 @@ class InterHandSpec(BaseModel):
     max_val: Optional[int] = Field(None, ge=1)
 
 
-class DataSpec(BaseModel):
+class DataSpec(Spec):
     model_config = ConfigDict(extra="forbid")
 
     source: Literal["synthetic", "interhand"] = "synthetic"

@@ -8,7 +8,7 @@ from typing import Optional
 
 import torch
 
-from ..config import TrialConfig
+from ..config import TrialConfig, micro_batch_problem
 from .estimate import estimate_memory
 
 
@@ -30,7 +30,8 @@ def _with(config: TrialConfig, checkpointing: list[str], micro_batches: int) -> 
 
 def rescue_ladder(config: TrialConfig) -> list[tuple[str, TrialConfig]]:
     """Rescues to try, mildest first: checkpoint the stages, then the backbone too, then micro-batches
-    (divisors of the batch, so every micro-batch is equal) on top. Settings already on are kept."""
+    (divisors of the batch, so every micro-batch is equal, and none too small for BatchNorm) on top.
+    Settings already on are kept."""
     spec = config.train
     ladder, checkpointing = [], list(spec.checkpointing)
     for part in ("stages", "backbone"):
@@ -39,7 +40,8 @@ def rescue_ladder(config: TrialConfig) -> list[tuple[str, TrialConfig]]:
             ladder.append((checkpointing, spec.micro_batches))
     micro = spec.micro_batches * 2
     while micro <= spec.batch_size:
-        if spec.batch_size % micro == 0:
+        # never a micro-batch too small to train (config.micro_batch_problem): prune for memory instead
+        if spec.batch_size % micro == 0 and micro_batch_problem(spec.batch_size, micro, config.arch.input_size) is None:
             ladder.append((checkpointing, micro))
         micro *= 2
     return [(_describe(c, m), _with(config, c, m)) for c, m in ladder]

@@ -30,14 +30,17 @@ def _parse(value: int | float | str) -> tuple[Optional[int], Optional[str]]:
     """(bytes, None), or (None, what is wrong)."""
     if isinstance(value, bool):
         return None, f"expected {_FORMS}, got {value!r}"
-    if isinstance(value, (int, float)):
-        size = int(value)
-    else:
-        match = _PATTERN.match(str(value))
-        unit = match.group(2).lower() if match else None
-        if match is None or unit not in _UNITS:
-            return None, f"expected {_FORMS}, got {value!r}"
-        size = int(float(match.group(1)) * _UNITS[unit])
+    try:
+        if isinstance(value, (int, float)):
+            size = int(value)
+        else:
+            match = _PATTERN.match(str(value))
+            unit = match.group(2).lower() if match else None
+            if match is None or unit not in _UNITS:
+                return None, f"expected {_FORMS}, got {value!r}"
+            size = int(float(match.group(1)) * _UNITS[unit])
+    except (OverflowError, ValueError):  # inf, nan, '1e400'
+        return None, f"expected a finite size ({_FORMS}), got {value!r}"
     if size <= 0:
         return None, f"expected a positive size, got {value!r}"
     return size, None

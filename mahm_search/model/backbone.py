@@ -7,7 +7,7 @@ torchvision state_dict loads when width_mult == 1 (its `fc.*` entries are ignore
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Callable, List, Tuple, Type, Union
+from typing import Callable, List, Optional, Tuple, Type, Union
 
 import torch
 from torch import nn
@@ -139,7 +139,26 @@ class ResNetBackbone(nn.Module):
 
 
 def load_backbone_weights(backbone: ResNetBackbone, path: Union[str, Path]) -> None:
-    path = Path(path)
+    backbone.load_state_dict(_matching_state(backbone, Path(path)), strict=True)
+
+
+def backbone_weights_problem(name: str, width_mult: float, path: Union[str, Path]) -> Optional[str]:
+    """What keeps `path` from loading into this backbone ('FILE: what was expected'), or None. Reads
+    the file and compares names and shapes with a backbone built on the meta device (no memory)."""
+    with torch.device("meta"):
+        backbone = ResNetBackbone(name, width_mult)
+    try:
+        _matching_state(backbone, Path(path))
+    except DataError as err:
+        text = str(err)
+    except ConfigError as err:
+        text = "; ".join(err.problems)
+    else:
+        return None
+    return text.replace(f"{path}: arch.backbone_weights: ", f"{path}: ", 1)
+
+
+def _matching_state(backbone: ResNetBackbone, path: Path) -> dict:
     if not path.is_file():
         raise DataError(f"{path}: arch.backbone_weights: file does not exist")
     try:
@@ -169,4 +188,4 @@ def load_backbone_weights(backbone: ResNetBackbone, path: Union[str, Path]) -> N
         if unexpected:
             detail.append(f"{len(unexpected)} unexpected keys, e.g. {unexpected[0]}")
         raise ConfigError([f"{path}: arch.backbone_weights: expected {hint}; " + "; ".join(detail)])
-    backbone.load_state_dict(state, strict=True)
+    return state

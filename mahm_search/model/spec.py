@@ -5,10 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import List, Literal, Optional, Union
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import ConfigDict, Field, field_validator, model_validator
+
+from ..spec_base import Spec
 
 
-class ArchSpec(BaseModel):
+class ArchSpec(Spec):
     model_config = ConfigDict(extra="forbid")
 
     backbone: Literal["resnet18", "resnet34", "resnet50"] = "resnet18"

@@ -1,7 +1,7 @@
 """`mahm-search describe`: what a network costs before anyone trains it.
 
 Accepts an ArchSpec YAML, a TrialConfig YAML (arch/data/train/loss/mano sections) or a study file
-(recognised by `name` plus `space` or `base`). A study is described as the configurations its trials
+(recognised by its `name`). A study is described as the configurations its trials
 can train: every combination of the searched values that change the network or its memory (arch.*,
 batch size, micro-batches, checkpointing), up to MAX_CONFIGS; a range with more than
 MAX_RANGE_VALUES values is filled in at its top (the largest network and memory), and the table says
@@ -61,7 +61,7 @@ def configs_from_path(path: str | Path) -> tuple[list[tuple[str, TrialConfig]], 
     if not isinstance(data, dict):
         raise ConfigError([f"{path}: expected a mapping (an arch spec, a TrialConfig or a study file), "
                            f"got {type(data).__name__}"])
-    if "name" in data and ("space" in data or "base" in data):
+    if "name" in data:  # only a study has a name (TrialConfig and ArchSpec have none)
         from .study_spec import load_study_spec
 
         configs, notes = study_configurations(load_study_spec(path))
@@ -85,10 +85,11 @@ def study_configurations(spec) -> tuple[list[tuple[str, TrialConfig]], list[str]
             notes.append(f"{path} filled in at its top, {values[0]!r} (a range: the largest network and memory)")
         choices[path] = values
     assignments: list[dict] = [{}]
+    # what a trial compares a condition on a field the study does not search with (search/trial.py)
+    fixed = functools.partial(get_dotted, TrialConfig.model_validate(spec.base_config).to_dict())
     for path, values in choices.items():
         when = spec.search_space.params[path].when
         grown = []
-        fixed = functools.partial(get_dotted, spec.base_config)
         for a in assignments:
             active = all((a[k] if k in a else fixed(k)) == v for k, v in when.items())
             grown += [{**a, path: v} for v in values] if active else [a]

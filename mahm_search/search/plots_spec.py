@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from typing import List, Literal, Optional
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import ConfigDict, Field, field_validator
+
+from ..spec_base import Spec
 
 from ..config import is_config_path
 
 FIGURES = ("curves", "ablation", "history", "importance")
 
 
-class PlotsSpec(BaseModel):
+class PlotsSpec(Spec):
     model_config = ConfigDict(extra="forbid")
 
     figures: List[Literal["curves", "ablation", "history", "importance"]] = Field(

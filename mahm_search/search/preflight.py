@@ -1,30 +1,98 @@
 """Pre-flight: what every trial needs, checked once before `run` creates any trial.
 
-A wrong data root, an empty MANO folder, a corrupt storage or a full disk would otherwise fail every
-trial in turn (and, counted as done, use up the study). Each check writes nothing: the storage is
-only probed (a read-only SQLite open, a bare connection to a server), so a failed pre-flight leaves
-the storage as it was. All problems are reported together, one line each (exit 2)."""
+A wrong data root, an empty MANO folder, missing backbone weights, `train.device: cuda` on a host
+without CUDA, a corrupt storage or a full disk would otherwise fail every trial in turn (and, counted
+as done, use up the study). Weights and device are checked in the base config and in every corner
+of the space. Each check writes nothing: the storage is only probed (a read-only SQLite open, a bare
+connection to a server), so a failed pre-flight leaves the storage as it was. All problems are
+reported together, one line each (exit 2)."""
 
 from __future__ import annotations
 
+import copy
 import os
 import shutil
 import tempfile
 from pathlib import Path
-from typing import List
+from typing import Any, Dict, Iterator, List, Tuple
 
 from ..errors import ConfigError, MahmError
 
 MIN_FREE_BYTES = 256 * 2**20  # checkpoints and history of a few trials; a study needs more over time
 
 
-def preflight(spec) -> None:
+def preflight(spec, remote_trials: bool = False) -> None:
+    """remote_trials: the trials train on other hosts (a Ray cluster at an address), so this host's
+    devices say nothing about theirs."""
     problems = _folder_problems(spec) + _mano_problems(spec)
     if not problems:  # the synthetic data needs MANO: its failure would repeat the MANO line
         problems += _data_problems(spec)
+    problems += _weights_problems(spec)
+    if not remote_trials:
+        problems += _device_problems(spec)
     problems += _storage_problems(spec)
     if problems:
         raise ConfigError(problems)
+
+
+def _trial_configs(spec) -> Iterator[Tuple[Dict[str, Any], Any]]:
+    """(assignment, TrialConfig): the base config ({}), then each corner of the space (the configs
+    load_study_spec checked), so every value a searched field can take is seen at least once."""
+    from ..config import TrialConfig, set_dotted
+
+    yield {}, TrialConfig.model_validate(spec.base_config)
+    for assignment in spec.search_space.corner_assignments():
+        tree = copy.deepcopy(spec.base_config)
+        for dotted, value in assignment.items():
+            set_dotted(tree, dotted, value)
+        yield assignment, TrialConfig.model_validate(tree)
+
+
+def _where(spec, assignment: Dict[str, Any], field: str, fields: Tuple[str, ...]) -> str:
+    """'STUDY: FIELD' for the base config, 'STUDY: space.FIELD' when the space sets it, or
+    'STUDY: space: a=1, b=2: FIELD' when other searched values make the problem."""
+    shown = [k for k in assignment if k in fields]
+    if shown == [field]:
+        return f"{spec.path}: space.{field}"
+    values = ", ".join(f"{k}={assignment[k]!r}" for k in shown)
+    return f"{spec.path}: space: {values}: {field}" if shown else f"{spec.path}: {field}"
+
+
+def _weights_problems(spec) -> List[str]:
+    """arch.backbone_weights, in the base and in every config of the space: a missing or unreadable
+    file, or one that does not fit the backbone, would fail every trial that uses it."""
+    from ..model.backbone import backbone_weights_problem
+
+    fields = ("arch.backbone_weights", "arch.backbone", "arch.width_mult")
+    problems, seen, said = [], set(), set()
+    for assignment, config in _trial_configs(spec):
+        arch = config.arch
+        key = (arch.backbone, arch.width_mult, arch.backbone_weights)
+        if arch.backbone_weights is None or key in seen:
+            continue
+        seen.add(key)
+        problem = backbone_weights_problem(*key)
+        if problem is not None and problem not in said:  # a missing file: once, not per width
+            said.add(problem)
+            problems.append(f"{_where(spec, assignment, 'arch.backbone_weights', fields)}: {problem}")
+    return problems
+
+
+def _device_problems(spec) -> List[str]:
+    """train.device, in the base and in the space: 'cuda' on a host without CUDA fails every trial."""
+    from ..train.device import resolve_device
+
+    problems, seen = [], set()
+    for assignment, config in _trial_configs(spec):
+        if config.train.device in seen:
+            continue
+        seen.add(config.train.device)
+        try:
+            resolve_device(config.train)
+        except ConfigError as err:
+            where = _where(spec, assignment, "train.device", ("train.device",))
+            problems += [f"{where}: {line.removeprefix('train.device: ')}" for line in err.problems]
+    return problems
 
 
 def _folder_problems(spec) -> List[str]:
@@ -98,6 +166,8 @@ def _storage_problems(spec) -> List[str]:
             problem = sqlite_file_problem(file)
             if problem is not None:
                 return [f"{spec.path}: storage: {file} {problem}"]
+        elif file.is_dir():
+            return [f"{spec.path}: storage: {file} is a folder; point `storage:` at a file, e.g. journal:NAME.log"]
         target = file if file.exists() else file.parent
         if not target.exists() or not os.access(target, os.W_OK):
             return [f"{spec.path}: storage: {file} cannot be written ({target} is missing or read-only); "

@@ -27,6 +27,18 @@ PRUNERS: Dict[str, Callable[[Dict[str, Any]], optuna.pruners.BasePruner]] = {
 }
 
 
+# The Optuna class each pruner's `args` go to (sampler_check.py checks them against its signature);
+# `patient` also takes `wrapped: {type, args}`, another pruner.
+PRUNER_CLASSES: Dict[str, type] = {
+    "median": optuna.pruners.MedianPruner,
+    "percentile": optuna.pruners.PercentilePruner,
+    "successive_halving": optuna.pruners.SuccessiveHalvingPruner,
+    "hyperband": optuna.pruners.HyperbandPruner,
+    "patient": optuna.pruners.PatientPruner,
+    "none": optuna.pruners.NopPruner,
+}
+
+
 def make_pruner(kind: str, args: Dict[str, Any]) -> optuna.pruners.BasePruner:
     if kind not in PRUNERS:
         raise ValueError(f"unknown pruner type {kind!r} (expected one of {', '.join(PRUNERS)})")

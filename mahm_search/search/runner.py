@@ -28,10 +28,10 @@ def run_study(path: str | Path, n_trials: Optional[int] = None, workers: Union[i
     total = n_trials if n_trials is not None else spec.n_trials
     if total < 1:
         raise ConfigError([f"{path}: --n-trials: expected a positive number, got {total}"])
-    preflight(spec)
+    chosen = backend or spec.backend
+    preflight(spec, remote_trials=chosen == "ray" and bool(address or spec.ray.address))
     if retry_failed:
         _requeue_failed(spec)
-    chosen = backend or spec.backend
     if chosen == "ray":
         from .ray import run_ray
 

@@ -16,6 +16,7 @@ from .space import SearchSpace
 class SamplerEntry(NamedTuple):
     build: Callable[[Optional[int], Dict[str, Any], SearchSpace], optuna.samplers.BaseSampler]
     needs: Optional[str] = None  # a package Optuna imports only when it samples
+    cls: Optional[type] = None  # the Optuna class `args` go to (sampler_check.py checks them against it)
 
 
 class RepeatSafeGridSampler(optuna.samplers.GridSampler):
@@ -35,20 +36,22 @@ def _grid(seed: Optional[int], args: Dict[str, Any], space: SearchSpace) -> optu
     return RepeatSafeGridSampler(grid, seed=seed, **args)
 
 
-def _plain(cls) -> Callable:
-    return lambda seed, args, space: cls(seed=seed, **args)
+def _plain(cls, needs: Optional[str] = None) -> SamplerEntry:
+    return SamplerEntry(lambda seed, args, space: cls(seed=seed, **args), needs, cls)
 
 
 SAMPLERS: Dict[str, SamplerEntry] = {
     # Memory feasibility reaches TPE through trial.set_constraint (Optuna 5), nothing to wire here.
-    "tpe": SamplerEntry(_plain(optuna.samplers.TPESampler)),
-    "random": SamplerEntry(_plain(optuna.samplers.RandomSampler)),
-    "grid": SamplerEntry(_grid),
-    "bruteforce": SamplerEntry(_plain(optuna.samplers.BruteForceSampler)),
-    "qmc": SamplerEntry(_plain(optuna.samplers.QMCSampler)),
-    "gp": SamplerEntry(_plain(optuna.samplers.GPSampler), needs="scipy"),
-    "cmaes": SamplerEntry(_plain(optuna.samplers.CmaEsSampler), needs="cmaes"),
+    "tpe": _plain(optuna.samplers.TPESampler),
+    "random": _plain(optuna.samplers.RandomSampler),
+    "grid": SamplerEntry(_grid, None, optuna.samplers.GridSampler),
+    "bruteforce": _plain(optuna.samplers.BruteForceSampler),
+    "qmc": _plain(optuna.samplers.QMCSampler),
+    "gp": _plain(optuna.samplers.GPSampler, needs="scipy"),
+    "cmaes": _plain(optuna.samplers.CmaEsSampler, needs="cmaes"),
 }
+# Samplers that enumerate the space: a float range needs a `step` (SearchSpace.grid).
+ENUMERATING = ("grid", "bruteforce")
 
 
 def make_sampler(kind: str, seed: int | None, args: Dict[str, Any], space: SearchSpace) -> optuna.samplers.BaseSampler:

@@ -10,6 +10,8 @@ are stored as readable strings ("512-256-512") and decoded back before they reac
 
 from __future__ import annotations
 
+import math
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Callable, Dict, Iterator, List, Optional
 
@@ -51,6 +53,10 @@ class ParamSpec(BaseModel):
                 raise ValueError(f"log: true needs lo > 0, got {bounds[0]}")
             if self.log and self.step is not None:
                 raise ValueError("step and log: true cannot be combined")
+            if not all(math.isfinite(b) for b in bounds):
+                raise ValueError(f"expected finite bounds, got {bounds}")
+            if self.int_range is not None and self.step is not None and self.step != int(self.step):
+                raise ValueError(f"step: an int range needs a whole-number step, got {self.step}")
         if self.choices is not None and (self.log or self.step is not None):
             raise ValueError("step/log apply to int or float ranges, not to choices")
         return self
@@ -66,6 +72,26 @@ class ParamSpec(BaseModel):
             if enc == value:
                 return raw
         raise KeyError(value)
+
+    def never_takes(self, value: Any) -> Optional[str]:
+        """None when a trial can sample `value` (compared with == as SearchSpace._active does), else
+        the values it can take."""
+        if self.choices is not None:
+            if any(choice == value for choice in self.choices):
+                return None
+            return "one of its choices: " + ", ".join(map(repr, self.choices))
+        lo, hi = self.int_range if self.int_range is not None else self.float_range
+        number = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+        if self.int_range is not None:
+            step = int(self.step or 1)
+            if number and value == int(value) and lo <= value <= hi and (int(value) - lo) % step == 0:
+                return None
+            return f"whole numbers from {lo} to {hi}" + (f" in steps of {step}" if step > 1 else "")
+        if self.step is None:
+            return f"any real number from {lo} to {hi}, never one exact value (use choices, or a step)"
+        if number and lo <= value <= hi and abs((value - lo) / self.step - round((value - lo) / self.step)) < 1e-6:
+            return None
+        return f"numbers from {lo} to {hi} in steps of {self.step}"
 
     def corners(self) -> List[Any]:
         """Readable values at the edges of the distribution (all choices, lo and hi of ranges)."""
@@ -89,11 +115,15 @@ class SearchSpace(BaseModel):
             if p.choices is not None:
                 chosen[path] = p.decode(trial.suggest_categorical(path, p.encoded_choices()))
             elif p.int_range is not None:
-                chosen[path] = trial.suggest_int(path, p.int_range[0], p.int_range[1],
-                                                 step=int(p.step or 1), log=p.log)
+                lo, hi = p.int_range
+                step = int(p.step or 1)
+                chosen[path] = trial.suggest_int(path, lo, lo + _steps_in(lo, hi, step) * step, step=step, log=p.log)
+            elif p.step is not None:  # the last value on the step's grid: Optuna's own bound, without its warning
+                lo, hi = p.float_range
+                top = float(Decimal(str(lo)) + _steps_in(lo, hi, p.step) * Decimal(str(p.step)))
+                chosen[path] = trial.suggest_float(path, lo, top, step=p.step)
             else:
-                chosen[path] = trial.suggest_float(path, p.float_range[0], p.float_range[1],
-                                                   step=p.step, log=p.log)
+                chosen[path] = trial.suggest_float(path, p.float_range[0], p.float_range[1], log=p.log)
         return chosen
 
     def _active(self, p: ParamSpec, chosen: Dict[str, Any], fixed: Callable[[str], Any]) -> bool:
@@ -123,7 +153,7 @@ class SearchSpace(BaseModel):
                 out[path] = list(range(p.int_range[0], p.int_range[1] + 1, int(p.step or 1)))
             elif p.step is not None:
                 lo, hi = p.float_range
-                n = int(round((hi - lo) / p.step))
+                n = _steps_in(lo, hi, p.step)  # the last value never passes hi
                 out[path] = [lo + i * p.step for i in range(n + 1)]
             else:
                 raise ValueError(f"space.{path}: the grid sampler needs 'step' on float ranges")
@@ -159,6 +189,12 @@ class SearchSpace(BaseModel):
         return {k: self.params[k].decode(v) if k in self.params else v for k, v in params.items()}
 
 
+def _steps_in(lo: float, hi: float, step: float) -> int:
+    """Whole steps from lo that stay within hi, in decimal arithmetic as Optuna counts them (0.1 steps
+    from 0.1 to 0.4 are 3, not 2.9999999999999996)."""
+    return int((Decimal(str(hi)) - Decimal(str(lo))) // Decimal(str(step)))
+
+
 def parse_space(data: Any, source: str | Path) -> SearchSpace:
     """Validate a mapping of dotted paths to ParamSpecs; every problem becomes one line."""
     if data is None:
@@ -185,6 +221,11 @@ def parse_space(data: Any, source: str | Path) -> SearchSpace:
             elif cond in data and list(data).index(cond) > list(data).index(path):
                 problems.append(f"{source}: space.{path}.when.{cond}: list '{cond}' before '{path}' "
                                 f"(a condition may only use an earlier param)")
+            elif cond in params:
+                never = params[cond].never_takes(spec.when[cond])
+                if never is not None:
+                    problems.append(f"{source}: space.{path}.when.{cond}: {spec.when[cond]!r} can never "
+                                    f"match ({cond} takes {never})")
         params[path] = spec
     if problems:
         raise ConfigError(problems)
@@ -193,10 +234,13 @@ def parse_space(data: Any, source: str | Path) -> SearchSpace:
 
 def resolve_space_file(value: str, study_file: Path) -> Path:
     """A space given as a path: relative to the study file, else to the repository/CWD."""
-    for candidate in (study_file.parent / value, Path.cwd() / value,
-                      study_file.parent.parent / value, Path(value)):
+    candidates = (study_file.parent / value, Path.cwd() / value, study_file.parent.parent / value, Path(value))
+    for candidate in candidates:
         if candidate.is_file():
             return candidate
+    if any(candidate.is_dir() for candidate in candidates):
+        raise ConfigError([f"{study_file}: space: '{value}' is a folder (expected a YAML file of dotted "
+                           f"config paths and their distributions)"])
     raise ConfigError([f"{study_file}: space: file '{value}' does not exist (looked next to the "
                        f"study file and in the current folder)"])
 

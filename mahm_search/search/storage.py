@@ -10,6 +10,7 @@ has no heartbeat, so a killed trial stays RUNNING there).
 from __future__ import annotations
 
 import time
+from pathlib import Path
 import warnings
 from typing import Callable, TypeVar
 
@@ -125,9 +126,14 @@ def open_study(spec, create: bool, worker: int = 0) -> optuna.Study:
 def _open_study(spec, create: bool, worker: int) -> optuna.Study:
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     url = spec.storage_url
-    if not create and url.startswith("sqlite:///") and not _sqlite_file_exists(url):
-        raise StudyStorageError(f"{spec.path}: no study yet ({url[len('sqlite:///'):]} does not exist); "
-                                f"run `mahm-search run {spec.path}` first")
+    for scheme in ("sqlite:///", "journal:"):
+        file = Path(url[len(scheme):]) if url.startswith(scheme) else None
+        if file is not None and file.is_dir():
+            raise StudyStorageError(f"{spec.path}: storage: {file} is a folder; point `storage:` at a file, "
+                                    f"e.g. {scheme}NAME.{'db' if scheme == 'sqlite:///' else 'log'}")
+        if file is not None and not create and not file.is_file():  # reading must not create it
+            raise StudyStorageError(f"{spec.path}: no study yet ({file} does not exist); "
+                                    f"run `mahm-search run {spec.path}` first")
     storage = make_storage(spec)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -151,7 +157,7 @@ def _open_study(spec, create: bool, worker: int) -> optuna.Study:
     if spec.sampler.seed is not None and (stored or worker):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            study.sampler = make_sampler(spec.sampler.type, spec.sampler.seed + 1000 * worker + stored,
+            study.sampler = make_sampler(spec.sampler.type, (spec.sampler.seed + 1000 * worker + stored) % 2**32,
                                          spec.sampler.args, spec.search_space)
     if "objective_metric" not in study.user_attrs:
         with_retries(lambda: study.set_user_attr("objective_metric", spec.objective.metric))
@@ -189,9 +195,3 @@ def _transient(err: Exception) -> bool:
     if isinstance(err, OperationalError) and ("locked" in text or "Deadlock" in text):
         return True
     return any(mark in text for mark in SCHEMA_RACE_MARKS)
-
-
-def _sqlite_file_exists(url: str) -> bool:
-    from pathlib import Path
-
-    return Path(url[len("sqlite:///"):]).is_file()

@@ -52,6 +52,8 @@ def sqlite_file_problem(file: Path) -> str | None:
         if not file.parent.is_dir():
             return f"cannot be created: its folder {file.parent} does not exist; create it or change `storage:`"
         return None
+    if file.is_dir():
+        return "is a folder; point `storage:` at a file, e.g. sqlite:///NAME.db"
     try:
         with sqlite3.connect(f"file:{file}?mode=ro", uri=True) as db:
             db.execute("SELECT name FROM sqlite_master LIMIT 1").fetchall()

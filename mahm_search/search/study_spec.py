@@ -9,22 +9,26 @@ All problems are collected and raised together as one ConfigError (CLI exit stat
 from __future__ import annotations
 
 import difflib
+import re
 from pathlib import Path
 from typing import Any, ClassVar, Dict, List, Literal, Optional, Union
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 
-from ..config import TrialConfig, deep_merge, load_yaml, set_dotted
-from ..errors import ConfigError, parse_model
+from ..config import TrialConfig, deep_merge, get_dotted, load_yaml, set_dotted
+from ..errors import ConfigError, parse_model, problem_line
 from ..memory.units import parse_bytes, size_problem
+from ..spec_base import Spec
+from ..train.metric_names import OBJECTIVE_METRICS, objective_problem
 from .plots_spec import PlotsSpec
 from .pruners import PRUNERS
 from .sampler_check import check_sampler_and_pruner
 from .samplers import SAMPLERS
 from .space import SearchSpace, load_space
 
-# What the trainer reports at each eval (train/metrics.py); lower is better for all of them.
-KNOWN_METRICS = ("score", "mpjpe", "mpvpe", "pa_mpjpe", "mrrpe")
+# What the trainer reports at each eval (train/metric_names.py, the list train.objective is checked
+# against too); lower is better for all of them.
+KNOWN_METRICS = OBJECTIVE_METRICS
 
 
 def _registered(name: str, registry: dict) -> str:
@@ -43,12 +47,13 @@ class ObjectiveSpec(BaseModel):
     @field_validator("metric")
     @classmethod
     def _known(cls, v: str) -> str:
-        if v not in KNOWN_METRICS:
-            raise ValueError(f"expected one of {', '.join(KNOWN_METRICS)}")
+        problem = objective_problem(v)
+        if problem is not None:
+            raise ValueError(problem)
         return v
 
 
-class _RegisteredSpec(BaseModel):
+class _RegisteredSpec(Spec):
     """A `type` that must be a key of the class's registry, and the `args` its constructor takes."""
 
     model_config = ConfigDict(extra="forbid")
@@ -65,7 +70,7 @@ class _RegisteredSpec(BaseModel):
 class SamplerSpec(_RegisteredSpec):
     registry: ClassVar[dict] = SAMPLERS  # search/samplers.py
     type: str = "tpe"
-    seed: Optional[int] = None
+    seed: Optional[int] = Field(None, ge=0, lt=2**32)  # Optuna's (numpy's) seed range
 
 
 class PrunerSpec(_RegisteredSpec):
@@ -73,7 +78,7 @@ class PrunerSpec(_RegisteredSpec):
     type: str = "median"
 
 
-class RaySpec(BaseModel):
+class RaySpec(Spec):
     """For the Ray backend (`backend: ray`); ignored by the Optuna backend."""
 
     model_config = ConfigDict(extra="forbid")
@@ -83,7 +88,7 @@ class RaySpec(BaseModel):
     gpus_per_trial: float = Field(0.0, ge=0)
 
 
-class HeartbeatSpec(BaseModel):
+class HeartbeatSpec(Spec):
     """Crash safety (RDB storages): a trial silent for `grace_period` s is failed and retried."""
 
     model_config = ConfigDict(extra="forbid")
@@ -92,7 +97,7 @@ class HeartbeatSpec(BaseModel):
     max_retry: int = Field(3, ge=0)
 
 
-class RacingSpec(BaseModel):
+class RacingSpec(Spec):
     """`repeats: {auto: true, confidence: 0.95, max: 8}`."""
 
     model_config = ConfigDict(extra="forbid")
@@ -101,7 +106,7 @@ class RacingSpec(BaseModel):
     max: int = Field(8, ge=2, le=100)  # seeds per configuration at most
 
 
-class StudySpec(BaseModel):
+class StudySpec(Spec):
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(..., pattern=r"^[A-Za-z0-9_.\-]+$")
@@ -130,6 +135,34 @@ class StudySpec(BaseModel):
     _path: Path = PrivateAttr(default=Path("."))
     _base_config: Dict[str, Any] = PrivateAttr(default_factory=dict)
     _search_space: SearchSpace = PrivateAttr(default_factory=SearchSpace)
+
+    @field_validator("base", "space", mode="before")
+    @classmethod
+    def _file_or_mapping(cls, v):
+        if isinstance(v, (str, dict)):
+            return v
+        raise ValueError(f"expected a file path (relative to the study file) or an inline mapping, "
+                         f"got {type(v).__name__}")
+
+    @field_validator("repeats", mode="before")
+    @classmethod
+    def _repeats_form(cls, v):
+        if v == "auto" or isinstance(v, dict) or (isinstance(v, int) and not isinstance(v, bool)):
+            return v
+        raise ValueError("expected a number >= 1, 'auto', or {auto: true, confidence: 0.95, max: 8}")
+
+    @field_validator("memory", mode="before")
+    @classmethod
+    def _size_form(cls, v):
+        if v is None:
+            return v
+        if isinstance(v, float) and v.is_integer():
+            v = int(v)
+        problem = size_problem(v) if isinstance(v, (int, str)) else (
+            f"expected a size such as '10GiB' or a whole number of bytes, got {v!r}")
+        if problem is not None:
+            raise ValueError(problem)
+        return v
 
     @field_validator("repeats")
     @classmethod
@@ -205,15 +238,16 @@ def load_study_spec(path: str | Path) -> StudySpec:
     spec._path = path.resolve()
     problems: List[str] = []
 
-    base = _load_base(spec, path, problems)
-    merged = deep_merge(base, {k: v for k, v in (("train", spec.train), ("data", spec.data),
-                                                 ("mano", spec.mano)) if v})
-    merged = deep_merge(merged, {"train": {"objective": spec.objective.metric}})
+    base, base_file = _load_base(spec, path, problems)
+    sections = {k: v for k, v in (("train", spec.train), ("data", spec.data), ("mano", spec.mano)) if v}
+    sections = deep_merge(sections, {"train": {"objective": spec.objective.metric}})  # the study's, always
+    merged = deep_merge(base, sections)
     spec._base_config = merged
+    fixed: Optional[TrialConfig] = None
     try:
-        parse_model(TrialConfig, merged, path)
-    except ConfigError as err:
-        problems.extend(err.problems)
+        fixed = TrialConfig.model_validate(merged)
+    except ValidationError as err:
+        problems.extend(_merged_problems(err, path, base, base_file, sections))
 
     try:
         spec._search_space, space_source = load_space(spec.space, path)
@@ -221,26 +255,90 @@ def load_study_spec(path: str | Path) -> StudySpec:
         problems.extend(err.problems)
         space_source = path
     if not problems:
+        problems.extend(_fixed_condition_problems(spec, fixed, space_source))
+    if not problems:
         problems.extend(_check_corners(spec, space_source))
-        problems.extend(check_sampler_and_pruner(spec, path))
+        problems.extend(check_sampler_and_pruner(spec, path, space_source))
     if problems:
         raise ConfigError(problems)
     return spec
 
 
-def _load_base(spec: StudySpec, path: Path, problems: List[str]) -> Dict[str, Any]:
+def _load_base(spec: StudySpec, path: Path, problems: List[str]) -> tuple[Dict[str, Any], Optional[Path]]:
+    """(the base config dict, the file it came from or None when inline)."""
     if isinstance(spec.base, dict):
-        return dict(spec.base)
+        return dict(spec.base), None
     file = path.parent / spec.base
+    if file.is_dir():
+        problems.append(f"{path}: base: '{spec.base}' is a folder (expected a TrialConfig YAML file "
+                        f"relative to the study file)")
+        return {}, None
     if not file.is_file():
         problems.append(f"{path}: base: file '{spec.base}' does not exist (expected a TrialConfig "
                         f"YAML relative to the study file)")
-        return {}
+        return {}, None
     data = load_yaml(file)
     if data is not None and not isinstance(data, dict):
         problems.append(f"{file}: expected a mapping of arch/data/train/loss/mano sections")
-        return {}
-    return data or {}
+        return {}, None
+    return data or {}, file
+
+
+def _merged_problems(err: ValidationError, path: Path, base: Dict[str, Any], base_file: Optional[Path],
+                     sections: Dict[str, Any]) -> List[str]:
+    """Each problem of the merged config (base + the study's train/data/mano) against the place that
+    holds the value: the study file, the base file, or the study's inline `base:` (prefix `base.`)."""
+    lines = []
+    for e in err.errors():
+        loc = tuple(e["loc"])
+        if loc:
+            in_base = _depth(base, loc) > _depth(sections, loc)  # a tie: the study's sections override
+        else:  # a check across fields (TrialConfig's model validators): where the fields it names are set
+            named = [tuple(m.split(".")) for m in re.findall(r"\b(?:arch|data|train|loss|mano)\.[a-z_]+", e["msg"])]
+            in_base = any(_depth(base, f) == len(f) for f in named) and \
+                not any(_depth(sections, f) == len(f) for f in named)
+        if in_base:
+            source, prefix = (base_file, "") if base_file is not None else (path, "base")
+        else:
+            source, prefix = path, ""
+        line = problem_line(e, source, prefix, TrialConfig)
+        # a study's objective.metric is what reaches train.objective: name the field the user wrote
+        lines.append(line.replace(f"{path}: train.objective: ", f"{path}: objective.metric: ", 1)
+                     if not prefix and source == path else line)
+    return lines
+
+
+def _depth(tree: Any, loc: tuple) -> int:
+    """How many leading parts of `loc` exist in `tree`."""
+    depth = 0
+    for part in loc:
+        if isinstance(tree, dict) and part in tree:
+            tree = tree[part]
+        elif isinstance(tree, list) and isinstance(part, int) and 0 <= part < len(tree):
+            tree = tree[part]
+        else:
+            break
+        depth += 1
+    return depth
+
+
+def _fixed_condition_problems(spec: StudySpec, fixed: Optional[TrialConfig], source: Path) -> List[str]:
+    """A `when` on a field the study does not search holds for every trial or for none: none is an error
+    (the param would never be sampled). Conditions on searched params are checked by parse_space."""
+    if fixed is None:
+        return []
+    values = fixed.to_dict()  # what search/trial.py compares a condition with
+    problems = []
+    for path, p in spec.search_space.params.items():
+        for cond, value in p.when.items():
+            if cond in spec.search_space.params:
+                continue
+            held = get_dotted(values, cond)
+            if held != value:
+                problems.append(f"{source}: space.{path}.when.{cond}: {value!r} can never match: {cond} is "
+                                f"not searched, and the config fixes it at {held!r} (expected {held!r}, or "
+                                f"search {cond} before {path})")
+    return problems
 
 
 def _check_corners(spec: StudySpec, source: Path) -> List[str]:

@@ -11,8 +11,9 @@ from pathlib import Path
 from rich.console import Console
 
 from ..config import load_trial_config
-from ..errors import MahmError
+from ..errors import ConfigError, DataError, MahmError, ManoModelError
 from .checkpoint import CHECKPOINT_NAME
+from .device import resolve_device
 from .history_csv import HistoryCsvReporter, write_history
 from .progress import LogLineReporter, ProgressReporter
 from .reporter import MultiReporter
@@ -24,9 +25,29 @@ class TrainingStopped(MahmError):
     """The run stopped early (e.g. a non-finite loss); history.csv holds what was done."""
 
 
+_SECTIONS = ("arch.", "data.", "train.", "loss.", "mano.")  # a problem line that starts with a field
+
+
+def _naming_the_file(err: MahmError, config_path: Path) -> MahmError:
+    """Problems found while training name their field or path; put the config file in front of them."""
+    if isinstance(err, ConfigError):
+        return ConfigError([f"{config_path}: {line}" if line.startswith(_SECTIONS) else line
+                            for line in err.problems])
+    if isinstance(err, (DataError, ManoModelError)) and not str(err).startswith(f"{config_path}:"):
+        return type(err)(f"{config_path}: {err}")
+    return err
+
+
 def train_command(config_path: Path, out: Path, console: Console | None = None) -> TrainResult:
     config = load_trial_config(config_path)
     out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise ConfigError([f"--out: {out} is a file; expected a folder for checkpoint.pt and history.csv"])
+    try:
+        resolve_device(config.train)  # 'cuda' without CUDA: before anything is built or written
+    except ConfigError as err:
+        raise _naming_the_file(err, config_path) from None
+    created = not out.exists()
     out.mkdir(parents=True, exist_ok=True)
     console = console or Console()
     ckpt = out / CHECKPOINT_NAME
@@ -45,6 +66,10 @@ def train_command(config_path: Path, out: Path, console: Console | None = None) 
             if bar:
                 bar.close()  # before any message, or the live bar redraws over it
         write_history(out / "history.csv", result.history)
+    except MahmError as err:
+        if created and not any(out.iterdir()):
+            out.rmdir()  # a config that fails before the first checkpoint leaves no run folder
+        raise _naming_the_file(err, config_path) from None
     except KeyboardInterrupt:
         where = f"it continues from {ckpt}" if ckpt.exists() else "no checkpoint yet, so it starts afresh"
         say(f"interrupted; to resume, rerun the same command ({where}): "

@@ -47,12 +47,11 @@ import numpy as np
 import torch
 
 from ..hands.joints import MANO_TO_INTERHAND, ROOT
+from .metric_names import GROUPS, HANDS, PRIMARY  # the one list of names (train.objective uses it)
 
 MIDDLE_MCP = 11  # InterHand order: middle4 middle3 middle2 middle1 are joints 8..11
 INTAGHAND_TIPS = (745, 317, 444, 556, 673)  # thumb, index, middle, ring, pinky (IntagHand's Jr)
 PROTOCOLS = ("wrist", "mcp_scale")
-HANDS = ("right", "left")
-GROUPS = ("single", "interacting")
 
 Tables = Dict[str, Tuple[np.ndarray, np.ndarray]]  # key -> (sum of errors, count), per group/hand/joint
 
@@ -182,9 +181,6 @@ def _bone(joints: torch.Tensor) -> torch.Tensor:
 def metric_sums(pred_stage, batch, gt_vertices=None, protocols=("wrist",), *, j_regressor=None) -> Tables:
     """Sums and counts of one batch, to add up over a set and pass to `finalize`."""
     return batch_errors(pred_stage, batch, gt_vertices, protocols, j_regressor=j_regressor)[0]
-
-
-PRIMARY = ("mpjpe", "mpvpe", "pa_mpjpe", "mrrpe", "score")  # always reported, NaN when nothing counted
 
 
 def _ratio(s, c) -> float:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import List, Literal, Optional
+from typing import Annotated, List, Literal, Optional
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field, field_validator
+
+from ..spec_base import Spec
+from .metric_names import objective_problem
 
 
-class LossWeights(BaseModel):
+class LossWeights(Spec):
     """One weight per loss term; every entry is searchable (e.g. `loss.weights.joints_3d`)."""
 
     model_config = ConfigDict(extra="forbid")
@@ -21,7 +24,7 @@ class LossWeights(BaseModel):
     heatmap: float = Field(1.0, ge=0)
 
 
-class LossSpec(BaseModel):
+class LossSpec(Spec):
     model_config = ConfigDict(extra="forbid")
 
     weights: LossWeights = LossWeights()
@@ -32,7 +35,7 @@ class LossSpec(BaseModel):
     stage_decay: float = Field(1.0, gt=0, le=1)  # stage k of K is weighted stage_decay**(K-1-k)
 
 
-class TrainSpec(BaseModel):
+class TrainSpec(Spec):
     model_config = ConfigDict(extra="forbid")
 
     steps: int = Field(200, ge=1)
@@ -42,7 +45,8 @@ class TrainSpec(BaseModel):
     weight_decay: float = Field(1e-4, ge=0)
     warmup_steps: int = Field(10, ge=0)
     schedule: Literal["cosine", "step", "constant"] = "cosine"
-    step_milestones: List[float] = Field(default_factory=lambda: [0.75])  # fractions of steps, for 'step'
+    # fractions of steps, for 'step': each in (0, 1]
+    step_milestones: List[Annotated[float, Field(gt=0, le=1)]] = Field(default_factory=lambda: [0.75])
     step_gamma: float = Field(0.1, gt=0)
     grad_clip: Optional[float] = Field(1.0, gt=0)
     amp: Literal["none", "bf16", "fp16"] = "bf16"  # used on CUDA only
@@ -58,3 +62,11 @@ class TrainSpec(BaseModel):
     objective: str = "score"  # metric name; 'score' = mean(MPJPE, MPVPE) in mm
     seed: int = 0
     device: Literal["auto", "cpu", "cuda"] = "auto"
+
+    @field_validator("objective")
+    @classmethod
+    def _known_metric(cls, v: str) -> str:
+        problem = objective_problem(v)  # the list a study's objective.metric uses too
+        if problem is not None:
+            raise ValueError(problem)
+        return v
