@@ -205,3 +205,16 @@ def test_history_with_seeds_follows_the_best_configuration_mean_not_a_lucky_seed
     trials = [trial(0, "a", 45.0), trial(1, "b", 40.0), trial(2, "a", 45.2), trial(3, "b", 52.0)]
     xs, ys = best_mean_so_far(trials, maximize=False)
     assert xs == [0, 1, 2, 3] and ys == [45.0, 40.0, 40.0, 45.1]
+
+
+def test_a_study_name_the_storage_lacks_names_the_ones_it_holds(tmp_path):
+    from mahm_search.search.storage import StudyStorageError
+
+    study = make_study(tmp_path, "cascade")
+    spec = yaml.safe_load(study.read_text())
+    spec["name"], spec["storage"] = "demo-cascde", "sqlite:///demo-cascade.db"  # a typo in name:
+    typo = tmp_path / "typo.yaml"
+    typo.write_text(yaml.safe_dump(spec))
+    with pytest.raises(StudyStorageError, match=r"holds no study named 'demo-cascde' \(it holds 'demo-cascade': "
+                                                r"is `name:` in the study file right\?\)"):
+        write_figures(typo)

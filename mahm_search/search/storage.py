@@ -144,7 +144,10 @@ def _open_study(spec, create: bool, worker: int) -> optuna.Study:
             return with_retries(lambda: optuna.load_study(study_name=spec.name, storage=storage,
                                                           sampler=sampler, pruner=pruner))
         except KeyError:
-            raise StudyStorageError(f"{spec.path}: storage {url} holds no study named '{spec.name}'; "
+            names = sorted(s.study_name for s in with_retries(lambda: storage.get_all_studies()))
+            held = (f" (it holds {', '.join(map(repr, names))}: is `name:` in the study file right?)" if names
+                    else " (it holds none)")
+            raise StudyStorageError(f"{spec.path}: storage {url} holds no study named '{spec.name}'{held}; "
                                     f"run `mahm-search run {spec.path}` first") from None
     study = with_retries(lambda: optuna.create_study(
         study_name=spec.name, storage=storage, sampler=sampler, pruner=pruner,
