@@ -117,3 +117,15 @@ def test_the_lock_is_held_until_the_trial_has_queued_its_repeats(tmp_path, monke
         study.optimize(lock.releasing(objective), n_trials=1)
     assert held_at == {"enqueue": True, "train": False}
     assert [t.state for t in study.get_trials()] == [TrialState.COMPLETE, TrialState.WAITING]  # its repeat
+
+
+def test_every_worker_and_every_resume_reads_the_grid_the_same_way(tmp_path):
+    # GridSampler stores a trial's index into its seed-shuffled grid: a worker (or a resumed run)
+    # given another seed read those indices as other points, so two workers trained one configuration
+    # twice, skipped another, and left its queued repeat behind.
+    spec = load_study_spec(write_study(tmp_path, sampler={"type": "grid", "seed": 0},
+                                       space={"train.batch_size": {"choices": [2, 4, 6, 8, 10, 12]}}))
+    first = open_study(spec, create=True)
+    first.enqueue_trial({"train.batch_size": 2})  # a stored trial: the next open is a resume
+    grids = [open_study(spec, create=True, worker=w).sampler._all_grids for w in (0, 1, 2)]
+    assert grids[0] == grids[1] == grids[2] == first.sampler._all_grids

@@ -50,6 +50,10 @@ SAMPLERS: Dict[str, SamplerEntry] = {
     "gp": _plain(optuna.samplers.GPSampler, needs="scipy"),
     "cmaes": _plain(optuna.samplers.CmaEsSampler, needs="cmaes"),
 }
+# Samplers whose seed is state every worker must share: GridSampler shuffles its grid with it and
+# stores only each trial's index into that shuffle (`grid_id`), so a worker or a resumed run with
+# another seed would read the stored indices as other points, repeating some and skipping others.
+SHARED_SEED = ("grid",)
 # Samplers that enumerate the space: a float range needs a `step` (SearchSpace.grid).
 ENUMERATING = ("grid", "bruteforce")
 

@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError, S
 
 from ..errors import ConfigError, MahmError
 from .pruners import make_pruner
-from .samplers import make_sampler
+from .samplers import SHARED_SEED, make_sampler
 from .stop import DATABASE_ATTR, stopping_error
 from .storage_errors import database_name, describe_storage_error
 
@@ -157,7 +157,9 @@ def _open_study(spec, create: bool, worker: int) -> optuna.Study:
                            f"{study.direction.name.lower()}s; expected the same direction "
                            f"(or use a new name)"])
     stored = len(with_retries(lambda: study.get_trials(deepcopy=False)))
-    if spec.sampler.seed is not None and (stored or worker):
+    # Each worker and each resume gets its own seed, or they would all propose the same points; not the
+    # grid, whose seed shuffles the grid that every worker and resume must share (`grid_id` in storage).
+    if spec.sampler.seed is not None and (stored or worker) and spec.sampler.type not in SHARED_SEED:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             study.sampler = make_sampler(spec.sampler.type, (spec.sampler.seed + 1000 * worker + stored) % 2**32,
