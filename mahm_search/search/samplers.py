@@ -52,8 +52,9 @@ SAMPLERS: Dict[str, SamplerEntry] = {
 }
 # Samplers whose seed is state every worker must share: GridSampler shuffles its grid with it and
 # stores only each trial's index into that shuffle (`grid_id`), so a worker or a resumed run with
-# another seed would read the stored indices as other points, repeating some and skipping others.
-SHARED_SEED = ("grid",)
+# another seed would read the stored indices as other points, repeating some and skipping others;
+# QMCSampler scrambles its one sequence with it (Optuna: "all the samplers must share the same seed").
+SHARED_SEED = ("grid", "qmc")
 # Samplers that enumerate the space: a float range needs a `step` (SearchSpace.grid).
 ENUMERATING = ("grid", "bruteforce")
 

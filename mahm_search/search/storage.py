@@ -158,7 +158,7 @@ def _open_study(spec, create: bool, worker: int) -> optuna.Study:
                            f"(or use a new name)"])
     stored = len(with_retries(lambda: study.get_trials(deepcopy=False)))
     # Each worker and each resume gets its own seed, or they would all propose the same points; not the
-    # grid, whose seed shuffles the grid that every worker and resume must share (`grid_id` in storage).
+    # grid and QMC, whose seed is the one grid or sequence every worker and resume shares (samplers.py).
     if spec.sampler.seed is not None and (stored or worker) and spec.sampler.type not in SHARED_SEED:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
