@@ -67,10 +67,15 @@ def fake_train_dying_once(config, reporter, run_dir: Path) -> TrainResult:
 
 
 def fake_train_on_node(config, reporter, run_dir: Path) -> TrainResult:
-    """fake_train that leaves the Ray node it ran on in run_dir/node (the two-node test)."""
+    """fake_train that leaves the Ray node it ran on in run_dir/node (the two-node test). It holds its
+    node's one CPU for a second: a trial that took milliseconds could end before Tune started the next,
+    which then ran on the same node, and the test saw one node on a loaded machine."""
+    import time
+
     import ray
 
     (Path(run_dir) / "node").write_text(ray.get_runtime_context().get_node_id())
+    time.sleep(1.0)
     return fake_train(config, reporter, run_dir)
 
 
