@@ -148,6 +148,16 @@ def set_dotted(tree: dict, dotted: str, value: Any) -> None:
     node[keys[-1]] = value
 
 
+def flatten_dotted(tree: Any, prefix: str = "") -> dict[str, Any]:
+    """{'train': {'steps': 3}} -> {'train.steps': 3}; lists and empty dicts are values."""
+    if not isinstance(tree, dict) or (not tree and prefix):
+        return {prefix[:-1]: tree}
+    out: dict[str, Any] = {}
+    for key, value in tree.items():
+        out.update(flatten_dotted(value, f"{prefix}{key}."))
+    return out
+
+
 def get_dotted(tree: dict, dotted: str) -> Any:
     """tree['a']['b'] for 'a.b'; None where the path does not exist."""
     node: Any = tree

@@ -22,11 +22,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Iterable, Optional
 
-from ..config import get_dotted, is_config_path, set_dotted, trial_config
+from ..config import flatten_dotted as flatten, get_dotted, is_config_path, set_dotted, trial_config
 from ..errors import ConfigError
 from ..memory import format_bytes
 from ..provenance import code_version
-from .records import StudyTrial, is_seed_param
+from .records import StudyTrial, is_seed_param, rescued
 
 CONFIG_SECTIONS = ("arch", "data", "train", "loss", "mano")
 # What a memory rescue changes in the config (memory/plan.py rescue_ladder): not a change of the file.
@@ -37,16 +37,6 @@ AS_RUN_KEYS = ("train", "data", "mano", "base", "objective", "memory")
 MAX_VALUES = 8  # a varying setting lists at most this many values
 MISSING = "<not a setting then>"  # a key the trial's record does not hold (a setting added since)
 ABSENT = "<not a setting now>"  # a key the current code's config does not hold (removed since)
-
-
-def flatten(tree: Any, prefix: str = "") -> dict[str, Any]:
-    """{'train': {'steps': 3}} -> {'train.steps': 3}; lists and empty dicts are values."""
-    if not isinstance(tree, dict) or (not tree and prefix):
-        return {prefix[:-1]: tree}
-    out: dict[str, Any] = {}
-    for key, value in tree.items():
-        out.update(flatten(value, f"{prefix}{key}."))
-    return out
 
 
 def _nest(flat: dict[str, Any]) -> dict[str, Any]:
@@ -64,10 +54,6 @@ def _text(value: Any) -> str:
 
 def _key(value: Any) -> str:
     return json.dumps(value, sort_keys=True, default=str)
-
-
-def _rescued(trial: StudyTrial) -> bool:
-    return str(trial.record.rescue or "none") not in ("none", "None", "")
 
 
 def recorded(records: Iterable[StudyTrial]) -> list[StudyTrial]:
@@ -144,7 +130,7 @@ def file_changes(loaded, records: list[StudyTrial]) -> Changes:
             continue
         ran = flatten(trial.record.config)
         for key in sorted(set(now) | set(ran)):
-            if key in searched or (key in RESCUE_KEYS and _rescued(trial)):
+            if key in searched or (key in RESCUE_KEYS and rescued(trial)):
                 continue
             want, got = now.get(key, ABSENT), ran.get(key, MISSING)
             if _key(want) == _key(got):

@@ -20,7 +20,7 @@ import pandas as pd
 from ..search.plots_spec import PlotsSpec
 from .compare import compare, holm_adjust
 from .factors import curve_label, level_label, level_sort_key, template_fields
-from .records import StudyTrial
+from .records import NO_RESCUE, StudyTrial
 from .style import NEUTRAL, level_colours, palette
 
 MAX_LINES = 20  # without plots.top_k, draw at most the 20 best configurations (a legend stays readable)
@@ -140,7 +140,7 @@ def _disambiguate(lines: list[dict[str, Any]], factors: list[str], template: Opt
 def _rescue_note(members: list[StudyTrial]) -> str:
     """Say on the legend when a line only fit the memory budget by a rescue (report Figure 2's point:
     such a model finishes instead of dying of memory)."""
-    rescues = sorted({str(m.record.rescue) for m in members} - {"none", "None", ""})
+    rescues = sorted({str(m.record.rescue) for m in members} - NO_RESCUE)
     return f" (rescued: {'; '.join(rescues)})" if rescues else ""
 
 

@@ -49,6 +49,15 @@ def trial_records(study: optuna.Study) -> list[StudyTrial]:
     return [_record(t, maximize) for t in study.get_trials(deepcopy=False)]
 
 
+# A trial's `rescue` when the memory gate changed nothing ("none"; older records: "None" or empty).
+NO_RESCUE = frozenset({"none", "None", ""})
+
+
+def rescued(trial: StudyTrial) -> bool:
+    """Whether the memory gate rescued this trial's config (checkpointing, micro-batches)."""
+    return str(trial.record.rescue or "none") not in NO_RESCUE
+
+
 def is_seed_param(name: str) -> bool:
     return name.split(".")[-1] == "seed"
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..config import flatten_dotted
 from .checkpoint import CheckpointError
 
 # Fields that may change between the interrupted run and its continuation (length of the run, how
@@ -12,16 +13,8 @@ MAY_CHANGE = {"train.steps", "train.eval_every", "train.checkpoint_every", "trai
               "train.micro_batches", "train.device", "data.num_workers"}
 
 
-def _flatten(tree: dict, prefix: str = "") -> dict:
-    out = {}
-    for k, v in tree.items():
-        key = f"{prefix}{k}"
-        out.update(_flatten(v, key + ".") if isinstance(v, dict) else {key: v})
-    return out
-
-
 def check_same_config(path: Path, saved: dict, current: dict) -> None:
-    a, b = _flatten(saved), _flatten(current)
+    a, b = flatten_dotted(saved), flatten_dotted(current)
     diffs = [k for k in sorted(set(a) | set(b)) if k not in MAY_CHANGE and a.get(k) != b.get(k)]
     if diffs:
         shown = ", ".join(f"{k} (checkpoint {a.get(k)!r}, config {b.get(k)!r})" for k in diffs[:5])
