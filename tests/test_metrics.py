@@ -197,6 +197,11 @@ def test_score_and_per_sample():
     np.testing.assert_allclose(acc.per_sample("mpjpe"), [0.5, 0, 0], atol=1e-6)
     np.testing.assert_allclose(acc.per_sample("mpvpe"), [0, 0, 1.0], atol=1e-6)
     np.testing.assert_allclose(acc.per_sample(), [0.25, 0, 0.5], atol=1e-6)
+    # PA-MPJPE per sample: the mean of its valid joints' aligned errors; the whole-set value averages them
+    # per joint first, which with every joint valid in every sample is the mean over samples
+    pa = acc.per_sample("pa_mpjpe")
+    assert pa.shape == (3,) and pa[0] > 0 and pa[1] == pytest.approx(0, abs=1e-6)
+    assert m["pa_mpjpe"] == pytest.approx(pa.mean(), abs=1e-6)
     with pytest.raises(ValueError, match="keep_per_sample"):
         MetricAccumulator().per_sample()
 

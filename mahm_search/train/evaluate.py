@@ -40,7 +40,7 @@ def with_objective(metrics: dict[str, float], objective: str) -> dict[str, float
     return {**metrics, "score": metrics[objective]}
 
 
-PER_SAMPLE_KEYS = ("score", "mpjpe", "mpvpe")  # objectives MetricAccumulator.per_sample can split
+PER_SAMPLE_KEYS = ("score", "mpjpe", "mpvpe", "pa_mpjpe")  # metrics MetricAccumulator.per_sample can split
 
 
 def sample_scores(acc: MetricAccumulator, objective: str) -> list[float]:

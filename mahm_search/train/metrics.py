@@ -154,6 +154,7 @@ def batch_errors(pred_stage: Mapping[str, torch.Tensor], batch: Mapping[str, tor
             aligned = procrustes_align(p_rel.flatten(0, 1), g_rel.flatten(0, 1), valid.flatten(0, 1))
             pa_err = (aligned.view_as(g_rel) - g_rel).norm(dim=-1)
             tables["pa_mpjpe" + sfx] = _table(pa_err, valid, group)
+            samples["pa_mpjpe" + sfx] = _per_sample(pa_err, valid)
             if pv is not None:
                 if protocol == "wrist":  # InterWild: each mesh on the wrist regressed from itself
                     pv_rel = pv - mesh_wrist(pv, reg)[:, :, None]
@@ -251,9 +252,9 @@ class MetricAccumulator:
         return finalize(self.sums)
 
     def per_sample(self, key: str = "score") -> np.ndarray:
-        """Each sample's error in the order fed, (N,): `mpjpe` (mean over its valid joints), `mpvpe` (mean
-        over its counted hands) or `score` (mean of the two present), each optionally `_mcp_scale`. NaN
-        where a sample counts nothing."""
+        """Each sample's error in the order fed, (N,): `mpjpe` or `pa_mpjpe` (mean over its valid joints),
+        `mpvpe` (mean over its counted hands) or `score` (mean of mpjpe and mpvpe, those present), each
+        optionally `_mcp_scale`. NaN where a sample counts nothing."""
         if not self.keep_per_sample:
             raise ValueError("per_sample() needs MetricAccumulator(keep_per_sample=True)")
         if key.startswith("score"):
