@@ -79,24 +79,40 @@ class InterHandDataset(Dataset):
     def __len__(self) -> int:
         return len(self.index)
 
-    def raw_sample(self, i: int) -> dict:
-        """The uncropped sample: full-frame RGB image, frame pixels and the camera's own K."""
+    def _camera_joints(self, i: int) -> np.ndarray:
+        """Sample i's 42 joints in its camera's frame, (42, 3) float64 mm."""
         ix = self.index
         c, f = int(ix.camera[i]), int(ix.frame[i])
-        R, focal, princpt = ix.cam_R[c], ix.cam_focal[c], ix.cam_princpt[c]
-        cam = world_to_camera(ix.world[f].astype(np.float64), R, ix.cam_pos[c])
+        return world_to_camera(ix.world[f].astype(np.float64), ix.cam_R[c], ix.cam_pos[c])
+
+    def labels(self, i: int) -> dict:
+        """Sample i's 3D annotations without reading its image (a mean over the training set, such as
+        train/blind.py's, would otherwise decode every picture): joints_3d, mano_pose (camera frame),
+        mano_shape, hand_valid, joint_valid, mano_valid, as raw_sample has them."""
+        ix = self.index
+        c, f = int(ix.camera[i]), int(ix.frame[i])
         joint_valid = ix.joint_valid[i].reshape(2, NUM_JOINTS).astype(np.float32)
         joint_valid *= joint_valid[:, ROOT:ROOT + 1]  # an invalid root invalidates its hand
         mano_valid = ix.mano_valid[f].astype(np.float32)
         return {
-            "image": read_rgb(image_path(self.root, self.split, ix.files[i])),
-            "joints_3d": cam.reshape(2, NUM_JOINTS, 3).astype(np.float32),
-            "joints_2d": project(cam, focal, princpt).reshape(2, NUM_JOINTS, 2).astype(np.float32),
-            "mano_pose": mano_to_camera(ix.mano_pose[f], mano_valid, R).astype(np.float32),
+            "joints_3d": self._camera_joints(i).reshape(2, NUM_JOINTS, 3).astype(np.float32),
+            "mano_pose": mano_to_camera(ix.mano_pose[f], mano_valid, ix.cam_R[c]).astype(np.float32),
             "mano_shape": ix.mano_shape[f].copy(),
             "hand_valid": joint_valid[:, ROOT].copy(),
             "joint_valid": joint_valid,
             "mano_valid": mano_valid,
+        }
+
+    def raw_sample(self, i: int) -> dict:
+        """The uncropped sample: full-frame RGB image, frame pixels and the camera's own K."""
+        ix = self.index
+        c = int(ix.camera[i])
+        focal, princpt = ix.cam_focal[c], ix.cam_princpt[c]
+        pixels = project(self._camera_joints(i), focal, princpt)
+        return {
+            "image": read_rgb(image_path(self.root, self.split, ix.files[i])),
+            **self.labels(i),
+            "joints_2d": pixels.reshape(2, NUM_JOINTS, 2).astype(np.float32),
             "K": intrinsics(focal, princpt),
         }
 
