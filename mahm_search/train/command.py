@@ -81,11 +81,25 @@ def train_command(config_path: Path, out: Path, console: Console | None = None) 
     best = min((h["score"] for h in result.history if math.isfinite(h.get("score", math.nan))), default=math.nan)
     weights = ", ".join(f"{k}={v:.3g}" for k, v in result.loss_weights.items())
     say(f"done: {result.steps_done} steps in {result.wall_time_s:.1f} s, final score "
-        f"{final.get('score', math.nan):.4g} (best {best:.4g}), params {result.params_count:,}, "
+        f"{final.get('score', math.nan):.4g} (best {best:.4g}; {_against_blind(final, result.blind)}), "
+        f"params {result.params_count:,}, "
         f"peak tensor memory {_mib(result.memory_peak_bytes)}, {_waited(result.data_wait_share)}, "
         f"loss weights {weights}; "
         f"wrote {out}/history.csv and {out}/{CHECKPOINT_NAME}")
     return result
+
+
+def _against_blind(final: dict, blind) -> str:
+    """'blind 54.49 mm, skill 0.30; PA-MPJPE 15.2 vs blind 18.90 mm': the mean hand (train/blind.py) on the
+    same validation set; skill = 1 - score / blind."""
+    base = (blind or {}).get("metrics") or {}
+    if "score" not in base:
+        return "blind baseline not computed"
+    score = final.get("score", math.nan)
+    text = f"blind {base['score']:.4g}, skill {1 - score / base['score']:.2f}"
+    if "pa_mpjpe" in base and "pa_mpjpe" in final:
+        text += f"; PA-MPJPE {final['pa_mpjpe']:.4g} vs blind {base['pa_mpjpe']:.4g}"
+    return text
 
 
 def _waited(share) -> str:

@@ -20,9 +20,13 @@ class TrainResult:
     final_metrics: dict = field(default_factory=dict)
     # The last evaluation's objective per validation sample, in the val set's order (NaN where a sample
     # counts nothing), so two runs scored on the same samples can be compared paired; [] when the
-    # objective has no per-sample form (pa_mpjpe, mrrpe). val_ids: the samples' official ids, if any.
+    # objective has no per-sample form (mrrpe, per-hand keys). val_ids: the samples' official ids, if any.
     val_scores: list = field(default_factory=list)
     val_ids: Optional[list] = None
+    val_pa_scores: list = field(default_factory=list)  # the same evaluation's PA-MPJPE per sample
+    # The blind baseline of this run's data (train/blind.py BlindBaseline.for_record): the mean hand's
+    # metrics and per-sample errors on the same validation set; None where it was not computed.
+    blind: Optional[dict] = None
     # The share of the training loop (steps and the waits for their batches, in this process) spent
     # waiting for batches; None before the first step. Near 0: the loader keeps up.
     data_wait_share: Optional[float] = None

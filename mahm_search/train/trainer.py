@@ -25,6 +25,7 @@ import torch
 from ..config import TrialConfig
 from .balance import balanced_weights, calibrate
 from .batches import loader_workers, train_batches, val_batches
+from .blind import blind_baseline
 from .checkpoint import CHECKPOINT_NAME, load_checkpoint, rng_states, save_checkpoint, set_rng_states
 from .device import resolve_device, use_channels_last
 from .evaluate import evaluate, sample_ids, sample_scores, with_objective
@@ -97,6 +98,7 @@ def train(config: TrialConfig, reporter: Reporter | None = None, run_dir: Path |
         model = model.to(memory_format=torch.channels_last)
     model.set_checkpointing(stages="stages" in spec.checkpointing, backbone="backbone" in spec.checkpointing)
     train_ds, val_ds = build_datasets(config.data, config.mano)
+    blind = blind_baseline(config, train_ds, val_ds)  # the mean hand's scores on this val set; cached per data
     loss_fn = MAHMLoss(config.loss)
     optimizer = make_optimizer(model, spec, **optimizer_kind(spec, device))
     scheduler = make_scheduler(optimizer, spec)
@@ -140,9 +142,10 @@ def train(config: TrialConfig, reporter: Reporter | None = None, run_dir: Path |
                            wall_time_s=wall_before + time.perf_counter() - started,
                            memory_peak_bytes=memory.peak_bytes(), params_count=params_count,
                            loss_weights=dict(loss_fn.weights), final_metrics=final,
-                           val_scores=per_sample[0], val_ids=per_sample[1], data_wait_share=loop.share())
+                           val_scores=per_sample[0], val_ids=per_sample[1], val_pa_scores=per_sample[2],
+                           blind=blind.for_record(spec.objective), data_wait_share=loop.share())
 
-    per_sample: tuple = ([], None)  # (val_scores, val_ids) of the last evaluation, once it ran
+    per_sample: tuple = ([], None, [])  # (val_scores, val_ids, val_pa_scores) of the last evaluation
     loop = DataWait()
     step_fn = make_fast_step(model, loss_fn, optimizer, spec, device, scheduler, scaler)
     model.train()
@@ -185,7 +188,7 @@ def train(config: TrialConfig, reporter: Reporter | None = None, run_dir: Path |
             acc = MetricAccumulator(keep_per_sample=step == spec.steps)
             metrics = evaluate(model, val_loader, device, spec, channels_last, accumulator=acc)
             if acc.keep_per_sample:
-                per_sample = (sample_scores(acc, spec.objective), sample_ids(val_ds))
+                per_sample = (sample_scores(acc, spec.objective), sample_ids(val_ds), sample_scores(acc, "pa_mpjpe"))
             metrics = with_objective(metrics, spec.objective)
             metrics.update(train_loss=window[0] / max(1, window[1]), lr=lr, compile_s=step_fn.compile_s)
             window = [0.0, 0]
