@@ -23,6 +23,11 @@ writer and a reader cannot drift apart: a field that is not declared here cannot
                                        (train/trainer.py DataWait; None when training did not finish)
     val_scores, val_ids                the last evaluation's objective per validation sample (mm, NaN
                                        stored as None) and the samples' official ids when the data has them
+    val_pa_scores                      the same evaluation's PA-MPJPE per validation sample
+    blind                              the blind baseline of the trial's data (train/blind.py: the training
+                                       set's mean hand scored on the same validation set): {key, metrics,
+                                       val_scores, val_pa_scores, n_train, n_val}; None for trials
+                                       recorded before it existed
     prune_reason                       PRUNED only: one of PRUNE_REASONS
     error                              FAIL only: the exception; a FAIL without it is a dead process
 """
@@ -61,6 +66,8 @@ class TrialRecord:
     final_metrics: Dict[str, float] = field(default_factory=dict)
     val_scores: List[Optional[float]] = field(default_factory=list)
     val_ids: Optional[List[int]] = None
+    val_pa_scores: List[Optional[float]] = field(default_factory=list)
+    blind: Optional[Dict[str, Any]] = None
     prune_reason: Optional[str] = None
     error: Optional[str] = None
 
@@ -110,15 +117,20 @@ def is_queued(trial: Any) -> bool:
 def write_outcome(target: Any, *, steps_done: int, wall_time_s: float, final_metrics: Optional[dict],
                   params_count: Optional[int] = None, memory_peak_bytes: Optional[int] = None,
                   val_scores: Optional[list] = None, val_ids: Optional[list] = None,
-                  data_wait_share: Optional[float] = None) -> None:
+                  data_wait_share: Optional[float] = None, val_pa_scores: Optional[list] = None,
+                  blind: Optional[dict] = None) -> None:
     """What a trial leaves however it ended: size, steps, time, its last metrics and its peak, and
-    (a completed training) its per-sample validation scores."""
+    (a completed training) its per-sample validation scores and its data's blind baseline."""
     write_record(target, params_count=None if params_count is None else int(params_count),
                  steps_done=int(steps_done), wall_time_s=round(float(wall_time_s), 3),
                  final_metrics=final_metrics or {},
                  memory_peak_bytes=int(memory_peak_bytes) if memory_peak_bytes else None)
     if val_scores:
         write_record(target, val_scores=val_scores, val_ids=val_ids)
+    if val_pa_scores:
+        write_record(target, val_pa_scores=val_pa_scores)
+    if blind is not None:
+        write_record(target, blind=blind)
     if data_wait_share is not None:
         write_record(target, data_wait_share=float(data_wait_share))
 
@@ -127,10 +139,14 @@ def _plain(name: str, value: Any) -> Any:
     """JSON-safe values, as Optuna's storages keep them."""
     if name == "final_metrics":
         return {str(k): float(v) for k, v in (value or {}).items() if isinstance(v, (int, float))}
-    if name == "val_scores":
+    if name in ("val_scores", "val_pa_scores"):
         # in the storage, not a file in the run folder: every worker, host and the report reach it.
         # 0.001 mm is far below any difference the report resolves; ~8 bytes per sample in the JSON.
         return [round(float(v), 3) if v is not None and math.isfinite(v) else None for v in value or []]
+    if name == "blind" and value is not None:
+        return {**value, "metrics": _plain("final_metrics", value.get("metrics")),
+                "val_scores": _plain("val_scores", value.get("val_scores")),
+                "val_pa_scores": _plain("val_scores", value.get("val_pa_scores"))}
     if name == "val_ids" and value is not None:
         return [int(i) for i in value]
     if name == "error" and value is not None:

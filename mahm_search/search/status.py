@@ -1,5 +1,6 @@
 """`mahm-search status STUDY`: trials by state, the best configuration (mean over its seeds) and the
-best single trial, prune reasons, running trials, and the FAIL trials grouped by error (printed whole: no table cell, so a log never cuts or wraps it)."""
+best single trial, the blind baseline and whether the best configuration is shown better than it
+(blind_check.py), prune reasons, running trials, and the FAIL trials grouped by error (printed whole: no table cell, so a log never cuts or wraps it)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from .best import best_configuration, describe_best
+from .blind_check import blind_summary
 from .error_streak import error_key
 from .record import TrialRecord
 from .storage import open_study, with_retries
@@ -43,9 +45,13 @@ def study_status(path: str | Path) -> Dict[str, Any]:
                             "last_value": t.intermediate_values[last] if last is not None else None})
     # the metric the stored values are (the study's own, search/storage.py): the file may have been edited since
     metric = study.user_attrs.get("objective_metric") or spec.objective.metric
+    blind = None
+    if best_config is not None:
+        members = [(t.value, TrialRecord.of(t)) for t in complete if t.number in best_config["trials"]]
+        blind = blind_summary(members, metric, spec.objective.direction == "maximize")
     return {"study": spec.name, "storage": spec.storage_url, "metric": metric,
             "direction": spec.objective.direction, "n_trials": spec.n_trials, "done": counts.done,
-            "states": counts.by_state, "best": best, "best_configuration": best_config, "prune_reasons": dict(reasons), "running": running,
+            "states": counts.by_state, "best": best, "best_configuration": best_config, "blind": blind, "prune_reasons": dict(reasons), "running": running,
             "errors": failure_groups(trials)}
 
 
@@ -89,6 +95,11 @@ def print_status(path: str | Path, as_json: bool = False) -> None:
         rows = [("trial", b["number"]), (status["metric"], f"{b['value']:.2f} mm"), ("steps", b["steps_done"]),
                 ("rescue", b["rescue"])] + [(k, _short(v)) for k, v in b["params"].items()]
         console.print(_table("Best single trial (one seed)", ("field", "value"), rows))
+    if status["blind"]:
+        console.file.flush()
+        print("Against the blind baseline:")
+        for line in status["blind"]["lines"]:
+            print(f"  {line}", flush=True)
     if status["prune_reasons"]:
         console.print(_table("Prune reasons", ("reason", "count"), status["prune_reasons"].items()))
     if status["running"]:

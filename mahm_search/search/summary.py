@@ -1,5 +1,6 @@
-"""The end-of-run summary `run` prints (terminal or log): counts by state, the best configuration and trial, where the
-study is stored and what to run next. Plain lines, never wrapped, so a log keeps them whole."""
+"""The end-of-run summary `run` prints (terminal or log): counts by state, the best configuration and trial, the
+blind baseline and whether the best configuration beats it (blind_check.py), where the study is stored and what to
+run next. Plain lines, never wrapped, so a log keeps them whole."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import statistics
 from optuna.trial import TrialState
 
 from .best import best_configuration, describe_best
+from .blind_check import blind_summary
 from .record import TrialRecord
 from .storage import with_retries
 from .trial_counts import count_trials
@@ -32,6 +34,9 @@ def summary_lines(spec, study, n_trials: int) -> list[str]:
         params = ", ".join(f"{k}={_short(v)}" for k, v in spec.search_space.readable(best.params).items())
         lines.append(f"summary: best single trial {best.number}: {spec.objective.metric} {best.value:.2f} mm (one seed)"
                      + (f" ({params})" if params else ""))
+    if config:
+        members = [(t.value, TrialRecord.of(t)) for t in complete if t.number in config["trials"]]
+        lines += [f"summary: {line}" for line in blind_summary(members, spec.objective.metric, maximize)["lines"]]
     if getattr(spec, "racing", None) is not None and complete:
         from .racing import race_summary, study_race
 

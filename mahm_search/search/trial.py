@@ -237,7 +237,8 @@ class TrialObjective:
                       final_metrics=result.final_metrics, params_count=result.params_count,
                       memory_peak_bytes=result.memory_peak_bytes,
                       val_scores=result.val_scores, val_ids=result.val_ids,
-                      data_wait_share=result.data_wait_share)
+                      data_wait_share=result.data_wait_share,
+                      val_pa_scores=result.val_pa_scores, blind=result.blind)
         if result.status == "nan":
             write_record(trial, prune_reason="nan")
             raise optuna.TrialPruned(result.message or "the training loss became non-finite")
