@@ -5,7 +5,9 @@ drawn in one neutral colour). The level with the best mean is called best, with 
 when compare() shows it better than every other level; otherwise it is labelled "best mean, not
 resolved". Each mean is printed with two decimals and its unit. The y axis spans the scores and
 their CIs, padded by a tenth of that span and never less than MIN_SPAN_MM, so that a panel of
-close levels is not magnified into looking decisive (the CIs show the noise).
+close levels is not magnified into looking decisive (the CIs show the noise). The blind baseline (the
+training set's mean hand) is the dashed chance line; the range takes it in when that at most
+CHANCE_ZOOM-folds the span, else its label stands at the panel's edge (blind_line.py).
 """
 
 from __future__ import annotations
@@ -17,12 +19,14 @@ from typing import Any
 import matplotlib.pyplot as plt
 from matplotlib.lines import Line2D
 
+from .blind_line import chance_legend, draw_chance_lines
 from .factors import axis_label, short_name
 from .style import DPI, FIGSIZE, NEUTRAL, save_figure, score_label
 
 MIN_SPAN_MM = 2.0
 PAD_SHARE = 0.10  # of the scores' and CIs' span, above and below
 BEST_EDGE = "black"
+CHANCE_ZOOM = 4.0  # the chance line is taken into a panel's range when the span grows at most this much
 
 
 def level_note(row: dict[str, Any]) -> str:
@@ -36,7 +40,8 @@ def level_note(row: dict[str, Any]) -> str:
 
 
 def plot_ablation(table: dict[str, list[dict[str, Any]]], path: Path, title: str, maximize: bool,
-                  metric: str, axis_text: str) -> None:
+                  metric: str, axis_text: str, blind: list = ()) -> None:
+    """blind: report/blind.py's BlindValues, drawn as chance lines."""
     factors = list(table)
     ncols = min(3, len(factors))
     nrows = math.ceil(len(factors) / ncols)
@@ -62,7 +67,7 @@ def plot_ablation(table: dict[str, list[dict[str, Any]]], path: Path, title: str
             ax.scatter(jitter, row["scores"], s=14, color="0.45", alpha=0.8, zorder=4)
             ax.annotate(level_note(row), (x, row["mean"]), xytext=(12, 0), textcoords="offset points",
                         va="center", fontsize=8, fontweight="bold" if row.get("is_best") else "normal")
-        ax.set_ylim(*y_limits(rows))
+        ax.set_ylim(*y_limits(rows, [b.value for b in blind]))
         ticks = [r.get("tick", r["level"]) for r in rows]
         crowded = sum(len(t) for t in ticks) > 60 / ncols
         ax.set_xticks(list(xs), ticks, rotation=20 if crowded else 0, ha="right" if crowded else "center",
@@ -71,10 +76,12 @@ def plot_ablation(table: dict[str, list[dict[str, Any]]], path: Path, title: str
         ax.set_xlabel(axis_label(factor), fontsize=9)
         ax.set_title(short_name(factor), fontsize=10)
         ax.grid(True, axis="y", alpha=0.3)
+        draw_chance_lines(ax, list(blind))
     for ax in axes[:, 0]:
         ax.set_ylabel(score_label(maximize, f"{metric} {axis_text}"), fontsize=9)
     fig.suptitle(title, fontsize=10)
-    fig.legend(handles=legend_handles(table), loc="outside lower center", ncol=2, fontsize=8, frameon=False)
+    fig.legend(handles=legend_handles(table) + chance_legend(list(blind)), loc="outside lower center", ncol=2,
+               fontsize=8, frameon=False)
     save_figure(fig, path)
     plt.close(fig)
 
@@ -100,10 +107,11 @@ def legend_handles(table: dict[str, list[dict[str, Any]]]) -> list[Line2D]:
     return handles
 
 
-def y_limits(rows: list[dict[str, Any]]) -> tuple[float, float]:
+def y_limits(rows: list[dict[str, Any]], chance: list[float] = ()) -> tuple[float, float]:
     """The panel's y range: the scores and CIs (never cut off), padded by PAD_SHARE of their span,
-    widened to MIN_SPAN_MM around their middle. Not from the per-trial validation noise (val SE),
-    which is not the noise of a comparison between levels."""
+    widened to MIN_SPAN_MM around their middle, and widened to the chance values where that at most
+    CHANCE_ZOOM-folds the span. Not from the per-trial validation noise (val SE), which is not the
+    noise of a comparison between levels."""
     low = min(min(r["scores"]) for r in rows)
     high = max(max(r["scores"]) for r in rows)
     for r in rows:
@@ -114,4 +122,8 @@ def y_limits(rows: list[dict[str, Any]]) -> tuple[float, float]:
     if high - low < MIN_SPAN_MM:
         mid = (low + high) / 2
         low, high = mid - MIN_SPAN_MM / 2, mid + MIN_SPAN_MM / 2
+    for value in chance:
+        wide_low, wide_high = min(low, value - PAD_SHARE * (high - low)), max(high, value + PAD_SHARE * (high - low))
+        if wide_high - wide_low <= CHANCE_ZOOM * (high - low):
+            low, high = wide_low, wide_high
     return low, high

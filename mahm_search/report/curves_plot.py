@@ -6,7 +6,8 @@ Colour = the level of the first grouping factor (the same colour as in ablation.
 over seeds) is a legend entry. Every line is drawn alike unless compare() resolves the leader against
 every other configuration (then it is drawn thick and called best); an unresolved leader is only
 named "best mean (not resolved)". End-of-curve markers are drawn the same on the plot and in the
-legend: white with a black edge, the shape telling how the run ended, at the end of its line."""
+legend: white with a black edge, the shape telling how the run ended, at the end of its line. The blind
+baseline (the training set's mean hand) is the dashed chance line (blind_line.py)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ import matplotlib.pyplot as plt
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
+from .blind_line import chance_legend, chance_text, draw_chance_lines
 from .factors import factor_notes
 from .style import DPI, END_MARKERS, FIGSIZE, STEPS_LABEL, TIME_LABEL, save_figure, score_label, wants_log_scale
 
@@ -64,17 +66,19 @@ def band_text(lines: list[dict[str, Any]]) -> str:
 
 def plot_curves(lines: list[dict[str, Any]], path: Path, title: str, maximize: bool,
                 no_curve_note: str = "", axis_text: str = "validation score", x: str = "steps",
-                factors: tuple[str, ...] | list[str] = ()) -> None:
+                factors: tuple[str, ...] | list[str] = (), blind: list = ()) -> None:
     """x: "steps", or "times" (wall-clock seconds; lines without a recorded time are left out).
-    factors: the varied factors, whose explanations head the legend."""
+    factors: the varied factors, whose explanations head the legend. blind: report/blind.py's
+    BlindValues, drawn as chance lines."""
     if x == "times":
         lines = [dict(ln, steps=ln["times"], end_markers=_timed(ln)) for ln in lines if ln.get("times")]
     labels = legend_labels(lines)
     band = band_text(lines)
     unresolved = any(ln.get("is_leader") and not ln.get("is_best") for ln in lines)
     legend_rows = (len(lines) + len({m["reason"] for ln in lines for m in ln["end_markers"]}) + bool(no_curve_note)
-                   + bool(band) + unresolved)
-    longest = max([len(label) for label in labels], default=0)
+                   + bool(band) + unresolved + bool(blind))
+    notes_shown = [band, no_curve_note, LEADER_EXPLAINED if unresolved else "", chance_text(list(blind))]
+    longest = max([len(label) for label in labels + notes_shown], default=0)
     ncol = 2 if legend_rows > 4 and longest <= 48 else 1  # long labels would be cut off in two columns
     notes = factor_notes(factors)
     height = FIGSIZE[1] + 0.25 * max(0, -(-legend_rows // ncol) + len(notes) - 3)
@@ -107,12 +111,14 @@ def plot_curves(lines: list[dict[str, Any]], path: Path, title: str, maximize: b
                               label=text))
     if band:
         handles.append(Patch(facecolor="0.5", alpha=0.3, lw=0, label=band))
+    handles += chance_legend(list(blind))
     if unresolved:
         handles.append(Line2D([], [], ls="none", label=LEADER_EXPLAINED))
     if no_curve_note:
         handles.append(Line2D([], [], ls="none", label=no_curve_note))
     if wants_log_scale(all_values):
         ax.set_yscale("log")
+    draw_chance_lines(ax, list(blind))
     ax.set_xlabel(STEPS_LABEL if x == "steps" else TIME_LABEL)
     ax.set_ylabel(score_label(maximize, axis_text))
     ax.set_title(title, fontsize=10)

@@ -5,7 +5,8 @@ Works on a finished study and on one still running (running trials' curves so fa
 Every axis names the metric and its protocol (protocol.py); every figure names the validation set
 and the training length its scores come from, so that it reads on its own (e.g. in a paper).
 The ablation covers every varied factor; `plots.group_by` only chooses which factor colours the
-figures (its levels' colours are the same in every figure) and orders the labels.
+figures (its levels' colours are the same in every figure) and orders the labels. Curves, ablation and
+history draw the blind baseline (the training set's mean hand) as a labelled chance line (blind.py).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import Any, Literal, Optional
 from .ablation import ablation_table
 from .ablation_plot import plot_ablation
 from .as_run import provenance
+from .blind import blind_values
 from .curves_data import colour_factor, curve_lines
 from .curves_plot import plot_curves
 from ..errors import ConfigError
@@ -59,6 +61,7 @@ def write_figures(study_path: str | Path, out: Optional[str | Path] = None,
     table = ablation_table(records, grouped + [f for f in factors if f not in grouped], settings.ablation_metric,
                            loaded.maximize, colour_by=colour_factor(factors, settings))
     protocol = protocol_text(records, lines)
+    chance = blind_values(records)
     files: dict[str, Path] = {}
     notes: list[str] = []
 
@@ -68,7 +71,8 @@ def write_figures(study_path: str | Path, out: Optional[str | Path] = None,
     files["curves_json"].write_text(json.dumps(
         {"study": loaded.name, "metric": loaded.metric, "maximize": loaded.maximize, "factors": factors,
          "protocol": protocol, "provenance": provenance(records).as_dict(),
-         "colour_factor": colour_factor(factors, settings), "lines": lines}, indent=1,
+         "colour_factor": colour_factor(factors, settings), "lines": lines,
+         "blind": [{"value": b.value, "trials": b.trials} for b in chance]}, indent=1,
         default=str))
 
     title = f"Study '{loaded.name}': {_counts_text(records)}"
@@ -77,20 +81,20 @@ def write_figures(study_path: str | Path, out: Optional[str | Path] = None,
         files["curves"] = out_dir / f"curves.{fmt}"
         plot_curves(lines, files["curves"], f"Validation {metric} vs training steps\n{title}\n{protocol}",
                     loaded.maximize, _not_drawn_note(records, lines), axis_text=f"validation {axis}",
-                    factors=factors)
+                    factors=factors, blind=chance)
         if any(ln.get("times") for ln in lines):
             files["curves_time"] = out_dir / f"curves_time.{fmt}"
             plot_curves(lines, files["curves_time"],
                         f"Validation {metric} vs wall-clock time\n{title}\n{protocol}",
                         loaded.maximize, _not_drawn_note(records, lines), axis_text=f"validation {axis}",
-                        x="times", factors=factors)
+                        x="times", factors=factors, blind=chance)
     if "ablation" in settings.figures:
         if table:
             files["ablation"] = out_dir / f"ablation.{fmt}"
             plot_ablation(table, files["ablation"],
                           f"{settings.ablation_metric.capitalize()} validation {metric} per level of each "
                           f"varied factor\n{title}\n{protocol}",
-                          loaded.maximize, settings.ablation_metric, f"validation {axis}")
+                          loaded.maximize, settings.ablation_metric, f"validation {axis}", blind=chance)
         else:
             notes.append("ablation skipped: no varied factor has a completed trial")
     if "history" in settings.figures:
@@ -99,7 +103,7 @@ def write_figures(study_path: str | Path, out: Optional[str | Path] = None,
             plot_history(records, files["history"],
                          f"Final validation {metric} of every trial, in trial order\n{title}\n{protocol}",
                          loaded.maximize, axis_text=f"final validation {axis}", lines=lines,
-                         colour_factor=colour_factor(factors, settings))
+                         colour_factor=colour_factor(factors, settings), blind=chance)
         else:
             notes.append("history skipped: no trial has a score yet")
     if "importance" in settings.figures:

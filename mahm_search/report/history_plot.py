@@ -3,7 +3,8 @@ completed score so far; drawn here rather than by Optuna so it shares the other 
 
 With seeds (a configuration with >= 2 trials: `repeats`, or a race) the points take their
 configuration's colour (its level's colour in every figure) and marker from curves.png, and the red line is the best configuration MEAN
-so far, not the best single trial: the best of many seeds is a lucky seed, not a configuration."""
+so far, not the best single trial: the best of many seeds is a lucky seed, not a configuration. The
+dashed chance line is the blind baseline (the training set's mean hand, blind_line.py)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import matplotlib.pyplot as plt
 from matplotlib.lines import Line2D
 from matplotlib.ticker import MaxNLocator
 
+from .blind_line import chance_legend, draw_chance_lines
 from .factors import level_label
 from .records import StudyTrial
 from .style import DPI, END_MARKERS, FIGSIZE, save_figure, score_label
@@ -37,11 +39,12 @@ def best_mean_so_far(records: list[StudyTrial], maximize: bool) -> tuple[list[in
 
 def plot_history(records: list[StudyTrial], path: Path, title: str, maximize: bool,
                  axis_text: str = "final validation score", lines: Optional[list[dict]] = None,
-                 colour_factor: Optional[str] = None) -> list[int]:
+                 colour_factor: Optional[str] = None, blind: list = ()) -> list[int]:
     """Returns the trial numbers drawn (a trial with no score at all, e.g. pruned for memory before any
     step, is named in the legend instead). `lines`: curves.png's lines (curves_data.curve_lines), whose
     labels, colours and styles the points take when configurations have several seeds; with one seed
-    each, the points take their level's colour of `colour_factor` (the colour it has in every figure)."""
+    each, the points take their level's colour of `colour_factor` (the colour it has in every figure).
+    blind: report/blind.py's BlindValues, drawn as chance lines."""
     fig, ax = plt.subplots(figsize=FIGSIZE, dpi=DPI, layout="constrained")
     handles, drawn, silent = [], [], []
     complete = [r for r in records if r.state == "COMPLETE" and r.final is not None]
@@ -77,11 +80,13 @@ def plot_history(records: list[StudyTrial], path: Path, title: str, maximize: bo
             ys.append(best)
         ax.step(xs, ys, where="post", color=BEST_COLOUR, lw=2, zorder=2)
         handles.append(Line2D([], [], color=BEST_COLOUR, lw=2, label="best completed so far"))
+    handles += chance_legend(list(blind))
     if silent:
         handles.append(Line2D([], [], ls="none", label=f"no score: trial(s) {', '.join(map(str, silent))}"))
     numbers = [r.number for r in records]
     ax.set_xlim(min(numbers) - 0.5, max(numbers) + 0.5)
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    draw_chance_lines(ax, list(blind))
     ax.set_xlabel("trial number")
     ax.set_ylabel(score_label(maximize, axis_text))
     ax.set_title(title)

@@ -1,6 +1,7 @@
 """`mahm-search report`: report.md with the study's provenance, its settings as the trials ran them,
-best configurations, ablation tables, convergence, the memory gate's figures, the figures (written by
-write_figures) and a findings paragraph computed from the numbers.
+best configurations, how they compare with the blind baseline (the training set's mean hand; a warning
+at the top when the best is not shown better), ablation tables, convergence, the memory gate's
+figures, the figures (written by write_figures) and a findings paragraph computed from the numbers.
 
 What the report prints comes from what the trials recorded (as_run.py): the metric the study stored,
 each trial's config, budget and code version. Where the study file (or the code) now differs, or the
@@ -18,6 +19,7 @@ import pandas as pd
 import yaml
 
 from .as_run import Changes, Provenance, file_changes, provenance, settings_as_run
+from .blind import blind_section, blind_sentences, blind_warnings
 from .convergence import convergence_findings, convergence_rows, convergence_table
 from .curves_data import configurations
 from .factors import curve_label, short_name
@@ -211,13 +213,15 @@ def render_report(result: FiguresResult) -> str:
     val_set = val_set_text(next((r.record.config for r in records if r.record.config), None))
     prov = provenance(records)
     changes = file_changes(loaded, records)
-    lines = [f"# Study report: {loaded.name}", "", *_warnings(changes, prov),
+    lines = [f"# Study report: {loaded.name}", "", *blind_warnings(best, maximize, loaded.metric),
+             *_warnings(changes, prov),
              *_header(result, prov),
              f"Every number below: {metric_text(loaded.metric)}, {'higher' if maximize else 'lower'} is "
              f"better, on the {val_set}, at the last evaluation of each trial unless said otherwise.", "",
              *HOW_TO_READ, "",
              *_settings_section(loaded, records, changes),
-             *_best_section(best, val_set), *_race_lines(loaded)]
+             *_best_section(best, val_set), *_race_lines(loaded),
+             *blind_section(best, records, maximize, loaded.metric, markdown_table)]
     lines += ["## Ablation", "", f"{settings.ablation_metric.capitalize()} validation score per level "
               "over completed trials (all other factors pooled): mean (in bold when that level is shown better "
               "than every other level), 95% CI over those trials, their std, val SE, min and max.", ""]
@@ -233,5 +237,6 @@ def render_report(result: FiguresResult) -> str:
             lines += [f"![{caption}]({result.files[name].name})", "", f"*{caption}.*", ""]
     lines += [f"- {note}" for note in result.notes] + ([""] if result.notes else [])
     found = findings(records, result.ablation, best, maximize, tuple(convergence_findings(target, convergence)))
+    found = [f"{s[0].upper()}{s[1:]}." for s in blind_sentences(best, maximize, loaded.metric)] + found
     lines += ["## Findings", "", *[f"- {sentence}" for sentence in found], ""]
     return "\n".join(lines)

@@ -1,5 +1,5 @@
-"""trials.csv: one row per trial with its state, params, scores, steps, memory, how it ended, the code
-that ran it and when."""
+"""trials.csv: one row per trial with its state, params, scores (and its data's blind baseline: the
+training set's mean hand, train/blind.py), steps, memory, how it ended, the code that ran it and when."""
 
 from __future__ import annotations
 
@@ -19,7 +19,10 @@ def trials_frame(records: list[StudyTrial]) -> pd.DataFrame:
                "seed": r.seed}
         row.update({f"param:{k}": v for k, v in r.params.items()})
         row.update({"final_score": r.final, "best_score": r.best,
-                    "last_step": r.steps[-1] if r.steps else None, "n_evals": len(r.steps)})
+                    "last_step": r.steps[-1] if r.steps else None, "n_evals": len(r.steps),
+                    "pa_mpjpe": r.record.final_metrics.get("pa_mpjpe")})
+        blind = (r.record.blind or {}).get("metrics") or {}
+        row.update({"blind_score": blind.get("score"), "blind_pa_mpjpe": blind.get("pa_mpjpe")})
         row.update({k: r.record.get(k) for k in ATTR_COLUMNS})
         row.update({"datetime_start": r.started.isoformat() if r.started else None,
                     "datetime_complete": r.completed.isoformat() if r.completed else None})
