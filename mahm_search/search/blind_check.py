@@ -45,12 +45,16 @@ class AgainstBlind:
     maximize: bool = False
 
     @property
+    def ci_beats_blind(self) -> Optional[bool]:
+        """Whether the interval over seeds lies on the better side of blind (None: no interval)."""
+        if self.ci is None:
+            return None
+        return self.ci[0] > self.blind if self.maximize else self.ci[1] < self.blind
+
+    @property
     def shown(self) -> bool:
-        checks = []
-        if self.ci is not None:
-            checks.append(self.ci[0] > self.blind if self.maximize else self.ci[1] < self.blind)
-        if self.paired_p is not None:
-            checks.append(self.paired_p < ALPHA)
+        checks = [c for c in (self.ci_beats_blind, None if self.paired_p is None else self.paired_p < ALPHA)
+                  if c is not None]
         return bool(checks) and all(checks)
 
     @property
@@ -71,9 +75,8 @@ class AgainstBlind:
         samples (one-sided p < 0.001)', or why it is not shown."""
         parts = []
         if self.ci is not None:
-            below = self.ci[0] > self.blind if self.maximize else self.ci[1] < self.blind
             parts.append(f"over its {self.n} seeds (95% CI {'on the better side of' if self.maximize else 'below'} "
-                         "blind)" if below else f"its 95% CI over {self.n} seeds does not exclude blind")
+                         "blind)" if self.ci_beats_blind else f"its 95% CI over {self.n} seeds does not exclude blind")
         elif self.n > 1:
             parts.append(f"no interval over its {self.n} seeds (they scored the same)")
         if self.paired_p is not None:
