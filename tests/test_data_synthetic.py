@@ -84,3 +84,26 @@ def test_augmented_training_sample_stays_consistent(mano, tmp_path):
     s = make(mano, tmp_path, crop=CropSpec(rotation_deg=45, jitter=0.1, scale_aug=0.2), augment=True)[1]
     uvw = s["joints_3d"] @ s["K"].T
     torch.testing.assert_close(uvw[..., :2] / uvw[..., 2:], s["joints_2d"], atol=1e-2, rtol=0)
+
+
+def test_glove_colours_fingers_by_segment_and_keeps_the_palm(mano):
+    from mahm_search.data.glove import FINGER_HUES, face_joints, glove_colours
+
+    joints = face_joints(mano.lbs_weights[0].numpy(), mano.faces[0].numpy())
+    assert set(joints.tolist()) == set(range(16))  # every finger segment and the palm own some faces
+    skin = np.array([200.0, 150.0, 120.0])
+    colours = glove_colours(joints, skin)
+    assert (colours[joints == 0] == skin).all()  # the palm keeps the skin tone
+    np.testing.assert_array_equal(colours[joints == 1][0], FINGER_HUES[0])  # index base: the index hue
+    brightness = [colours[joints == j].sum(1).mean() for j in (13, 14, 15)]  # thumb base -> tip
+    assert brightness[0] < brightness[1] < brightness[2]
+
+
+def test_glove_changes_the_pixels_not_the_labels(mano, tmp_path):
+    skin = render_samples(mano, 0, "train", 0, 2, SIZE)
+    glove = render_samples(mano, 0, "train", 0, 2, SIZE, appearance="glove")
+    assert not np.array_equal(skin["image"], glove["image"])
+    for key in ("joints_3d", "joints_2d", "mano_pose", "K"):
+        np.testing.assert_array_equal(skin[key], glove[key])
+    a, b = make(mano, tmp_path)[0], make(mano, tmp_path, appearance="glove")[0]  # one cached shard each
+    assert not torch.equal(a["image"], b["image"])

@@ -27,9 +27,10 @@ def project(points: np.ndarray, K: np.ndarray) -> np.ndarray:
 
 
 def face_albedo(vertices: np.ndarray, faces: np.ndarray, skin: np.ndarray,
-                texture_rng: Optional[np.random.Generator]) -> np.ndarray:
-    """(F, 3) RGB albedo per face: the skin tone, or with a texture a smooth blotchy pattern on it."""
-    albedo = np.broadcast_to(skin, (len(faces), 3)).astype(np.float64)
+                texture_rng: Optional[np.random.Generator], glove: Optional[np.ndarray] = None) -> np.ndarray:
+    """(F, 3) RGB albedo per face: the skin tone, or a coloured glove's (F, 3) colours (synthetic_glove.py),
+    and with a texture a smooth blotchy pattern on it."""
+    albedo = np.broadcast_to(skin if glove is None else glove, (len(faces), 3)).astype(np.float64)
     if texture_rng is None:
         return albedo
     centers = vertices[faces].mean(1)

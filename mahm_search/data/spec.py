@@ -29,6 +29,9 @@ class SyntheticSpec(Spec):
     n_train: int = Field(512, ge=1)
     n_val: int = Field(64, ge=1)
     seed: int = 0
+    # 'skin': one skin tone. 'glove': each finger its own colour, lighter toward the tip (data/glove.py),
+    # so the fingers stand out at 64-128 px (benchmarks/README.md "Learnability" measures what it changes).
+    appearance: Literal["skin", "glove"] = "skin"
     texture: bool = False
     clutter: bool = False
     # Shards of rendered samples are cached here; None: the user cache folder (see data/cache.py).

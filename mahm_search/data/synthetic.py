@@ -22,6 +22,7 @@ from ..hands.layer import TwoHandMANO
 from .background import background
 from .cache import ShardCache, content_key, default_cache_dir
 from .crop import augmentation_rng, choose_affine, crop_sample
+from .glove import face_joints, glove_colours
 from .render import face_albedo, project, render_batch
 from .sample import to_sample
 from .spec import CropSpec, SyntheticSpec
@@ -38,7 +39,8 @@ def sample_rng(seed: int, split: str, index: int) -> np.random.Generator:
 
 
 def render_samples(mano: TwoHandMANO, seed: int, split: str, start: int, stop: int, image_size: int,
-                   crop: CropSpec = CropSpec(), texture: bool = False, clutter: bool = False) -> Dict[str, np.ndarray]:
+                   crop: CropSpec = CropSpec(), texture: bool = False, clutter: bool = False,
+                   appearance: str = "skin") -> Dict[str, np.ndarray]:
     """Samples [start, stop) of a split as arrays: image (N, S, S, 3) uint8 RGB, joints_3d, joints_2d,
     mano_pose, mano_shape, K."""
     rngs = [sample_rng(seed, split, i) for i in range(start, stop)]
@@ -52,6 +54,10 @@ def render_samples(mano: TwoHandMANO, seed: int, split: str, start: int, stop: i
     joints_2d, Ks = np.empty((n, 2, NUM_JOINTS, 2), np.float32), np.empty((n, 3, 3), np.float32)
     verts = scenes.vertices.reshape(n, -1, 3).astype(np.float64)
     albedo, Kfull = np.empty((n, len(faces), 3)), np.empty((n, 3, 3))
+    joint_of_face = None
+    if appearance == "glove":
+        weights = mano.lbs_weights.cpu().numpy()
+        joint_of_face = np.concatenate([face_joints(weights[h], mano.faces[h].cpu().numpy()) for h in range(2)])
     for k, (p, rng) in enumerate(zip(params, rngs)):
         f = p["focal_frac"] * frame
         K = np.array([[f, 0, frame / 2], [0, f, frame / 2], [0, 0, 1]])
@@ -59,7 +65,8 @@ def render_samples(mano: TwoHandMANO, seed: int, split: str, start: int, stop: i
         affine, _ = choose_affine(full, crop, image_size, (frame, frame))
         Kc = Kfull[k] = np.vstack([affine, [0, 0, 1]]) @ K
         images[k] = background(image_size, rng, clutter)
-        albedo[k] = face_albedo(verts[k], faces, p["skin"], rng if texture else None)
+        glove = None if joint_of_face is None else glove_colours(joint_of_face, p["skin"])
+        albedo[k] = face_albedo(verts[k], faces, p["skin"], rng if texture else None, glove)
         joints_2d[k], Ks[k] = project(scenes.joints[k], Kc), Kc
     # One vectorised z-buffer pass for the whole shard, with the float64 intrinsics used for joints_2d.
     render_batch(images, verts, faces, Kfull, albedo, np.stack([p["light"] for p in params]),
@@ -99,7 +106,7 @@ class SyntheticDataset(Dataset):
         self._description = {
             "version": RENDER_VERSION, "seed": spec.seed, "split": split, "size": image_size,
             "crop": {"enabled": crop.enabled, "scale": crop.scale}, "texture": spec.texture,
-            "clutter": spec.clutter, "mano": mano_fingerprint(mano),
+            "appearance": spec.appearance, "clutter": spec.clutter, "mano": mano_fingerprint(mano),
         }
         self._shard = lru_cache(maxsize=shards_in_memory(image_size))(self._load_shard)
 
@@ -117,7 +124,7 @@ class SyntheticDataset(Dataset):
         start, stop = self._bounds(shard)
         return self.cache.get_or_make(self._key(shard), lambda: render_samples(
             self.mano, self.spec.seed, self.split, start, stop, self.image_size, self.crop,
-            self.spec.texture, self.spec.clutter))
+            self.spec.texture, self.spec.clutter, self.spec.appearance))
 
     def raw_sample(self, i: int) -> dict:
         if not 0 <= i < self.n:
