@@ -4,7 +4,7 @@ import torch
 
 from mahm_search.train.balance import balanced_weights
 from mahm_search.train.heatmap_targets import gaussian_heatmaps
-from mahm_search.train.losses import TERMS, MAHMLoss
+from mahm_search.train.losses import INTEGRAL_CE_WEIGHT, TERMS, MAHMLoss
 from mahm_search.train.spec import LossSpec
 
 B, S = 4, 64
@@ -146,3 +146,41 @@ def test_balanced_weights_bring_terms_to_their_priorities():
     weighted = {t: w[t] * m for t, m in magnitudes.items()}
     assert max(weighted.values()) / min(weighted.values()) <= 10
     assert abs(weighted["pose"] - 3.0) < 1e-9 and w["heatmap"] == priorities["heatmap"]  # unmeasured: kept
+
+
+def integral_outputs(batch, offset=0.0, seed=3):
+    """Integral-head outputs: (u, v) at the batch's joints (+ offset), z at the true depth, sharp logits there."""
+    from mahm_search.hands.joints import ROOT
+    from mahm_search.model.joint_head import DEPTH_UNIT_MM
+
+    out = make_outputs(seed, heatmaps=False)
+    uv = batch["joints_2d"] / S * 2 - 1 + offset
+    j = batch["joints_3d"]
+    z = (j[..., 2] - j[:, :, ROOT:ROOT + 1, 2]) / DEPTH_UNIT_MM
+    out["joints_25d"] = torch.cat((uv, z[..., None], torch.ones_like(z)[..., None]), -1)
+    maps = gaussian_heatmaps(batch["joints_2d"] + offset * S / 2, S, (16, 16), sigma=1.0)
+    out["joint_logits"] = maps.clamp_min(1e-30).log()  # its softmax is the normalised target itself
+    return out
+
+
+def test_integral_term_falls_to_its_floor_at_the_truth_and_ignores_invalid_joints():
+    batch, gt, loss = make_batch(), gt_for(), MAHMLoss()
+    right = loss.terms(integral_outputs(batch), batch, gt)["heatmap"]
+    wrong = loss.terms(integral_outputs(batch, offset=0.2), batch, gt)["heatmap"]
+    target = gaussian_heatmaps(batch["joints_2d"], S, (16, 16), sigma=1.0).flatten(2)
+    target = target / target.sum(-1, keepdim=True)
+    entropy = -(target * target.clamp_min(1e-30).log()).sum(-1)  # (B,42): CE's floor
+    mask = (batch["joint_valid"] * batch["hand_valid"][:, :, None]).flatten(1)
+    torch.testing.assert_close(right, INTEGRAL_CE_WEIGHT * (entropy * mask).sum() / mask.sum(), atol=1e-4, rtol=0)
+    assert wrong > right + 0.4  # (u, v) off by 0.2 each: +0.4 of L1 alone
+    out = integral_outputs(batch)
+    out["joints_25d"][0, 0, 3] += 5  # joint 3 of hand 0, sample 0: invalid
+    out["joints_25d"][1, 1] += 5  # hand 1 of sample 1: invalid
+    out["joint_logits"][1, 21:] *= -1
+    torch.testing.assert_close(loss.terms(out, batch, gt)["heatmap"], right)
+    den = MAHMLoss.denominators(batch)
+    full = integral_outputs(batch)
+    half = lambda d, i: {k: (half(v, i) if isinstance(v, dict) else [half(x, i) for x in v] if isinstance(v, list)  # noqa: E731
+                             else None if v is None else v[i:i + 2]) for k, v in d.items()}
+    parts = sum(loss.terms(half(full, i), half(batch, i), half(gt, i), den)["heatmap"] for i in (0, 2))
+    torch.testing.assert_close(parts, right)

@@ -31,10 +31,16 @@ def check_contract(out: dict, spec: ArchSpec, b: int) -> None:
         assert {k: tuple(v.shape) for k, v in stage.items()} == expected
         assert all(torch.isfinite(v).all() for v in stage.values())
         assert stage["joints_3d"][:, :, 20].abs().max() == 0  # root-relative: own wrist at the origin
-    if spec.heatmap == "none":
+    if spec.heatmap in ("none", "integral"):
         assert out["heatmaps"] is None
     else:
         assert out["heatmaps"].shape == (b, 42, spec.heatmap_size, spec.heatmap_size)
+    if spec.heatmap == "integral":
+        assert out["joints_25d"].shape == (b, 2, 21, 4)
+        assert out["joint_logits"].shape == (b, 42, spec.heatmap_size, spec.heatmap_size)
+        assert out["joints_25d"][..., :2].abs().max() < 1  # an expectation over pixel centres
+    else:
+        assert out["joints_25d"] is None
 
 
 @pytest.mark.parametrize("kw", [
@@ -43,7 +49,8 @@ def check_contract(out: dict, spec: ArchSpec, b: int) -> None:
     {"heatmap": "feed", "heatmap_size": 16, "pose_repr": "rot6d", "self_attention": [True, False, True]},
     {"unet_skips": False, "cross_attention": False, "backbone": "resnet50"},
     {"pose_repr": "rot6d", "ief_iters": 1, "attention_heads": 2, "self_attention": True},
-], ids=["default", "aux", "feed-6d-selfattn-list", "no-unet-no-cha-r50", "6d-selfattn"])
+    {"heatmap": "integral", "backbone": "resnet50"},
+], ids=["default", "aux", "feed-6d-selfattn-list", "integral-r50", "no-unet-no-cha-r50", "6d-selfattn"])
 def test_output_contract(kw):
     spec = tiny(**kw)
     model = build_model(spec)
@@ -100,3 +107,21 @@ def test_size_figures():
     assert count_parameters(with_sa) > count_parameters(plain) > 0
     assert flops_per_sample(with_sa, SIZE) > flops_per_sample(plain, SIZE) > 0
     assert plain.training  # the FLOP count leaves the mode as it was
+
+
+def test_integral_joints_feed_every_stage_and_the_head_learns():
+    """The 2.5D joints enter each stage: moving them moves every stage's output, and the head gets grads."""
+    model = build_model(tiny(heatmap="integral")).eval()
+    out = model(images())
+    for k, stage in enumerate(model.stages):
+        joints = out["joints_25d"].flatten(-2)
+        args = (torch.zeros(2, model.backbone.out_channels), out["stages"][k]["joints_3d"] * 0,
+                out["stages"][k]["joints_3d"], torch.zeros(2, 3))
+        state = model.mean_hand_state.expand(2, 2, -1)
+        a = stage(args[0], state, args[2].flatten(-2) / 100, args[3], joints)[0]
+        b = stage(args[0], state, args[2].flatten(-2) / 100, args[3], joints + 0.5)[0]
+        assert not torch.allclose(a, b), k
+    model.train()
+    out = model(images())
+    (out["joints_25d"][..., :3].sum() + out["stages"][-1]["joints_3d"].sum()).backward()
+    assert all(p.grad is not None and p.grad.abs().sum() > 0 for p in model.joint_head.parameters())

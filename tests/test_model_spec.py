@@ -30,5 +30,12 @@ def test_build_model_validates_a_plain_dict():
         build_model({"cascade_widths": []})
 
 
+def test_integral_heatmap_size_is_the_doubled_stride_8_map():
+    assert ArchSpec(heatmap="integral", input_size=64).heatmap_size == 16
+    assert ArchSpec(heatmap="integral", input_size=100).heatmap_size == 26
+    with pytest.raises(ValueError, match="heatmap_size"):
+        ArchSpec(heatmap="integral", input_size=64, heatmap_size=32)
+
+
 def test_aux_heatmap_size_defaults_to_a_quarter_of_the_input():
     assert ArchSpec(heatmap="aux", input_size=128).heatmap_size == 32

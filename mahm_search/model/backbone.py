@@ -122,11 +122,22 @@ class ResNetBackbone(nn.Module):
         return [self.layer1, self.layer2, self.layer3, self.layer4]
 
     def forward(self, images: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
+        x = self.forward_layers(images)[-1]
+        return x, x.mean(dim=(2, 3))
+
+    def forward_layers(self, images: torch.Tensor) -> List[torch.Tensor]:
+        """The outputs of layer1..layer4 (strides 4, 8, 16, 32)."""
         x = self.maxpool(self.relu(self.bn1(self.conv1(images))))
+        outs = []
         for layer in self.layers():
             x = self._run(layer, x)
-        pooled = x.mean(dim=(2, 3))
-        return x, pooled
+            outs.append(x)
+        return outs
+
+    def layer_channels(self, index: int) -> int:
+        """Channels of layer{index + 1}'s output."""
+        last = self.layers()[index][-1]
+        return (last.bn3 if hasattr(last, "bn3") else last.bn2).num_features
 
     def _run(self, layer: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor) -> torch.Tensor:
         if self.checkpoint_layers and torch.is_grad_enabled():

@@ -1,6 +1,8 @@
 """MAHMNet: ResNet -> initial HMR regressor -> cascade of MAHM stages, each decoded by one MANO call.
 
-forward(images (B,3,H,W), square crops) -> {"stages": [dict per stage], "heatmaps": (B,42,h,w) | None};
+forward(images (B,3,H,W), square crops) -> {"stages": [dict per stage], "heatmaps": (B,42,h,w) | None,
+"joints_25d": (B,2,21,4) | None, "joint_logits": (B,42,h,w) | None} (the last two with `heatmap: integral`,
+joint_head.py);
 stages[0] is the initial regressor, then one per cascade width (deep supervision). Each stage dict holds
 pose (B,2,48) axis-angle, shape (B,2,10), cam (B,2,3), root_rel (B,3) mm, vertices (B,2,778,3) and
 joints_3d (B,2,21,3) in mm relative to each hand's own wrist, joints_2d (B,2,21,2) crop pixels
@@ -20,12 +22,14 @@ from .camera import JOINT_SCALE_MM, ROOT_REL_SCALE_MM, project_weak_perspective
 from .checkpointing import checkpoint_without_stat_drift
 from .heatmap import FEED_FEATURES_PER_HAND, HeatmapHead, heatmap_joint_features
 from .hmr import HMR_HIDDEN, IEFRegressor
+from .joint_head import FEATURE_STRIDE, INTEGRAL_FEATURES_PER_HAND, IntegralJointHead, integral_joints
 from .params import HandParamLayout
 from .spec import ArchSpec
 from .stage import MAHMStage
 from .unet import unet_skip_sources
 
 BACKBONE_STRIDE = 32
+FEATURE_LAYER = {4: 0, 8: 1, 16: 2, 32: 3}[FEATURE_STRIDE]  # the backbone layer the joint head reads
 
 
 class MAHMNet(nn.Module):
@@ -38,10 +42,13 @@ class MAHMNet(nn.Module):
         self.backbone = ResNetBackbone(spec.backbone, spec.width_mult)
         feat_dim = self.backbone.out_channels
         self.heatmap_head: Optional[HeatmapHead] = None
-        if spec.heatmap != "none":
-            channels = max(32, int(64 * spec.width_mult))
+        self.joint_head: Optional[IntegralJointHead] = None
+        channels = max(32, int(64 * spec.width_mult))
+        if spec.heatmap in ("aux", "feed"):
             self.heatmap_head = HeatmapHead(feat_dim, BACKBONE_STRIDE, spec.input_size, spec.heatmap_size, channels)
-        extra_dim = FEED_FEATURES_PER_HAND if spec.heatmap == "feed" else 0
+        elif spec.heatmap == "integral":
+            self.joint_head = IntegralJointHead(self.backbone.layer_channels(FEATURE_LAYER), channels)
+        extra_dim = {"feed": FEED_FEATURES_PER_HAND, "integral": INTEGRAL_FEATURES_PER_HAND}.get(spec.heatmap, 0)
         s = self.layout.state_dim
         self.initial = IEFRegressor(feat_dim, 2 * s + 3, HMR_HIDDEN, spec.ief_iters, spec.dropout)
         self.stages = nn.ModuleList(
@@ -61,9 +68,19 @@ class MAHMNet(nn.Module):
 
     def forward(self, images: torch.Tensor) -> Dict[str, object]:
         b, size = images.shape[0], images.shape[-1]
-        feature_map, pooled = self.backbone(images)
+        joints_25d = logits = None
+        if self.joint_head is not None:
+            layers = self.backbone.forward_layers(images)
+            feature_map = layers[-1]
+            pooled = feature_map.mean(dim=(2, 3))
+            logits, depth = self.joint_head(layers[FEATURE_LAYER])
+            joints_25d = integral_joints(logits, depth)
+        else:
+            feature_map, pooled = self.backbone(images)
         heatmaps = self.heatmap_head(feature_map) if self.heatmap_head is not None else None
         extra = heatmap_joint_features(heatmaps) if self.spec.heatmap == "feed" else None
+        if joints_25d is not None:
+            extra = joints_25d.flatten(-2)
 
         s = self.layout.state_dim
         start = torch.cat((self.mean_hand_state.expand(b, 2, s).flatten(1), pooled.new_zeros(b, 3)), dim=1)
@@ -82,7 +99,7 @@ class MAHMNet(nn.Module):
                 hand_state, root_unit, feats, out = self._stage_step(k, size)(*args)
             features.append(feats)
             stages.append(out)
-        return {"stages": stages, "heatmaps": heatmaps}
+        return {"stages": stages, "heatmaps": heatmaps, "joints_25d": joints_25d, "joint_logits": logits}
 
     def _stage_step(self, k: int, size: int):
         stage = self.stages[k]

@@ -24,7 +24,9 @@ class ArchSpec(Spec):
     attention_heads: int = Field(4, ge=1)
     cross_attention: bool = True
     self_attention: Union[bool, List[bool]] = False  # one flag, or one per stage
-    heatmap: Literal["none", "aux", "feed"] = "none"
+    # aux/feed: Gaussian heatmaps upsampled from the stride-32 map (aux: a loss only; feed: also fed to the
+    # stages); integral: 2.5D joints read from the stride-8 map and fed to every stage (joint_head.py)
+    heatmap: Literal["none", "aux", "feed", "integral"] = "none"
     heatmap_size: Optional[int] = Field(None, ge=4)
     pose_repr: Literal["axis_angle", "rot6d"] = "axis_angle"
     ief_iters: int = Field(3, ge=1)  # HMR iterative error feedback iterations
@@ -49,6 +51,12 @@ class ArchSpec(Spec):
             )
         if self.heatmap == "feed" and self.heatmap_size is None:
             raise ValueError("heatmap_size: 'heatmap: feed' needs a heatmap_size (e.g. 32)")
+        if self.heatmap == "integral":
+            size = 2 * -(-self.input_size // 8)  # the stride-8 map, doubled (joint_head.py)
+            if self.heatmap_size not in (None, size):
+                raise ValueError(f"heatmap_size: 'heatmap: integral' maps are {size} px at input_size "
+                                 f"{self.input_size}; leave heatmap_size out, got {self.heatmap_size}")
+            self.heatmap_size = size
         if self.heatmap == "aux" and self.heatmap_size is None:
             self.heatmap_size = max(8, self.input_size // 4)
         return self

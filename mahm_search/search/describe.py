@@ -129,8 +129,7 @@ def params_and_flops(config: TrialConfig) -> tuple[int, int, int]:
 
 def _sum_outputs(outputs: dict) -> torch.Tensor:
     tensors = [v for stage in outputs["stages"] for v in stage.values() if torch.is_tensor(v) and v.is_floating_point()]
-    if outputs.get("heatmaps") is not None:
-        tensors.append(outputs["heatmaps"])
+    tensors += [outputs[k] for k in ("heatmaps", "joints_25d", "joint_logits") if outputs.get(k) is not None]
     return sum(t.float().sum() for t in tensors)
 
 

@@ -10,7 +10,10 @@ Terms (each a masked mean; units chosen so that untrained magnitudes are of simi
 - vertices:  L1 on root-relative vertices, in cm; GT from ground_truth() (MANO on GT pose/shape);
              mask mano_valid * hand_valid.
 - heatmap:   squared error to Gaussian targets (only when outputs["heatmaps"] is not None);
-             mask joint_valid * hand_valid.
+             mask joint_valid * hand_valid. With the integral joint head (outputs["joints_25d"]) instead:
+             L1 on its (u, v) in [-1, 1] and on its wrist-relative depth z (model/joint_head.py units),
+             plus INTEGRAL_CE_WEIGHT x the cross-entropy of its softmax against a normalised Gaussian of
+             INTEGRAL_SIGMA map pixels: the expectation alone learns slowly where the map is still flat.
 Every stage is supervised; stage k of K gets stage_decay**(K-1-k), normalised to sum 1 (so the loss
 scale does not grow with depth). Each term's denominator is a count of valid entries that can be taken
 from the FULL batch (`denominators`), so micro-batch losses add up exactly to the big-batch loss.
@@ -25,10 +28,13 @@ from smplx.lbs import batch_rodrigues
 from torch import nn
 
 from ..hands.joints import ROOT
+from ..model.joint_head import DEPTH_UNIT_MM
 from .heatmap_targets import gaussian_heatmaps
 from .spec import LossSpec
 
 MM_TO_LOSS = 0.1  # 3D distances enter the loss in centimetres
+INTEGRAL_CE_WEIGHT = 0.1  # measured on the synthetic data: 2D error 3.2 -> 2.7 px after 1600 steps
+INTEGRAL_SIGMA = 1.0
 TERMS = ("joints_3d", "joints_2d", "pose", "shape", "root_rel", "vertices", "heatmap")
 
 
@@ -124,6 +130,9 @@ class MAHMLoss(nn.Module):
             target = gaussian_heatmaps(batch["joints_2d"], batch["image"].shape[-1], heatmaps.shape[-2:])
             err = (heatmaps.float() - target) ** 2
             out["heatmap"] = _masked_sum(err, masks["heatmap"]) / (den["heatmap"] * err[0, 0].numel())
+        if outputs.get("joints_25d") is not None:
+            out["heatmap"] = integral_term(outputs["joints_25d"], outputs["joint_logits"], batch, masks["heatmap"],
+                                           den["heatmap"])
         return out
 
     def forward(self, outputs: dict, batch: dict, gt: dict, denominators: dict | None = None):
@@ -131,3 +140,19 @@ class MAHMLoss(nn.Module):
         terms = self.terms(outputs, batch, gt, denominators)
         total = sum(self.weights[t] * v for t, v in terms.items())
         return total, {t: v.detach() for t, v in terms.items()}
+
+
+def integral_term(joints_25d: torch.Tensor, logits: torch.Tensor, batch: dict, mask: torch.Tensor,
+                  denominator: torch.Tensor) -> torch.Tensor:
+    """The integral joint head's loss, a mean over valid joints (mask (B,42)); see the module docstring."""
+    size = batch["image"].shape[-1]
+    b = joints_25d.shape[0]
+    pred = joints_25d.float().view(b, -1, 4)
+    uv = batch["joints_2d"].float().view(b, -1, 2) / size * 2 - 1
+    j3d = batch["joints_3d"].float()
+    z = ((j3d[..., 2] - j3d[:, :, ROOT : ROOT + 1, 2]) / DEPTH_UNIT_MM).view(b, -1)
+    err = (pred[..., :2] - uv).abs().sum(-1) + (pred[..., 2] - z).abs()
+    target = gaussian_heatmaps(batch["joints_2d"], size, logits.shape[-2:], sigma=INTEGRAL_SIGMA).flatten(2)
+    target = target / target.sum(-1, keepdim=True).clamp_min(1e-12)
+    ce = -(target * torch.log_softmax(logits.float().flatten(2), dim=-1)).sum(-1)
+    return ((err + INTEGRAL_CE_WEIGHT * ce) * mask).sum() / denominator
