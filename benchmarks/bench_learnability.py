@@ -46,6 +46,14 @@ VARIANTS = {  # name: dotted overrides of BASE
     "glove + integral": {"data.synthetic.appearance": "glove", "arch.heatmap": "integral"},
     "glove + integral, width 0.5, lr 3e-3": {"data.synthetic.appearance": "glove", "arch.heatmap": "integral",
                                              "arch.width_mult": 0.5, "train.lr": 3e-3},
+    "joints_pa loss 3": {"loss.weights.joints_pa": 3.0},
+    "glove + joints_pa 3": {"data.synthetic.appearance": "glove", "loss.weights.joints_pa": 3.0},
+    "glove + integral (weight 10) + joints_pa 3, width 0.5, lr 3e-3": {
+        "data.synthetic.appearance": "glove", "arch.heatmap": "integral", "loss.weights.heatmap": 10.0,
+        "loss.weights.joints_pa": 3.0, "arch.width_mult": 0.5, "train.lr": 3e-3},
+    "the same on 8192 training samples": {
+        "data.synthetic.appearance": "glove", "arch.heatmap": "integral", "loss.weights.heatmap": 10.0,
+        "loss.weights.joints_pa": 3.0, "arch.width_mult": 0.5, "train.lr": 3e-3, "data.synthetic.n_train": 8192},
 }
 
 

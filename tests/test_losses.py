@@ -38,7 +38,7 @@ def gt_for(seed=2):
 
 
 def test_every_term_is_present_and_finite():
-    total, terms = MAHMLoss()(make_outputs(), make_batch(), gt_for())
+    total, terms = MAHMLoss(LossSpec(weights={"joints_pa": 1.0}))(make_outputs(), make_batch(), gt_for())
     assert set(terms) == set(TERMS)
     assert torch.isfinite(total) and all(torch.isfinite(v) and v > 0 for v in terms.values())
 
@@ -184,3 +184,34 @@ def test_integral_term_falls_to_its_floor_at_the_truth_and_ignores_invalid_joint
                              else None if v is None else v[i:i + 2]) for k, v in d.items()}
     parts = sum(loss.terms(half(full, i), half(batch, i), half(gt, i), den)["heatmap"] for i in (0, 2))
     torch.testing.assert_close(parts, right)
+
+
+def test_aligned_joint_term_ignores_global_pose_and_scale_but_not_articulation():
+    """joints_pa is PA-MPJPE as a loss: a rotated, scaled, shifted copy of the truth costs nothing, a bent
+    finger does; a hand without enough valid joints adds nothing and leaves finite gradients."""
+    import math
+
+    from mahm_search.hands.joints import ROOT
+
+    batch, gt = make_batch(), gt_for()
+    loss = MAHMLoss(LossSpec(weights={"joints_pa": 1.0}))
+    truth = batch["joints_3d"] - batch["joints_3d"][:, :, ROOT:ROOT + 1]
+    c, s_ = math.cos(0.7), math.sin(0.7)
+    rot = torch.tensor([[c, -s_, 0.0], [s_, c, 0.0], [0.0, 0.0, 1.0]])
+    out = make_outputs(n_stages=2, heatmaps=False)
+    for st in out["stages"]:
+        st["joints_3d"] = (1.3 * truth @ rot.T + 5.0).requires_grad_()
+    assert loss.terms(out, batch, gt)["joints_pa"] < 1e-4
+    bent = out["stages"][1]["joints_3d"].detach().clone()
+    bent[:, :, 3] += 15.0  # one joint of every hand moves 15 mm
+    out["stages"][1]["joints_3d"] = bent.requires_grad_()
+    assert loss.terms(out, batch, gt)["joints_pa"] > 0.05
+    batch["joint_valid"][3, 0, 2:] = 0  # two valid joints left: aligned on the template, masked out
+    out["stages"][0]["joints_3d"].grad = None
+    loss.terms(out, batch, gt)["joints_pa"].backward()
+    assert torch.isfinite(out["stages"][0]["joints_3d"].grad).all()
+    assert out["stages"][0]["joints_3d"].grad[3, 0].abs().max() == 0
+
+
+def test_joints_pa_is_off_and_not_computed_by_default():
+    assert "joints_pa" not in MAHMLoss().terms(make_outputs(), make_batch(), gt_for())

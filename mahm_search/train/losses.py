@@ -9,6 +9,9 @@ Terms (each a masked mean; units chosen so that untrained magnitudes are of simi
 - root_rel:  L1 on the left-minus-right root offset, in cm; mask: both hands valid.
 - vertices:  L1 on root-relative vertices, in cm; GT from ground_truth() (MANO on GT pose/shape);
              mask mano_valid * hand_valid.
+- joints_pa: Euclidean error of each hand's joints after similarity (Procrustes) alignment to the
+             truth, in cm: PA-MPJPE as a loss, so articulation counts apart from global rotation.
+             Computed only when its weight is > 0; mask as joints_3d (hands with < 4 valid joints: 0).
 - heatmap:   squared error to Gaussian targets (only when outputs["heatmaps"] is not None);
              mask joint_valid * hand_valid. With the integral joint head (outputs["joints_25d"]) instead:
              L1 on its (u, v) in [-1, 1] and on its wrist-relative depth z (model/joint_head.py units),
@@ -35,7 +38,7 @@ from .spec import LossSpec
 MM_TO_LOSS = 0.1  # 3D distances enter the loss in centimetres
 INTEGRAL_CE_WEIGHT = 0.1  # measured on the synthetic data: 2D error 3.2 -> 2.7 px after 1600 steps
 INTEGRAL_SIGMA = 1.0
-TERMS = ("joints_3d", "joints_2d", "pose", "shape", "root_rel", "vertices", "heatmap")
+TERMS = ("joints_3d", "joints_2d", "pose", "shape", "root_rel", "vertices", "heatmap", "joints_pa")
 
 
 def _masks(batch: dict) -> dict[str, torch.Tensor]:
@@ -44,7 +47,7 @@ def _masks(batch: dict) -> dict[str, torch.Tensor]:
     mano = batch["mano_valid"].float() * hand  # (B,2)
     both = hand[:, 0] * hand[:, 1]  # (B,)
     return {"joints_3d": joint, "joints_2d": joint, "pose": mano, "shape": mano,
-            "root_rel": both, "vertices": mano, "heatmap": joint.flatten(1)}
+            "root_rel": both, "vertices": mano, "heatmap": joint.flatten(1), "joints_pa": joint}
 
 
 def _masked_sum(err: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
@@ -69,7 +72,7 @@ class MAHMLoss(nn.Module):
         self._stage_weight_tensors: dict = {}  # (n_stages, device) -> tensor, made once (see stage_terms)
 
     def set_weights(self, weights: dict[str, float]) -> None:
-        self.weights = {t: float(weights[t]) for t in TERMS}
+        self.weights = {t: float(weights.get(t, 0.0)) for t in TERMS}  # older checkpoints lack joints_pa (off)
 
     @staticmethod
     def denominators(batch: dict) -> dict[str, torch.Tensor]:
@@ -114,6 +117,8 @@ class MAHMLoss(nn.Module):
             "root_rel": ((stacked("root_rel") - batch["root_rel"]).abs(), MM_TO_LOSS),
             "vertices": ((stacked("vertices") - gt["vertices"]).abs(), MM_TO_LOSS),
         }
+        if self.weights.get("joints_pa", 0.0) > 0:
+            errs["joints_pa"] = (aligned_joint_errors(stacked("joints_3d"), gt_j3d, masks["joints_pa"]), MM_TO_LOSS)
         out = {}
         for t, (e, scale) in errs.items():
             per_unit = math.prod(e.shape[1 + masks[t].dim():])  # elements per masked unit
@@ -140,6 +145,30 @@ class MAHMLoss(nn.Module):
         terms = self.terms(outputs, batch, gt, denominators)
         total = sum(self.weights[t] * v for t, v in terms.items())
         return total, {t: v.detach() for t, v in terms.items()}
+
+
+def aligned_joint_errors(pred: torch.Tensor, gt: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """pred (S,B,2,21,3), gt (B,2,21,3) mm, mask (B,2,21) -> (S,B,2,21) distances after each hand is
+    similarity-aligned to its truth over its valid joints. A hand with < 4 valid joints is aligned on a
+    fixed template instead (its error is masked out anyway): the SVD's gradient needs distinct values."""
+    from .metrics import procrustes_align  # metrics imports nothing from here
+
+    n = pred.shape[0]
+    g = gt.float().expand_as(pred).reshape(-1, gt.shape[-2], 3)
+    w = mask.float().expand(pred.shape[:-1]).reshape(-1, gt.shape[-2])
+    usable = (w.sum(-1) >= 4)[:, None, None]
+    template = _TEMPLATE.to(pred.device)[: gt.shape[-2]]
+    p = torch.where(usable, pred.float().reshape(g.shape), template)
+    g = torch.where(usable, g, template * 2)
+    w = torch.where(usable[..., 0], w, torch.ones_like(w))
+    device_type = pred.device.type if pred.device.type in ("cuda", "cpu") else "cpu"
+    with torch.autocast(device_type, enabled=False):
+        aligned = procrustes_align(p, g, w)
+    return (aligned - g).norm(dim=-1).view(n, *gt.shape[:-1])
+
+
+# 21 distinct, non-coplanar points: the stand-in of a hand without enough valid joints
+_TEMPLATE = torch.stack([torch.arange(21.0), (torch.arange(21.0) ** 2) % 7, (torch.arange(21.0) * 5) % 11], -1)
 
 
 def integral_term(joints_25d: torch.Tensor, logits: torch.Tensor, batch: dict, mask: torch.Tensor,

@@ -22,6 +22,9 @@ class LossWeights(Spec):
     root_rel: float = Field(1.0, ge=0)
     vertices: float = Field(1.0, ge=0)
     heatmap: float = Field(1.0, ge=0)
+    # Procrustes-aligned joints (PA-MPJPE as a loss): the only term blind to where the hand points, so the
+    # finger articulation is not drowned by the global-rotation error. 0 = off (not computed).
+    joints_pa: float = Field(0.0, ge=0)
 
 
 class LossSpec(Spec):
