@@ -93,10 +93,12 @@ class ResNetBackbone(nn.Module):
         self.relu = nn.ReLU(inplace=True)
         self.maxpool = nn.MaxPool2d(3, stride=2, padding=1)
         cin = stem
+        self.layer_out_channels: List[int] = []  # channels of layer1..layer4's outputs
         for i, (base, depth) in enumerate(zip((64, 128, 256, 512), depths)):
             width = scaled_channels(base, width_mult)
             layer, cin = self._make_layer(block, cin, width, depth, stride=1 if i == 0 else 2)
             setattr(self, f"layer{i + 1}", layer)
+            self.layer_out_channels.append(cin)
         self.out_channels = cin
         self.checkpoint_layers = False
         self._init_weights()
@@ -133,11 +135,6 @@ class ResNetBackbone(nn.Module):
             x = self._run(layer, x)
             outs.append(x)
         return outs
-
-    def layer_channels(self, index: int) -> int:
-        """Channels of layer{index + 1}'s output."""
-        last = self.layers()[index][-1]
-        return (last.bn3 if hasattr(last, "bn3") else last.bn2).num_features
 
     def _run(self, layer: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor) -> torch.Tensor:
         if self.checkpoint_layers and torch.is_grad_enabled():

@@ -53,11 +53,15 @@ def heatmap_joint_features(heatmaps: torch.Tensor) -> torch.Tensor:
     b, c, h, w = heatmaps.shape
     flat = heatmaps.float().reshape(b, c, h * w)
     prob = torch.softmax(flat * SOFTARGMAX_BETA, dim=-1).reshape(b, c, h, w)
-    # Centres of the heatmap pixels in [-1, 1] crop coordinates.
-    xs = (torch.arange(w, device=heatmaps.device, dtype=prob.dtype) + 0.5) / w * 2 - 1
-    ys = (torch.arange(h, device=heatmaps.device, dtype=prob.dtype) + 0.5) / h * 2 - 1
-    u = (prob.sum(dim=2) * xs).sum(-1)
-    v = (prob.sum(dim=3) * ys).sum(-1)
+    u, v = expected_position(prob)
     conf = flat.amax(dim=-1).clamp(0.0, 1.0)
     feats = torch.stack((u, v, conf), dim=-1)  # (B,42,3)
     return feats.reshape(b, 2, NUM_JOINTS * 3).to(heatmaps.dtype)
+
+
+def expected_position(prob: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """(B,C,h,w) probability maps -> u, v (B,C): the expected pixel centre in [-1, 1] crop coordinates."""
+    h, w = prob.shape[-2:]
+    xs = (torch.arange(w, device=prob.device, dtype=prob.dtype) + 0.5) / w * 2 - 1
+    ys = (torch.arange(h, device=prob.device, dtype=prob.dtype) + 0.5) / h * 2 - 1
+    return (prob.sum(dim=2) * xs).sum(-1), (prob.sum(dim=3) * ys).sum(-1)

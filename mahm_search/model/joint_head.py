@@ -18,6 +18,7 @@ import torch
 from torch import nn
 
 from ..hands.joints import NUM_JOINTS
+from .heatmap import expected_position
 
 DEPTH_UNIT_MM = 100.0  # z = 1 is 100 mm behind the wrist: targets stay within about [-1, 1]
 INTEGRAL_FEATURES_PER_HAND = NUM_JOINTS * 4  # (u, v, z, confidence) per joint
@@ -46,10 +47,7 @@ def integral_joints(logits: torch.Tensor, depth: torch.Tensor) -> torch.Tensor:
     """(B,42,h,w) logits and depth maps -> (B,2,21,4): u, v in [-1, 1] (pixel centres), z, peak probability."""
     b, c, h, w = logits.shape
     prob = torch.softmax(logits.float().flatten(2), dim=-1).view(b, c, h, w)
-    xs = (torch.arange(w, device=logits.device, dtype=prob.dtype) + 0.5) / w * 2 - 1
-    ys = (torch.arange(h, device=logits.device, dtype=prob.dtype) + 0.5) / h * 2 - 1
-    u = (prob.sum(dim=2) * xs).sum(-1)
-    v = (prob.sum(dim=3) * ys).sum(-1)
+    u, v = expected_position(prob)
     z = (prob * depth.float()).flatten(2).sum(-1)
     conf = prob.flatten(2).amax(dim=-1)
     return torch.stack((u, v, z, conf), dim=-1).view(b, 2, NUM_JOINTS, 4).to(logits.dtype)

@@ -47,7 +47,7 @@ class MAHMNet(nn.Module):
         if spec.heatmap in ("aux", "feed"):
             self.heatmap_head = HeatmapHead(feat_dim, BACKBONE_STRIDE, spec.input_size, spec.heatmap_size, channels)
         elif spec.heatmap == "integral":
-            self.joint_head = IntegralJointHead(self.backbone.layer_channels(FEATURE_LAYER), channels)
+            self.joint_head = IntegralJointHead(self.backbone.layer_out_channels[FEATURE_LAYER], channels)
         extra_dim = {"feed": FEED_FEATURES_PER_HAND, "integral": INTEGRAL_FEATURES_PER_HAND}.get(spec.heatmap, 0)
         s = self.layout.state_dim
         self.initial = IEFRegressor(feat_dim, 2 * s + 3, HMR_HIDDEN, spec.ief_iters, spec.dropout)
@@ -68,19 +68,17 @@ class MAHMNet(nn.Module):
 
     def forward(self, images: torch.Tensor) -> Dict[str, object]:
         b, size = images.shape[0], images.shape[-1]
-        joints_25d = logits = None
+        layers = self.backbone.forward_layers(images)
+        feature_map = layers[-1]
+        pooled = feature_map.mean(dim=(2, 3))
+        heatmaps = self.heatmap_head(feature_map) if self.heatmap_head is not None else None
+        joints_25d = logits = extra = None
         if self.joint_head is not None:
-            layers = self.backbone.forward_layers(images)
-            feature_map = layers[-1]
-            pooled = feature_map.mean(dim=(2, 3))
             logits, depth = self.joint_head(layers[FEATURE_LAYER])
             joints_25d = integral_joints(logits, depth)
-        else:
-            feature_map, pooled = self.backbone(images)
-        heatmaps = self.heatmap_head(feature_map) if self.heatmap_head is not None else None
-        extra = heatmap_joint_features(heatmaps) if self.spec.heatmap == "feed" else None
-        if joints_25d is not None:
             extra = joints_25d.flatten(-2)
+        elif self.spec.heatmap == "feed":
+            extra = heatmap_joint_features(heatmaps)
 
         s = self.layout.state_dim
         start = torch.cat((self.mean_hand_state.expand(b, 2, s).flatten(1), pooled.new_zeros(b, 3)), dim=1)

@@ -135,7 +135,7 @@ class MAHMLoss(nn.Module):
             target = gaussian_heatmaps(batch["joints_2d"], batch["image"].shape[-1], heatmaps.shape[-2:])
             err = (heatmaps.float() - target) ** 2
             out["heatmap"] = _masked_sum(err, masks["heatmap"]) / (den["heatmap"] * err[0, 0].numel())
-        if outputs.get("joints_25d") is not None:
+        elif outputs.get("joints_25d") is not None:  # the integral head has no Gaussian heatmaps
             out["heatmap"] = integral_term(outputs["joints_25d"], outputs["joint_logits"], batch, masks["heatmap"],
                                            den["heatmap"])
         return out
