@@ -107,3 +107,40 @@ def test_glove_changes_the_pixels_not_the_labels(mano, tmp_path):
         np.testing.assert_array_equal(skin[key], glove[key])
     a, b = make(mano, tmp_path)[0], make(mano, tmp_path, appearance="glove")[0]  # one cached shard each
     assert not torch.equal(a["image"], b["image"])
+
+
+def test_natural_spread_follows_the_pose_prior():
+    """'natural' is 1.2 x the generated prior's own spread along each PCA component."""
+    from mahm_search.data.synthetic_scene import NATURAL_PCA_STD, PCA_STD
+    from mahm_search.hands.generated import MANO_REST_JOINTS
+    from mahm_search.hands.pose_prior import pose_pca, sample_poses
+
+    mean, components = pose_pca(MANO_REST_JOINTS)
+    measured = ((sample_poses(MANO_REST_JOINTS) - mean) @ components.T).std(axis=0)[: len(NATURAL_PCA_STD)]
+    np.testing.assert_allclose(NATURAL_PCA_STD, measured, rtol=0.01)
+    np.testing.assert_allclose(PCA_STD["natural"], 1.2 * NATURAL_PCA_STD)
+    assert (PCA_STD["wide"][5:] > 1.5 * PCA_STD["natural"][5:]).all()  # 'wide' blows up the minor ones
+
+
+def test_pose_spread_changes_only_the_finger_pose(mano):
+    natural = [sample_params(sample_rng(0, "val", i)) for i in range(64)]
+    wide = [sample_params(sample_rng(0, "val", i), "wide") for i in range(64)]
+    for a, b in zip(natural, wide):
+        for key in a:
+            if key != "pca":
+                np.testing.assert_array_equal(a[key], b[key])
+    ratio = np.std([p["pca"] for p in wide], axis=(0, 1)) / np.std([p["pca"] for p in natural], axis=(0, 1))
+    assert ratio[0] < 1 < ratio[-1]  # less curl, more of the minor components
+
+
+def test_natural_spread_keeps_the_articulation_task(mano):
+    """The blind mean pose's PA-MPJPE stays >= 15 mm (the floor that keeps the task from being trivial)."""
+    from mahm_search.train.metrics import procrustes_align
+
+    params = [sample_params(sample_rng(0, "val", i)) for i in range(384)]
+    joints = torch.as_tensor(pose_scenes(mano, params).joints, dtype=torch.float64)
+    joints = joints - joints[:, :, :1]  # each hand about its wrist
+    mean = joints[:256].mean(0).expand(128, 2, 21, 3).reshape(-1, 21, 3)  # the mean right and left hands
+    val = joints[256:].reshape(-1, 21, 3)
+    aligned = procrustes_align(mean, val, torch.ones(256, 21, dtype=torch.float64))
+    assert 15.0 <= (aligned - val).norm(dim=-1).mean() <= 19.0

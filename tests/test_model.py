@@ -125,3 +125,34 @@ def test_integral_joints_feed_every_stage_and_the_head_learns():
     out = model(images())
     (out["joints_25d"][..., :3].sum() + out["stages"][-1]["joints_3d"].sum()).backward()
     assert all(p.grad is not None and p.grad.abs().sum() > 0 for p in model.joint_head.parameters())
+
+
+def test_pca_pose_is_the_finger_mean_plus_coefficients_times_components():
+    from mahm_search.model.params import HandParamLayout
+
+    layout = HandParamLayout("pca", 12)
+    assert layout.pose_dim == 15 and layout.state_dim == 15 + 10 + 3
+    components = torch.linalg.qr(torch.randn(2, 45, 45, dtype=torch.float64))[0].transpose(1, 2)[:, :12]
+    finger_mean = torch.randn(2, 45, dtype=torch.float64)
+    pose = torch.randn(4, 2, 15, dtype=torch.float64)
+    aa = layout.pose_axis_angle(pose, finger_mean, components)
+    assert torch.equal(aa[..., :3], pose[..., :3])
+    for h in range(2):
+        torch.testing.assert_close(aa[:, h, 3:], finger_mean[h] + pose[:, h, 3:] @ components[h])
+    zero = layout.pose_axis_angle(layout.mean_state(finger_mean)[None, :, :15], finger_mean, components)
+    torch.testing.assert_close(zero[0, :, 3:], finger_mean)
+
+
+def test_pca_network_starts_at_the_mean_hand_and_regresses_k_coefficients():
+    model = build_model(tiny(pose_repr="pca", pca_components=6)).eval()
+    assert model.layout.pose_dim == 9
+    out = model(images())
+    check_contract(out, tiny(pose_repr="pca", pca_components=6), 2)
+    first = out["stages"][0]
+    assert first["pose"][..., 3:].abs().max() < 0.05  # zero coefficients around the (zero) finger mean
+    # Every finger pose it can output lies in the span of the first 6 components.
+    comps = model.mano.hands_components[:, :6]
+    fingers = out["stages"][-1]["pose"][..., 3:] - model.finger_mean
+    for h in range(2):
+        inside = fingers[:, h] @ comps[h].T @ comps[h]
+        torch.testing.assert_close(inside, fingers[:, h], atol=1e-5, rtol=0)

@@ -16,7 +16,8 @@ from mahm_search.model.spec import ArchSpec
     ({"backbone": "resnet101"}, "arch.backbone", "resnet18"),
     ({"self_attention": [True, False]}, "arch", "one per cascade width"),
     ({"width_mult": 0}, "arch.width_mult", "greater than 0"),
-    ({"pose_repr": "quat"}, "arch.pose_repr", "rot6d"),
+    ({"pose_repr": "quat"}, "arch.pose_repr", "pca"),
+    ({"pose_repr": "pca", "pca_components": 46}, "arch.pca_components", "less than or equal to 45"),
 ])
 def test_invalid_arch_names_field(data, field, expected):
     with pytest.raises(ConfigError) as err:

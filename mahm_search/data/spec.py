@@ -32,6 +32,9 @@ class SyntheticSpec(Spec):
     # 'skin': one skin tone. 'glove': each finger its own colour, lighter toward the tip (data/glove.py),
     # so the fingers stand out at 64-128 px (benchmarks/README.md "Learnability" measures what it changes).
     appearance: Literal["skin", "glove"] = "skin"
+    # Finger-pose spread along the PCA components (data/synthetic_scene.py): 'natural' follows the pose
+    # prior, 'wide' blows the minor components up (harder: the fine articulation that is hard to see).
+    pose_spread: Literal["natural", "wide"] = "natural"
     texture: bool = False
     clutter: bool = False
     # Shards of rendered samples are cached here; None: the user cache folder (see data/cache.py).

@@ -28,7 +28,7 @@ from .sample import to_sample
 from .spec import CropSpec, SyntheticSpec
 from .synthetic_scene import pose_scenes, sample_params
 
-RENDER_VERSION = 5  # bump when rendering or scene sampling changes, so old cached shards are not reused
+RENDER_VERSION = 6  # bump when rendering or scene sampling changes, so old cached shards are not reused
 SHARD_SIZE = 64
 SPLIT_CODES = {"train": 0, "val": 1}
 FRAME_FACTOR = 2  # the virtual full frame is FRAME_FACTOR x the crop size
@@ -40,11 +40,11 @@ def sample_rng(seed: int, split: str, index: int) -> np.random.Generator:
 
 def render_samples(mano: TwoHandMANO, seed: int, split: str, start: int, stop: int, image_size: int,
                    crop: CropSpec = CropSpec(), texture: bool = False, clutter: bool = False,
-                   appearance: str = "skin") -> Dict[str, np.ndarray]:
+                   appearance: str = "skin", pose_spread: str = "natural") -> Dict[str, np.ndarray]:
     """Samples [start, stop) of a split as arrays: image (N, S, S, 3) uint8 RGB, joints_3d, joints_2d,
     mano_pose, mano_shape, K."""
     rngs = [sample_rng(seed, split, i) for i in range(start, stop)]
-    params = [sample_params(rng) for rng in rngs]
+    params = [sample_params(rng, pose_spread) for rng in rngs]
     scenes = pose_scenes(mano, params)
     faces = mano.faces.cpu().numpy()
     faces = np.concatenate([faces[0], faces[1] + scenes.vertices.shape[2]])
@@ -106,7 +106,7 @@ class SyntheticDataset(Dataset):
         self._description = {
             "version": RENDER_VERSION, "seed": spec.seed, "split": split, "size": image_size,
             "crop": {"enabled": crop.enabled, "scale": crop.scale}, "texture": spec.texture,
-            "appearance": spec.appearance, "clutter": spec.clutter, "mano": mano_fingerprint(mano),
+            "appearance": spec.appearance, "pose_spread": spec.pose_spread, "clutter": spec.clutter, "mano": mano_fingerprint(mano),
         }
         self._shard = lru_cache(maxsize=shards_in_memory(image_size))(self._load_shard)
 
@@ -124,7 +124,7 @@ class SyntheticDataset(Dataset):
         start, stop = self._bounds(shard)
         return self.cache.get_or_make(self._key(shard), lambda: render_samples(
             self.mano, self.spec.seed, self.split, start, stop, self.image_size, self.crop,
-            self.spec.texture, self.spec.clutter, self.spec.appearance))
+            self.spec.texture, self.spec.clutter, self.spec.appearance, self.spec.pose_spread))
 
     def raw_sample(self, i: int) -> dict:
         if not 0 <= i < self.n:

@@ -38,7 +38,8 @@ class MAHMNet(nn.Module):
         super().__init__()
         self.spec = spec
         self.mano = mano
-        self.layout = HandParamLayout(spec.pose_repr)
+        self.layout = HandParamLayout(spec.pose_repr, spec.pca_components)
+        self.register_buffer("finger_mean", finger_mean.detach().float().cpu().clone(), persistent=False)
         self.backbone = ResNetBackbone(spec.backbone, spec.width_mult)
         feat_dim = self.backbone.out_channels
         self.heatmap_head: Optional[HeatmapHead] = None
@@ -112,7 +113,8 @@ class MAHMNet(nn.Module):
     def decode(self, hand_state: torch.Tensor, root_unit: torch.Tensor, size: int) -> Dict[str, torch.Tensor]:
         """Parameters -> one MANO call for both hands -> the stage dict (root-relative mm, crop pixels)."""
         pose, shape, cam = self.layout.split(hand_state)
-        pose_aa = self.layout.pose_axis_angle(pose)
+        pose_aa = self.layout.pose_axis_angle(pose, self.finger_mean,
+                                              self.mano.hands_components[:, : self.spec.pca_components])
         mano = self.mano(pose_aa, shape)
         root = mano["joints"][:, :, ROOT: ROOT + 1]
         joints = mano["joints"] - root

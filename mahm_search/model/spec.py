@@ -28,7 +28,10 @@ class ArchSpec(Spec):
     # stages); integral: 2.5D joints read from the stride-8 map and fed to every stage (joint_head.py)
     heatmap: Literal["none", "aux", "feed", "integral"] = "none"
     heatmap_size: Optional[int] = Field(None, ge=4)
-    pose_repr: Literal["axis_angle", "rot6d"] = "axis_angle"
+    # axis_angle / rot6d: every MANO rotation; pca: global rotation + the first pca_components of MANO's
+    # finger-pose PCA (model/params.py)
+    pose_repr: Literal["axis_angle", "rot6d", "pca"] = "axis_angle"
+    pca_components: int = Field(12, ge=1, le=45)
     ief_iters: int = Field(3, ge=1)  # HMR iterative error feedback iterations
     dropout: float = Field(0.0, ge=0, lt=1)
 
