@@ -5,7 +5,7 @@ Why: with one flat skin colour a 64-128 px hand shows its fingers only by outlin
 network of the studies' size learned finger articulation from it in a CPU budget (PA-MPJPE stayed at
 the mean pose's). Coloured gloves are the classic way to make articulation readable from one RGB image
 (Wang and Popovic, SIGGRAPH 2009); the 3D task, the poses, the interaction and the occlusions are
-unchanged. `data.synthetic.appearance: glove` turns it on; `skin` (the default) is the harder setting.
+unchanged. `data.synthetic.appearance: glove` is the default; `skin` is the harder setting.
 """
 
 from __future__ import annotations

@@ -29,9 +29,10 @@ class SyntheticSpec(Spec):
     n_train: int = Field(512, ge=1)
     n_val: int = Field(64, ge=1)
     seed: int = 0
-    # 'skin': one skin tone. 'glove': each finger its own colour, lighter toward the tip (data/glove.py),
-    # so the fingers stand out at 64-128 px (benchmarks/README.md "Learnability" measures what it changes).
-    appearance: Literal["skin", "glove"] = "skin"
+    # 'glove' (the default): each finger its own colour, lighter toward the tip (data/glove.py), so the
+    # fingers stand out at 64-128 px (benchmarks/README.md "Learnability" measures what it changes).
+    # 'skin': one skin tone, the harder setting.
+    appearance: Literal["skin", "glove"] = "glove"
     # Finger-pose spread along the PCA components (data/synthetic_scene.py): 'natural' follows the pose
     # prior, 'wide' blows the minor components up (harder: the fine articulation that is hard to see).
     pose_spread: Literal["natural", "wide"] = "natural"

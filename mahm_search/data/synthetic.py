@@ -40,7 +40,7 @@ def sample_rng(seed: int, split: str, index: int) -> np.random.Generator:
 
 def render_samples(mano: TwoHandMANO, seed: int, split: str, start: int, stop: int, image_size: int,
                    crop: CropSpec = CropSpec(), texture: bool = False, clutter: bool = False,
-                   appearance: str = "skin", pose_spread: str = "natural") -> Dict[str, np.ndarray]:
+                   appearance: str = "glove", pose_spread: str = "natural") -> Dict[str, np.ndarray]:
     """Samples [start, stop) of a split as arrays: image (N, S, S, 3) uint8 RGB, joints_3d, joints_2d,
     mano_pose, mano_shape, K."""
     rngs = [sample_rng(seed, split, i) for i in range(start, stop)]
