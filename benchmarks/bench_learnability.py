@@ -29,7 +29,8 @@ from mahm_search.config import set_dotted, trial_config  # noqa: E402
 BASE = {
     "arch": {"backbone": "resnet18", "width_mult": 0.25, "input_size": 64, "split_dim": 64,
              "attention_heads": 4, "cascade_widths": [256, 128, 256]},
-    "data": {"synthetic": {"n_train": 1024, "n_val": 128}},
+    # the data of the first table: one skin tone and the old, wide finger-pose spread (no longer defaults)
+    "data": {"synthetic": {"n_train": 1024, "n_val": 128, "appearance": "skin", "pose_spread": "wide"}},
     "train": {"steps": 600, "eval_every": 600, "batch_size": 16, "seed": 0},
 }
 VARIANTS = {  # name: dotted overrides of BASE
@@ -54,6 +55,12 @@ VARIANTS = {  # name: dotted overrides of BASE
     "the same on 8192 training samples": {
         "data.synthetic.appearance": "glove", "arch.heatmap": "integral", "loss.weights.heatmap": 10.0,
         "loss.weights.joints_pa": 3.0, "arch.width_mult": 0.5, "train.lr": 3e-3, "data.synthetic.n_train": 8192},
+    # the second table: today's data defaults and the recipe of configs/seed_best_cpu.yaml, shorter
+    "natural spread + glove + integral + pca + pose x30, batch 64, lr 4e-3": {
+        "data.synthetic.appearance": "glove", "data.synthetic.pose_spread": "natural", "arch.heatmap": "integral",
+        "arch.pose_repr": "pca", "loss.weights.heatmap": 10.0, "loss.weights.joints_pa": 3.0,
+        "loss.weights.pose": 30.0, "arch.width_mult": 0.5, "train.lr": 4e-3, "train.batch_size": 64,
+        "data.synthetic.n_train": 8192},
 }
 
 
