@@ -1,5 +1,5 @@
 """Streaming reads of the InterHand2.6M annotation files, so an index build never holds a whole file as
-Python objects (the 5 fps train split's JSON as objects would take ~12 GB: issue 10).
+Python objects (the 5 fps train split's JSON as objects would take ~12 GB).
 
 - data.json: images[] and annotations[] are walked item by item into flat columns.
 - joint_3d.json / MANO_NeuralAnnot.json: one frame record at a time; only the frames the index keeps

@@ -19,21 +19,19 @@ import torch
 from ..config import TrialConfig
 from ..errors import MahmError
 
-# CUDA figures add what a fake run cannot see (measured on an H100, torch 2.11, 2026-11-24, see
-# benchmarks/README.md "CUDA (H100)"):
-# - cuBLAS/cuBLASLt workspaces, which torch's caching allocator hands out on the first GEMMs: with
-#   the foreach AdamW the fake-tensor peak was short of torch.cuda.max_memory_allocated by 65-78 MiB;
-#   with the fused AdamW (the trainer's since) by 65.0-66.5 MiB on all 14 configs of bench_memory.py.
+# CUDA adds what a fake run cannot see (the measurements behind each constant: benchmarks/README.md,
+# "CUDA (H100)"):
+# - cuBLAS/cuBLASLt workspaces, which torch's caching allocator hands out on the first GEMMs: a
+#   constant gap between the fake-tensor peak and torch.cuda.max_memory_allocated with fused AdamW.
 # - the CUDA context (driver, cuBLAS/cuDNN handles and kernels, loaded lazily) outside torch's
-#   allocator: 527 MiB at start-up, 769-773 MiB after training steps. The budget is the card's total
-#   memory, so it must be counted.
-# - the caching allocator's rounding and fragmentation (reserved over allocated): +17-18% on small
-#   configs, +7% on large ones; the larger figure keeps small trials safe.
-CUDA_WORKSPACE_BYTES = 65 * 2**20  # the measured constant gap with fused AdamW (65.0-66.5 MiB)
+#   allocator, which grows after the first steps. The budget is the card's total memory, so it counts.
+# - the caching allocator's rounding and fragmentation (reserved over allocated), larger on small
+#   configs; the larger share keeps small trials safe.
+CUDA_WORKSPACE_BYTES = 65 * 2**20
 # A captured step (train.cuda_graphs, train/fast_step.py) keeps a static copy of the batch, static
 # outputs and the graph's private memory pool, which the eager cache cannot share; torch.compile may
-# add workspaces. NOT MEASURED (no GPU in the session that added it): a placeholder to be replaced by
-# benchmarks/bench_memory_captured.py on a GPU (benchmarks/gpu_check.sh).
+# add workspaces. An allowance, not a measurement: benchmarks/bench_memory_captured.py measures it on a
+# GPU (benchmarks/gpu_check.sh).
 CUDA_GRAPH_ALLOWANCE_BYTES = 64 * 2**20
 CUDA_CONTEXT_BYTES = 800 * 2**20
 CUDA_ALLOCATOR_OVERHEAD = 0.18

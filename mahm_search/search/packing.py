@@ -1,4 +1,4 @@
-"""Packing trials on one GPU by their memory estimates (issue 10, `--workers auto`, Ray `pack_gpu`).
+"""Packing trials on one GPU by their memory estimates (`--workers auto`, Ray `pack_gpu`).
 
 Admission is by estimate, never by trial and error: a trial starts only when its estimate fits in what
 the running trials' estimates leave of the budget; otherwise its worker waits until a trial ends. A

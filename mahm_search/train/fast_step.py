@@ -1,6 +1,6 @@
 """The trainer's step, compiled and/or captured as one CUDA graph (train.compile, train.cuda_graphs).
 
-On a GPU the eager step is bound by kernel launches (~11k small ops per MAHM step, issue 10), not by
+On a GPU the eager step is bound by kernel launches (~11k small ops per MAHM step), not by
 maths. torch.compile(fullgraph=True) fuses the forward + ground-truth MANO + loss, and the clipping +
 AdamW; a CUDA graph then replays the whole step (forward, backward, clip, AdamW) as one launch.
 What makes that possible: no op reads a tensor's value on the host (tests/test_compile_step.py checks

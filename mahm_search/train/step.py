@@ -62,10 +62,9 @@ FUSED_ADAMW_DEVICES = ("cpu", "cuda")
 
 def make_optimizer(model: torch.nn.Module, spec: TrainSpec, device: torch.device | None = None,
                    compiled: bool = False, captured: bool = False) -> torch.optim.AdamW:
-    """AdamW, fused on CPU and CUDA: one kernel walks every parameter once, with no temporaries. On a
-    2-core CPU it steps the 19M parameters of the seed's best network in 19 ms against 100 ms for
-    the foreach version (six passes over memory) and 52 ms for the per-parameter loop
-    (benchmarks/README.md). Elsewhere (meta tensors, other devices) foreach.
+    """AdamW, fused on CPU and CUDA: one kernel walks every parameter once, with no temporaries, where
+    the foreach version makes six passes over memory (benchmarks/README.md measures both). Elsewhere
+    (meta tensors, other devices) foreach.
 
     `device`: where the model will train, when its parameters are not there yet (the memory
     estimate traces the step on meta tensors, memory/trace.py, and must run what the trial
