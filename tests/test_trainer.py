@@ -57,6 +57,31 @@ def test_resume_continues_exactly(tmp_path):
     assert resumed.history[1]["score"] == pytest.approx(ref.history[1]["score"], rel=1e-4)
 
 
+def test_raising_steps_on_resume_says_how_the_schedule_changes(tmp_path):
+    import warnings
+
+    from mahm_search.train.resume import ScheduleChangeWarning, schedule_change
+    from mahm_search.train.schedule import lr_factor
+
+    cfg = tiny_config()
+    with pytest.raises(KeyboardInterrupt):
+        train(cfg, Recorder(die_after_step=2), run_dir=tmp_path / "cut")
+    longer = tiny_config(steps=8)
+    with pytest.warns(ScheduleChangeWarning) as caught:
+        resumed = train(longer, Recorder(), run_dir=tmp_path / "cut")
+    assert resumed.steps_done == 8
+    before, after = cfg.train.lr * lr_factor(2, cfg.train), cfg.train.lr * lr_factor(2, longer.train)
+    assert before != after
+    line = str(caught[0].message)
+    assert f"train.steps {cfg.train.steps} -> 8" in line and f"from {before:.3g} to {after:.3g}" in line
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ScheduleChangeWarning)  # same steps again: nothing to say
+        train(longer, Recorder(), run_dir=tmp_path / "cut")
+    constant = tiny_config(steps=8, schedule="constant", warmup_steps=0)
+    line = schedule_change(tmp_path, {"train": {"steps": 4}}, constant.train, 2)
+    assert f"stays {constant.train.lr:.3g}" in line
+
+
 def _grads(micro_batches):
     cfg = tiny_config(micro_batches=micro_batches, grad_clip=None)
     torch.manual_seed(0)

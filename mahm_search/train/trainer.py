@@ -34,7 +34,7 @@ from .metrics import MetricAccumulator
 from .peak_memory import PeakMemory
 from .reporter import Reporter
 from .result import TrainResult
-from .resume import check_same_config
+from .resume import check_same_config, warn_schedule_change
 from .fast_step import make_fast_step, optimizer_kind
 from .schedule import make_scheduler, scheduled_lr
 from .step import lr_to_device, make_grad_scaler, make_loss_forward, make_optimizer, to_device
@@ -124,6 +124,7 @@ def train(config: TrialConfig, reporter: Reporter | None = None, run_dir: Path |
         scaler.load_state_dict(state["scaler"])
         loss_fn.set_weights(state["loss_weights"])
         start_step, history = state["step"], state["history"]
+        warn_schedule_change(ckpt_path, state["config"], spec, start_step)
         wall_before, window = state["wall_time_s"], state["loss_window"]
         set_rng_states(state["rng"])
     elif config.loss.balance == "auto":
