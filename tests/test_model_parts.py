@@ -87,6 +87,32 @@ def test_backbone_weights_load_and_fail_clearly(tmp_path):
         load_backbone_weights(dst, junk)
 
 
+def test_backbone_weights_imagenet_reads_the_file_its_variable_names(tmp_path, monkeypatch):
+    from mahm_search.model.backbone import backbone_weights_problem
+
+    src = ResNetBackbone("resnet18")
+    torch.save(src.state_dict(), tmp_path / "r18.pth")
+    monkeypatch.delenv("MAHM_IMAGENET_RESNET18", raising=False)
+    with pytest.raises(ConfigError, match=r"\$MAHM_IMAGENET_RESNET18 is not set \(nothing is downloaded\)"):
+        load_backbone_weights(ResNetBackbone("resnet18"), "imagenet")
+    assert "MAHM_IMAGENET_RESNET18 is not set" in backbone_weights_problem("resnet18", 1, "imagenet")
+    monkeypatch.setenv("MAHM_IMAGENET_RESNET18", str(tmp_path / "r18.pth"))
+    dst = ResNetBackbone("resnet18")
+    load_backbone_weights(dst, "imagenet")
+    assert torch.equal(dst.conv1.weight, src.conv1.weight)
+    assert backbone_weights_problem("resnet18", 1, "imagenet") is None
+
+
+def test_backbone_weights_at_another_width_are_refused_at_validation():
+    from mahm_search.errors import parse_model
+    from mahm_search.model.spec import ArchSpec
+
+    with pytest.raises(ConfigError) as err:
+        parse_model(ArchSpec, {"width_mult": 0.25, "backbone_weights": "imagenet"}, "study.yaml", prefix="arch")
+    line = err.value.problems[0]
+    assert line.startswith("study.yaml: arch") and "width_mult 1 only (this config: 0.25)" in line
+
+
 def test_cross_hand_attention_reads_the_other_hand():
     torch.manual_seed(0)
     cha = CrossHandAttention(dim=16, heads=4).eval()

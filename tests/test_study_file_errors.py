@@ -340,7 +340,7 @@ def test_train_that_fails_after_making_out_removes_the_empty_folder(here, monkey
 
 def test_train_with_missing_backbone_weights_names_the_config_and_leaves_no_folder(here):
     # E2 for real: the weights load after --out was made (model first, then data)
-    arch = {**TINY_BASE["arch"], "backbone_weights": str(here / "missing.pt")}
+    arch = {**TINY_BASE["arch"], "width_mult": 1, "backbone_weights": str(here / "missing.pt")}
     (here / "c.yaml").write_text(_yaml({"arch": arch, "train": TINY_TRAIN}))
     (line,) = _fails(here, "train", "c.yaml", "--out", "out")
     assert line == f"error: c.yaml: {here / 'missing.pt'}: arch.backbone_weights: file does not exist"
@@ -369,28 +369,32 @@ def _weights(path: Path, width_mult: float) -> Path:
 
 def test_missing_backbone_weights_fail_before_any_trial(here, no_data_check):
     # B7: every trial failed with DataError, and the storage kept the failures
-    base = {**TINY_BASE, "arch": {**TINY_BASE["arch"], "backbone_weights": "/nonexistent/r18.pt"}}
+    base = {**TINY_BASE, "arch": {**TINY_BASE["arch"], "width_mult": 1, "backbone_weights": "/nonexistent/r18.pt"}}
     path = write_study(here, base=base)
     (line,) = _fails(here, "run", str(path))
     assert line == f"error: {path.resolve()}: arch.backbone_weights: /nonexistent/r18.pt: file does not exist"
 
 
 def test_backbone_weights_are_checked_for_every_choice_of_the_space(here, no_data_check):
-    good = _weights(here / "w25.pt", 0.25)
-    path = write_study(here, space={"arch.backbone_weights": {"choices": [str(good), "missing.pt"]},
-                                    "arch.width_mult": {"choices": [0.125, 0.25]}})
-    lines = _fails(here, "run", str(path), lines=2)
-    assert any("space.arch.backbone_weights: missing.pt: file does not exist" in line for line in lines), lines
-    # the good file does not fit the narrower network the space also trains
-    assert any(f"space: arch.backbone_weights='{good}', arch.width_mult=0.125: arch.backbone_weights: {good}: "
-               f"expected a torchvision resnet18" in line and "shape mismatches" in line for line in lines), lines
+    good = _weights(here / "w1.pt", 1)
+    path = write_study(here, base={**TINY_BASE, "arch": {**TINY_BASE["arch"], "width_mult": 1}},
+                       space={"arch.backbone_weights": {"choices": [str(good), "missing.pt"]}})
+    (line,) = _fails(here, "run", str(path))
+    assert line.endswith("space.arch.backbone_weights: missing.pt: file does not exist"), line
+    # the good resnet18 file does not fit the resnet34 the space also trains
+    path = write_study(here, base={**TINY_BASE, "arch": {**TINY_BASE["arch"], "width_mult": 1,
+                                                         "backbone_weights": str(good)}},
+                       space={"arch.backbone": {"choices": ["resnet18", "resnet34"]}})
+    (line,) = _fails(here, "run", str(path))
+    assert (f"space: arch.backbone='resnet34': arch.backbone_weights: {good}: expected a torchvision resnet34"
+            in line), line
 
 
 def test_good_backbone_weights_pass_preflight(here, no_data_check):
     from mahm_search.search.preflight import preflight
 
-    good = _weights(here / "w25.pt", 0.25)
-    preflight(load_study_spec(write_study(here, base={**TINY_BASE, "arch": {**TINY_BASE["arch"],
+    good = _weights(here / "w1.pt", 1)
+    preflight(load_study_spec(write_study(here, base={**TINY_BASE, "arch": {**TINY_BASE["arch"], "width_mult": 1,
                                                                            "backbone_weights": str(good)}})))
 
 

@@ -6,6 +6,7 @@ torchvision state_dict loads when width_mult == 1 (its `fc.*` entries are ignore
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Callable, List, Optional, Tuple, Type, Union
 
@@ -146,8 +147,27 @@ class ResNetBackbone(nn.Module):
         load_backbone_weights(self, path)
 
 
+IMAGENET = "imagenet"
+
+
+def imagenet_variable(name: str) -> str:
+    return f"MAHM_IMAGENET_{name.upper()}"
+
+
+def resolve_backbone_weights(name: str, weights: Union[str, Path]) -> Path:
+    """arch.backbone_weights as a file: 'imagenet' is the local file that $MAHM_IMAGENET_<NAME> names."""
+    if str(weights) != IMAGENET:
+        return Path(weights)
+    variable = imagenet_variable(name)
+    if not os.environ.get(variable):
+        raise ConfigError([f"arch.backbone_weights: 'imagenet' reads the local torchvision {name} file that "
+                           f"${variable} names, and ${variable} is not set (nothing is downloaded)"])
+    return Path(os.environ[variable]).expanduser()
+
+
 def load_backbone_weights(backbone: ResNetBackbone, path: Union[str, Path]) -> None:
-    backbone.load_state_dict(_matching_state(backbone, Path(path)), strict=True)
+    path = resolve_backbone_weights(backbone.name, path)
+    backbone.load_state_dict(_matching_state(backbone, path), strict=True)
 
 
 def backbone_weights_problem(name: str, width_mult: float, path: Union[str, Path]) -> Optional[str]:
@@ -156,7 +176,8 @@ def backbone_weights_problem(name: str, width_mult: float, path: Union[str, Path
     with torch.device("meta"):
         backbone = ResNetBackbone(name, width_mult)
     try:
-        _matching_state(backbone, Path(path))
+        path = resolve_backbone_weights(name, path)
+        _matching_state(backbone, path)
     except DataError as err:
         text = str(err)
     except ConfigError as err:

@@ -15,7 +15,9 @@ class ArchSpec(Spec):
 
     backbone: Literal["resnet18", "resnet34", "resnet50"] = "resnet18"
     width_mult: float = Field(1.0, gt=0, le=4)  # channel multiplier, e.g. 0.25 for small CPU runs
-    backbone_weights: Optional[Path] = None  # a local state_dict file; nothing is downloaded
+    # A local torchvision state_dict file, or 'imagenet': the file named by $MAHM_IMAGENET_<BACKBONE>
+    # (e.g. MAHM_IMAGENET_RESNET18), resolved where the model is built. Nothing is downloaded.
+    backbone_weights: Optional[Path] = None
     input_size: int = Field(128, ge=32)
     split_dim: int = Field(256, ge=1)  # per-hand image-feature size (report section 2.1)
     # MAHM stage widths, U-net style, e.g. [1024, 512, 256, 128, 256, 512, 1024]
@@ -60,6 +62,9 @@ class ArchSpec(Spec):
                 raise ValueError(f"heatmap_size: 'heatmap: integral' maps are {size} px at input_size "
                                  f"{self.input_size}; leave heatmap_size out, got {self.heatmap_size}")
             self.heatmap_size = size
+        if self.backbone_weights is not None and self.width_mult != 1:
+            raise ValueError(f"backbone_weights: pretrained torchvision weights fit width_mult 1 only (this "
+                             f"config: {self.width_mult}); set width_mult: 1 or leave backbone_weights out")
         if self.heatmap == "aux" and self.heatmap_size is None:
             self.heatmap_size = max(8, self.input_size // 4)
         return self
