@@ -21,12 +21,41 @@ def _run(path):
 
 def test_wrong_interhand_root_fails_before_any_trial(tmp_path):
     data = {"source": "interhand", "interhand": {"root": str(tmp_path / "no-such-interhand")}}
-    path = write_study(tmp_path, data=data)
+    path = write_study(tmp_path, data=data, mano={"generated": True})
     result = _run(path)
     assert result.exit_code == 2, result.output
     (line,) = _lines(result)
     assert f"{path}: data: cannot open the interhand data at {tmp_path / 'no-such-interhand'}" in line
     assert not (tmp_path / "tiny.db").exists() and not (tmp_path / "tiny_runs").exists()
+
+
+def test_interhand_without_real_mano_fails_before_any_trial(tmp_path, monkeypatch):
+    monkeypatch.delenv("MAHM_MANO_DIR", raising=False)
+    path = write_study(tmp_path, data={"source": "interhand", "interhand": {"root": str(tmp_path)}})
+    result = _run(path)
+    assert result.exit_code == 2, result.output
+    (line,) = _lines(result)
+    assert line.startswith(f"error: {path}: mano.dir: InterHand2.6M needs the real MANO model"), line
+    assert "set mano.dir or $MAHM_MANO_DIR" in line and "mano: {generated: true}" in line
+    assert not (tmp_path / "tiny.db").exists()
+
+
+def test_check_real_mano_refuses_warns_or_passes(monkeypatch, tmp_path):
+    from mahm_search.data.build import GeneratedManoWarning, check_real_mano
+    from mahm_search.data.spec import DataSpec, InterHandSpec
+    from mahm_search.errors import ConfigError
+    from mahm_search.hands.spec import ManoSpec
+
+    monkeypatch.delenv("MAHM_MANO_DIR", raising=False)
+    interhand = DataSpec(source="interhand", interhand=InterHandSpec(root=tmp_path))
+    check_real_mano(DataSpec(), ManoSpec())  # synthetic data: the stand-in is the point
+    with pytest.raises(ConfigError, match="mano.dir: InterHand2.6M needs the real MANO model"):
+        check_real_mano(interhand, ManoSpec())
+    with pytest.warns(GeneratedManoWarning, match="meshes, the vertex loss and MPVPE are wrong"):
+        check_real_mano(interhand, ManoSpec(generated=True))
+    check_real_mano(interhand, ManoSpec(dir=tmp_path))
+    monkeypatch.setenv("MAHM_MANO_DIR", str(tmp_path))
+    check_real_mano(interhand, ManoSpec())
 
 
 def test_empty_mano_folder_fails_before_any_trial(tmp_path):

@@ -6,6 +6,10 @@ from typing import Tuple
 
 from torch.utils.data import Dataset
 
+import os
+import warnings
+
+from ..errors import ConfigError
 from ..hands.spec import ManoSpec
 from .spec import DataSpec
 
@@ -28,3 +32,24 @@ def build_datasets(data: DataSpec, mano: ManoSpec = ManoSpec()) -> Tuple[Dataset
     train = SyntheticDataset(data.synthetic, "train", size, layer, data.crop, augment=True)
     val = SyntheticDataset(data.synthetic, "val", size, layer, data.crop, augment=False)
     return train, val
+
+
+class GeneratedManoWarning(UserWarning):
+    """Real data trained with the generated MANO stand-in: its meshes (vertex loss, MPVPE) are wrong."""
+
+
+def check_real_mano(data: DataSpec, mano: ManoSpec) -> None:
+    """Training on InterHand2.6M: its MANO parameters need the real model. Refuse the generated stand-in
+    unless mano.generated says to use it anyway (then warn). The datasets themselves need no MANO."""
+    if data.source != "interhand":
+        return
+    real = mano.dir is not None or bool(os.environ.get("MAHM_MANO_DIR"))
+    if real:
+        return
+    if not mano.generated:
+        raise ConfigError(["mano.dir: InterHand2.6M needs the real MANO model (its MANO parameters make wrong "
+                           "meshes on the generated stand-in): put MANO_RIGHT.npz and MANO_LEFT.npz (`mahm-search "
+                           "mano convert` makes them from the official files) in a folder and set mano.dir or "
+                           "$MAHM_MANO_DIR, or set mano: {generated: true} to use the stand-in anyway"])
+    warnings.warn("mano.generated: InterHand2.6M with the generated MANO stand-in: its meshes, the vertex loss "
+                  "and MPVPE are wrong (joints are not)", GeneratedManoWarning, stacklevel=2)

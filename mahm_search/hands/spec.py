@@ -17,3 +17,6 @@ class ManoSpec(BaseModel):
     # Apply the left-hand shapedirs fix (smplx #48) when the left file needs it.
     fix_left_shapedirs: bool = True
     flat_hand_mean: bool = False
+    # Real data (InterHand2.6M) comes with MANO parameters fitted to the real model; the generated
+    # stand-in turns them into wrong meshes. Training on it there is refused unless this says so.
+    generated: bool = False

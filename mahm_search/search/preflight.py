@@ -120,8 +120,14 @@ def _mano_problems(spec) -> List[str]:
     from ..hands.layer import resolve_mano_dir
     from ..hands.model_file import check_mano_npz, mano_file
 
+    from ..data.build import check_real_mano
+
+    config = _config(spec)
     try:
-        folder = resolve_mano_dir(_config(spec).mano)
+        folder = resolve_mano_dir(config.mano)
+        check_real_mano(config.data, config.mano)
+    except ConfigError as err:
+        return [f"{spec.path}: {line}" for line in err.problems]
     except MahmError as err:
         return [f"{spec.path}: mano: {err}"]
     problems = []

@@ -82,7 +82,7 @@ def _is_due(step: int, every: int, last: int) -> bool:
 
 
 def train(config: TrialConfig, reporter: Reporter | None = None, run_dir: Path | None = None) -> TrainResult:
-    from ..data.build import build_datasets
+    from ..data.build import build_datasets, check_real_mano
     from ..model.builder import build_model
 
     started = time.perf_counter()
@@ -91,6 +91,7 @@ def train(config: TrialConfig, reporter: Reporter | None = None, run_dir: Path |
     device = resolve_device(spec)
     memory = PeakMemory(device)
     seed_everything(spec.seed)
+    check_real_mano(config.data, config.mano)
 
     model = build_model(config.arch, config.mano).to(device)
     channels_last = use_channels_last(spec, device)
