@@ -82,6 +82,30 @@ def test_raising_steps_on_resume_says_how_the_schedule_changes(tmp_path):
     assert f"stays {constant.train.lr:.3g}" in line
 
 
+def test_best_checkpoint_keeps_the_lowest_objective_and_init_from_starts_from_it(tmp_path):
+    from mahm_search.errors import MahmError
+    from mahm_search.train.checkpoint import load_weights
+
+    cfg = tiny_config(steps=6, eval_every=2)
+    result = train(cfg, Recorder(), run_dir=tmp_path / "a")
+    best = load_weights(tmp_path / "a" / "best.pt")
+    lowest = min(result.history, key=lambda h: h["score"])
+    assert best["step"] == lowest["step"] and best["metrics"]["score"] == lowest["score"]
+    assert "optimizer" not in best  # weights only: a few MB per trial
+    # fine-tune from it: the new run starts from those weights (a tiny lr leaves them as they were)
+    tuned = tiny_config(steps=1, eval_every=1, lr=1e-12, warmup_steps=0, init_from=str(tmp_path / "a" / "best.pt"))
+    train(tuned, Recorder(), run_dir=tmp_path / "b")
+    after = load_checkpoint(tmp_path / "b" / "checkpoint.pt")["model"]
+    torch.testing.assert_close(after["backbone.conv1.weight"], best["model"]["backbone.conv1.weight"],
+                               rtol=0, atol=1e-8)
+    other = tiny_config(steps=1, init_from=str(tmp_path / "a" / "best.pt"))
+    other.arch.cascade_widths = [16]
+    with pytest.raises(MahmError, match=r"best.pt: train.init_from: written for another architecture"):
+        train(other, Recorder(), run_dir=tmp_path / "c")
+    with pytest.raises(MahmError, match=r"missing.pt: train.init_from: file does not exist"):
+        train(tiny_config(init_from=str(tmp_path / "missing.pt")), Recorder())
+
+
 def _grads(micro_batches):
     cfg = tiny_config(micro_batches=micro_batches, grad_clip=None)
     torch.manual_seed(0)

@@ -21,6 +21,8 @@ from ..errors import MahmError
 from ..files import atomic_write
 
 CHECKPOINT_NAME = "checkpoint.pt"
+BEST_NAME = "best.pt"  # the weights of the evaluation with the lowest objective: config, step, model, metrics
+WEIGHTS_KEYS = {"config", "step", "model"}
 KEYS = {"config", "step", "model", "optimizer", "scheduler", "scaler", "loss_weights", "history",
         "loss_window", "rng", "wall_time_s"}
 
@@ -74,4 +76,24 @@ def load_checkpoint(path: Path, map_location: torch.device | str = "cpu") -> dic
         raise CheckpointError(f"{path}: not a mahm-search run checkpoint (missing "
                               f"{sorted(KEYS - set(state)) if isinstance(state, dict) else 'everything'}); "
                               "delete it to start the run afresh")
+    return state
+
+
+def save_best(path: Path, config: dict, step: int, model_state: dict, metrics: dict) -> None:
+    """The best evaluation's weights only (no optimizer state): a few MB to keep per trial."""
+    save_checkpoint(path, {"config": config, "step": step, "model": model_state, "metrics": dict(metrics)})
+
+
+def load_weights(path: Path) -> dict:
+    """A run checkpoint's or a best.pt's config, step and model weights (for train.init_from)."""
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except FileNotFoundError:
+        raise CheckpointError(f"{path}: train.init_from: file does not exist") from None
+    except Exception as err:  # refused pickle, corrupt or truncated file: never executed
+        raise CheckpointError(f"{path}: train.init_from: cannot read it as a checkpoint of tensors and plain "
+                              f"data ({type(err).__name__}: {str(err).splitlines()[0][:200]})") from None
+    if not isinstance(state, dict) or not WEIGHTS_KEYS <= set(state):
+        raise CheckpointError(f"{path}: train.init_from: expected a mahm-search {CHECKPOINT_NAME} or {BEST_NAME} "
+                              "(with config, step and model)")
     return state

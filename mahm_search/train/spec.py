@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, List, Literal, Optional
 
 from pydantic import ConfigDict, Field, field_validator
@@ -63,6 +64,9 @@ class TrainSpec(Spec):
     micro_batches: int = Field(1, ge=1)  # gradient accumulation; batch_size stays the effective batch
     checkpoint_every: Optional[int] = Field(None, ge=1)  # None: at every eval
     objective: str = "score"  # metric name; 'score' = mean(MPJPE, MPVPE) in mm
+    # Start from these weights (a run's checkpoint.pt or best.pt, same architecture): fine-tuning, with
+    # a fresh optimizer and schedule. Ignored when the run folder's own checkpoint resumes the run.
+    init_from: Optional[Path] = None
     seed: int = 0
     device: Literal["auto", "cpu", "cuda"] = "auto"
 

@@ -26,7 +26,8 @@ from ..config import TrialConfig
 from .balance import balanced_weights, calibrate
 from .batches import loader_workers, train_batches, val_batches
 from .blind import blind_baseline
-from .checkpoint import CHECKPOINT_NAME, load_checkpoint, rng_states, save_checkpoint, set_rng_states
+from .checkpoint import (BEST_NAME, CHECKPOINT_NAME, CheckpointError, load_checkpoint, load_weights, rng_states,
+                         save_best, save_checkpoint, set_rng_states)
 from .device import resolve_device, use_channels_last
 from .evaluate import evaluate, sample_ids, sample_scores, with_objective
 from .losses import MAHMLoss
@@ -115,7 +116,8 @@ def train(config: TrialConfig, reporter: Reporter | None = None, run_dir: Path |
 
     start_step, history, wall_before, window = 0, [], 0.0, [0.0, 0]
     ckpt_path = Path(run_dir) / CHECKPOINT_NAME if run_dir is not None else None
-    if ckpt_path is not None and ckpt_path.exists():
+    resumed = ckpt_path is not None and ckpt_path.exists()
+    if resumed:
         state = load_checkpoint(ckpt_path)  # CPU: RNG states must stay CPU tensors
         check_same_config(ckpt_path, state["config"], config.to_dict())
         model.load_state_dict(state["model"])
@@ -128,7 +130,9 @@ def train(config: TrialConfig, reporter: Reporter | None = None, run_dir: Path |
         warn_schedule_change(ckpt_path, state["config"], spec, start_step)
         wall_before, window = state["wall_time_s"], state["loss_window"]
         set_rng_states(state["rng"])
-    elif config.loss.balance == "auto":
+    else:
+        init_weights(model, spec.init_from)
+    if not resumed and config.loss.balance == "auto":
         model.train()
         forward = make_loss_forward(model, loss_fn, spec)
         magnitudes = calibrate(model, lambda b: forward(b)[1], loader(0, min(spec.steps, config.loss.balance_steps)))
@@ -147,6 +151,8 @@ def train(config: TrialConfig, reporter: Reporter | None = None, run_dir: Path |
                            val_scores=per_sample[0], val_ids=per_sample[1], val_pa_scores=per_sample[2],
                            blind=blind.for_record(spec.objective), data_wait_share=loop.share())
 
+    best_path = ckpt_path.with_name(BEST_NAME) if ckpt_path is not None else None
+    best_so_far = min((h["score"] for h in history if math.isfinite(h.get("score", math.nan))), default=math.inf)
     per_sample: tuple = ([], None, [])  # (val_scores, val_ids, val_pa_scores) of the last evaluation
     loop = DataWait()
     step_fn = make_fast_step(model, loss_fn, optimizer, spec, device, scheduler, scaler)
@@ -196,6 +202,9 @@ def train(config: TrialConfig, reporter: Reporter | None = None, run_dir: Path |
             window = [0.0, 0]
             history.append({"step": step, **metrics})
             reporter.report(step, metrics)
+            if best_path is not None and metrics["score"] < best_so_far:  # the objective, lower is better
+                best_so_far = metrics["score"]
+                save_best(best_path, config.to_dict(), step, model.state_dict(), metrics)
         if checkpoints:
             save_checkpoint(ckpt_path, {
                 "config": config.to_dict(), "step": step, "model": model.state_dict(),
@@ -204,3 +213,16 @@ def train(config: TrialConfig, reporter: Reporter | None = None, run_dir: Path |
                 "loss_window": window, "rng": rng_states(),
                 "wall_time_s": wall_before + time.perf_counter() - started})
     return result("complete", f"trained {step} steps", step)
+
+
+def init_weights(model: torch.nn.Module, path: Optional[Path]) -> None:
+    """train.init_from: another run's weights, for the same architecture (fine-tuning)."""
+    if path is None:
+        return
+    state = load_weights(Path(path))
+    try:
+        model.load_state_dict(state["model"])
+    except RuntimeError as err:
+        detail = str(err).split("\n\t", 2)[1] if "\n\t" in str(err) else str(err)[:200]
+        raise CheckpointError(f"{path}: train.init_from: written for another architecture than arch "
+                              f"({detail.strip()})") from None
