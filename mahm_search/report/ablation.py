@@ -17,7 +17,7 @@ import pandas as pd
 from .curves_data import better_than_all
 from .factors import format_value, level_label, level_sort_key, level_tick, short_name
 from .records import StudyTrial
-from .stats import mean_ci, seed_std, val_se
+from ..results import mean_ci, seed_std, val_se
 from .style import level_colours
 
 MAX_LEVELS = 6  # a numeric factor with more distinct values (e.g. a sampled lr) is cut into quartiles

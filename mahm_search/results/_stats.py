@@ -47,6 +47,10 @@ class Interval:
             return "n=0" if self.n == 0 else "n=1"
         return "zero spread"
 
+    def bounds(self) -> Optional[list[float]]:
+        """[low, high], or None without an interval (as status --json stores it)."""
+        return [self.low, self.high] if self.known else None
+
     def excludes_zero(self) -> bool:
         return self.known and (self.low > 0 or self.high < 0)
 
