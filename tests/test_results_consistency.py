@@ -62,8 +62,8 @@ def test_status_summary_race_and_report_name_the_same_best_configuration(tmp_pat
     assert status["n"] >= 2 and status["ci"] is not None  # a mean over seeds with an interval
     mean, (low, high) = f"{status['mean']:.2f}", (f"{v:.2f}" for v in status["ci"])
 
-    summary = [line for line in summary_lines(spec, study, spec.n_trials)
-               if line.startswith("summary: best configuration:")]
+    lines = summary_lines(spec, study, spec.n_trials)
+    summary = [line for line in lines if line.startswith("summary: best configuration:")]
     assert summary == [f"summary: best configuration: score {mean} mm, mean of {status['n']} seeds, "
                        f"95% CI over seeds [{low}, {high}] (arch.cascade_widths={status['params']['arch.cascade_widths']})"]
 
@@ -74,6 +74,9 @@ def test_status_summary_race_and_report_name_the_same_best_configuration(tmp_pat
     assert {trial_key(t) for t in members} == {leader} and results.best().key == leader
     interval = results.configurations[leader].interval
     assert (interval.mean, interval.bounds()) == (status["mean"], status["ci"])
+    stored = "-".join(map(str, status["params"]["arch.cascade_widths"]))  # as the race line prints it
+    race = [line for line in lines if line.startswith("summary: race")]
+    assert race and f": leader arch.cascade_widths={stored} ({status['n']} seeds)" in race[0]
 
     row = _report_rank_one(write_report(spec.path, quiet=True).read_text())
     assert row["trials"] == ", ".join(f"#{n}" for n in status["trials"])

@@ -30,7 +30,7 @@ from typing import Mapping, Optional, Sequence
 import numpy as np
 from scipy import stats
 
-from ..results import Pooled, StudyResults, config_key, pooled_std, ranked, trial_key
+from ..results import Pooled, StudyResults, config_key, pooled_std, ranked, study_trials, trial_key
 from .record import TrialRecord, queued_attrs
 
 
@@ -157,7 +157,7 @@ def study_race(spec, trials: Sequence) -> RaceState:
 
 def queue_race_seeds(spec, study) -> int:
     """Queue the seeds the race needs now (none that is already on its way); returns how many."""
-    trials = study.get_trials(deepcopy=False)
+    trials = study_trials(study)
     queued = seeds_to_queue(trials, spec.objective.direction == "maximize", spec.racing.confidence, spec.racing.max)
     for params, repeat in queued:
         study.enqueue_trial(params, user_attrs=queued_attrs(repeat))
