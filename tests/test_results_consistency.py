@@ -4,7 +4,6 @@ name the same best configuration with the same mean and interval (all read resul
 from __future__ import annotations
 
 import json
-import re
 from unittest import mock
 
 import optuna
