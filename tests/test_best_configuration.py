@@ -1,10 +1,12 @@
-"""search/best.py: `status` and the run summary lead with the best mean over seeds, not the luckiest seed."""
+"""search/best.py over results.StudyResults: `status` and the run summary lead with the best mean over
+seeds, not the luckiest seed."""
 
 import optuna
 from optuna.distributions import CategoricalDistribution
 from optuna.trial import TrialState, create_trial
 
-from mahm_search.search.best import best_configuration, describe_best, mean_interval
+from mahm_search.results import StudyResults, mean_ci
+from mahm_search.search.best import best_configuration as best_of, describe_best
 
 DIST = {"arch.self_attention": CategoricalDistribution([False, True])}
 
@@ -15,6 +17,14 @@ def _trial(number, value, attention, state=TrialState.COMPLETE):
                      user_attrs={"config_key": f"sa={attention}", "rescue": "none"})
     t.number = number
     return t
+
+
+def best_configuration(trials, maximize, readable):
+    return best_of(StudyResults(trials, maximize), readable)
+
+
+def mean_interval(values):
+    return mean_ci(values).bounds()
 
 
 def test_the_best_mean_wins_over_the_luckiest_seed():
@@ -35,6 +45,13 @@ def test_no_interval_from_one_seed_or_identical_seeds():
     assert low < 48.5 < high and high - low > 10  # t with 1 degree of freedom: 12.7 half-widths
     assert "one seed" in describe_best(best_configuration([_trial(0, 48.3, False)], False, dict))
     assert best_configuration([_trial(0, None, True, state=TrialState.FAIL)], False, dict) is None
+
+
+def test_a_tie_on_the_mean_goes_to_more_seeds_then_to_the_earlier_configuration():
+    tied = [_trial(0, 49.0, False), _trial(1, 48.0, True), _trial(2, 50.0, True)]
+    assert best_configuration(tied, False, dict)["params"] == {"arch.self_attention": True}
+    same_n = [_trial(0, 49.0, True), _trial(1, 49.0, False)]
+    assert best_configuration(same_n, False, dict)["params"] == {"arch.self_attention": True}
 
 
 def test_status_json_names_both(tmp_path, monkeypatch):

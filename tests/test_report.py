@@ -8,7 +8,7 @@ import optuna
 import pandas as pd
 import pytest
 import yaml
-from optuna.distributions import CategoricalDistribution
+from optuna.distributions import CategoricalDistribution, FloatDistribution
 from optuna.trial import TrialState, create_trial
 
 from study_factory import WIDTHS as DEMO_WIDTHS, make_study
@@ -21,11 +21,14 @@ WIDTHS = "1024-512-256-128-256-512-1024"
 
 
 def _extra(state, values, **attrs):
-    params = {"arch.cascade_widths": WIDTHS, "arch.self_attention": True}
+    """A trial of a configuration the study has not trained (a configuration is its params: the lr
+    tells it from the study's own)."""
+    params = {"arch.cascade_widths": WIDTHS, "arch.self_attention": True, "train.lr": 0.01}
     dists = {"arch.cascade_widths": CategoricalDistribution(["1024-512-256-512-1024", WIDTHS]),
-             "arch.self_attention": CategoricalDistribution([False, True])}
+             "arch.self_attention": CategoricalDistribution([False, True]),
+             "train.lr": FloatDistribution(1e-4, 0.1, log=True)}
     return create_trial(state=state, params=params, distributions=dists, intermediate_values=values,
-                        user_attrs={"config_key": "extra-" + state.name, **attrs})
+                        user_attrs=attrs)
 
 
 def _lines(result):

@@ -21,7 +21,7 @@ from mahm_search.report.curves_plot import band_text, legend_labels
 from mahm_search.report.factors import (axis_label, curve_label, level_label, level_tick, short_name)
 from mahm_search.report.figures import protocol_text, write_figures
 from mahm_search.report.records import trial_records
-from mahm_search.report.stats import Interval
+from mahm_search.results import Interval
 from mahm_search.report.style import level_colours
 
 DEEPEST = list(WIDTHS)[-1]

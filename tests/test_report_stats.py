@@ -10,7 +10,7 @@ from scipy import stats as sps
 
 from mahm_search.report.compare import compare
 from mahm_search.report.records import StudyTrial
-from mahm_search.report.stats import mean_ci, seeds_to_resolve, val_se
+from mahm_search.results import mean_ci, seeds_to_resolve, val_se
 from mahm_search.search.record import TrialRecord
 
 DIFFICULTY = [random.Random(i).gauss(0, 8.0) for i in range(40)]  # shared by every configuration
@@ -98,7 +98,7 @@ def test_seeds_to_resolve():
 
 
 def test_an_interval_bound_near_zero_never_prints_as_zero():
-    from mahm_search.report.stats import Interval
+    from mahm_search.results import Interval
 
     assert Interval(-0.7, -1.3, -0.04, 8).text() == "[-1.30, -0.04]"  # excludes 0: must not read -0.0
     assert Interval(-0.7, -1.3, -0.4, 8).text() == "[-1.3, -0.4]"

@@ -17,7 +17,7 @@ from mahm_search.report.history_plot import plot_history
 from mahm_search.report.markdown import write_report
 from mahm_search.report.optuna_plots import importance_problem
 from mahm_search.report.records import trial_records
-from mahm_search.report.stats import Interval
+from mahm_search.results import Interval
 from mahm_search.search.record import TrialRecord
 
 DEEPEST = list(WIDTHS)[-1]

@@ -17,7 +17,7 @@ from mahm_search.report.compare import compare, holm_adjust
 from mahm_search.report.convergence import convergence_findings, convergence_rows, convergence_table
 from mahm_search.report.findings import findings
 from mahm_search.report.records import StudyTrial
-from mahm_search.report.stats import holm, mean_ci, min_detectable_difference, paired, signed, welch
+from mahm_search.results import holm, mean_ci, min_detectable_difference, paired, signed, welch
 from mahm_search.report.tables import best_configurations
 from mahm_search.search.record import TrialRecord
 
@@ -292,7 +292,7 @@ def test_findings_follow_the_ablation_metric_and_name_it():
 
 
 def test_p_values_near_five_percent_show_which_side_they_lie():
-    from mahm_search.report.stats import p_text
+    from mahm_search.results import p_text
 
     assert [p_text(p) for p in (0.0004, 0.004, 0.046, 0.0496, 0.0504, 0.12)] == \
         ["< 0.001", "0.004", "0.046", "0.0496", "0.0504", "0.12"]

@@ -17,7 +17,7 @@ import pandas as pd
 from .curves_data import better_than_all
 from .factors import format_value, level_label, level_sort_key, level_tick, short_name
 from .records import StudyTrial
-from .stats import mean_ci, seed_std, val_se
+from ..results import best_key, mean_ci, seed_std, val_se
 from .style import level_colours
 
 MAX_LEVELS = 6  # a numeric factor with more distinct values (e.g. a sampled lr) is cut into quartiles
@@ -58,7 +58,7 @@ def ablation_table(records: list[StudyTrial], factors: list[str], metric: Litera
                 "is_leader": False, "is_best": False,
             })
         if rows:
-            best = (max if maximize else min)(rows, key=lambda row: row["mean"])
+            best = rows[int(best_key({str(i): row["scores"] for i, row in enumerate(rows)}, maximize))]
             best["is_leader"] = True
             best["is_best"] = better_than_all(best["members"], [row["members"] for row in rows if row is not best],
                                               maximize, metric)

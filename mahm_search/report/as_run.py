@@ -26,7 +26,8 @@ from ..config import flatten_dotted as flatten, get_dotted, is_config_path, set_
 from ..errors import ConfigError
 from ..memory import format_bytes
 from ..provenance import code_version
-from .records import StudyTrial, is_seed_param, rescued
+from ..results import is_seed_param
+from .records import StudyTrial, rescued
 
 CONFIG_SECTIONS = ("arch", "data", "train", "loss", "mano")
 # What a memory rescue changes in the config (memory/plan.py rescue_ladder): not a change of the file.

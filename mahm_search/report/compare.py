@@ -23,8 +23,8 @@ from typing import Literal, Optional, Sequence
 import numpy as np
 
 from .records import StudyTrial
-from .stats import (CONFIDENCE, Interval, holm, min_detectable_difference, p_text, paired, seed_std,
-                    signed, welch)
+from ..results import (CONFIDENCE, Interval, holm, min_detectable_difference, p_text, paired, seed_std,
+                      signed, welch)
 
 Metric = Literal["final", "best"]
 METRIC_TEXT = {"final": "final score", "best": "best score any evaluation reached"}

@@ -18,7 +18,8 @@ from typing import Any, Optional
 import pandas as pd
 
 from ..search.plots_spec import PlotsSpec
-from .compare import compare, holm_adjust
+from ..results import ranked
+from .compare import compare, finals, holm_adjust
 from .factors import curve_label, level_label, level_sort_key, template_fields
 from .records import NO_RESCUE, StudyTrial
 from .style import NEUTRAL, level_colours, palette
@@ -33,27 +34,25 @@ def configurations(records: list[StudyTrial]) -> dict[str, list[StudyTrial]]:
     return groups
 
 
-def config_score(members: list[StudyTrial], maximize: bool) -> tuple:
-    """Sort key, best first: mean final score of the completed repeats, then unfinished ones."""
-    done = [m.final for m in members if m.state == "COMPLETE" and m.final is not None]
-    if done:
-        mean = statistics.fmean(done)
-        return (0, -mean if maximize else mean)
-    seen = [m.best for m in members if m.best is not None]
-    if seen:
-        return (1, -max(seen) if maximize else min(seen))
-    return (2, 0.0)
+def ranked_keys(groups: dict[str, list[StudyTrial]], maximize: bool) -> list[str]:
+    """Best first: the configurations with a completed seed in the results' one ranking (best mean),
+    then the unfinished ones by the best score they reported (pruned or running: no final yet)."""
+    done = ranked({k: finals(ms) for k, ms in groups.items()}, maximize)
+    sign = -1.0 if maximize else 1.0
+    seen = {k: [m.best for m in ms if m.best is not None] for k, ms in groups.items() if k not in done}
+    rest = sorted(seen, key=lambda k: (0, sign * (max if maximize else min)(seen[k])) if seen[k] else (1, 0.0))
+    return done + rest
 
 
 def leader(groups: dict[str, list[StudyTrial]], maximize: bool) -> tuple[Optional[str], bool]:
-    """(the group with the best mean final score, whether compare() shows it better than every other
-    group with a completed trial: better_than_all). (None, False) with fewer than two such groups.
-    A figure crowns a best only when this is resolved; otherwise its leader is just the best mean."""
-    done = {k: ms for k, ms in groups.items() if any(m.state == "COMPLETE" and m.final is not None for m in ms)}
-    if len(done) < 2:
+    """(the best configuration, whether compare() shows it better than every other group with a
+    completed trial: better_than_all). (None, False) with fewer than two such groups. A figure
+    crowns a best only when this is resolved; otherwise its leader is just the best mean."""
+    order = ranked({k: finals(ms) for k, ms in groups.items()}, maximize)
+    if len(order) < 2:
         return None, False
-    top = min(done, key=lambda k: config_score(done[k], maximize))
-    return top, better_than_all(done[top], [ms for k, ms in done.items() if k != top], maximize)
+    top = order[0]
+    return top, better_than_all(groups[top], [groups[k] for k in order[1:]], maximize)
 
 
 def better_than_all(top: list[StudyTrial], rivals: list[list[StudyTrial]], maximize: bool,
@@ -84,8 +83,7 @@ def curve_lines(records: list[StudyTrial], factors: list[str], settings: PlotsSp
                 maximize: bool) -> list[dict[str, Any]]:
     groups = {k: [m for m in ms if m.has_curve] for k, ms in configurations(records).items()}
     groups = {k: ms for k, ms in groups.items() if ms}
-    ranked = sorted(groups, key=lambda k: config_score(groups[k], maximize))
-    ranked = ranked[: settings.top_k or MAX_LINES]
+    shown = ranked_keys(groups, maximize)[: settings.top_k or MAX_LINES]
     leader_key, resolved = leader(configurations(records), maximize)
     colour_by = settings.group_by if settings.group_by is not None else factors
     label_factors = list(colour_by) + [f for f in factors if f not in colour_by]
@@ -98,7 +96,7 @@ def curve_lines(records: list[StudyTrial], factors: list[str], settings: PlotsSp
     lines = []
     # level order (the colouring factor's, then the others'), as in ablation.png and the legend's colours
     order = lambda k: tuple(level_sort_key(groups[k][0].params.get(f)) for f in label_factors) + (groups[k][0].number,)
-    for key in sorted(ranked, key=order):
+    for key in sorted(shown, key=order):
         members = groups[key]
         params = members[0].params
         colour_key = repr(params.get(by)) if by is not None else ""

@@ -12,7 +12,8 @@ import re
 from typing import Any, Iterable, Optional
 
 from ..search.choices import decode_int_list
-from .records import StudyTrial, is_seed_param
+from ..results import is_seed_param
+from .records import StudyTrial
 
 # The display name of a factor, by the last part of its dotted path (default: that part, "_" -> " ").
 SHORT_NAMES = {"self_attention": "self-attention", "cross_attention": "cross-attention",

@@ -20,15 +20,17 @@ from .compare import METRIC_TEXT, Comparison, compare, finals, holm_adjust
 from .curves_data import configurations
 from .factors import level_label, short_name
 from .records import StudyTrial
-from .stats import pooled_std
+from ..results import pooled_std
 
 
 RIVALS = 4  # the best configuration is compared with this many runners-up (Holm-corrected with the rest)
 
 
 def study_seed_std(records: list[StudyTrial]) -> Optional[float]:
-    """The per-seed spread pooled over every configuration with >= 2 completed seeds."""
-    return pooled_std([finals(ms) for ms in configurations(records).values()])
+    """The per-seed spread pooled over every configuration with >= 2 completed seeds (None: not
+    measured, no configuration has 2 seeds that spread)."""
+    pooled = pooled_std([finals(ms) for ms in configurations(records).values()])
+    return pooled.std if pooled is not None else None
 
 
 def verdict_text(cmp: Comparison, a: str, b: str, maximize: bool) -> str:

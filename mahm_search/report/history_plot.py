@@ -17,6 +17,7 @@ from matplotlib.ticker import MaxNLocator
 
 from .blind_line import chance_legend, draw_chance_lines
 from .factors import level_label
+from ..results import best_key
 from .records import StudyTrial
 from .style import DPI, END_MARKERS, FIGSIZE, save_figure, score_label
 
@@ -25,15 +26,15 @@ MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
 
 
 def best_mean_so_far(records: list[StudyTrial], maximize: bool) -> tuple[list[int], list[float]]:
-    """After each completed trial (in trial order): the best mean final score over the configurations'
-    completed trials so far. Step-line points (trial numbers, values)."""
+    """After each completed trial (in trial order): the mean final score of the best configuration so
+    far (results' ranking). Step-line points (trial numbers, values)."""
     done: dict[str, list[float]] = {}
     xs, ys = [], []
-    pick = max if maximize else min
     for r in sorted((r for r in records if r.state == "COMPLETE" and r.final is not None), key=lambda r: r.number):
         done.setdefault(r.config_key, []).append(r.final)
         xs.append(r.number)
-        ys.append(pick(sum(v) / len(v) for v in done.values()))
+        best = done[best_key(done, maximize)]
+        ys.append(sum(best) / len(best))
     return xs, ys
 
 

@@ -18,6 +18,7 @@ from typing import Any, Optional
 import pandas as pd
 import yaml
 
+from ..results import study_trials
 from .as_run import Changes, Provenance, file_changes, provenance, settings_as_run
 from .blind import blind_section, blind_sentences, blind_warnings
 from .convergence import convergence_findings, convergence_rows, convergence_table
@@ -174,7 +175,7 @@ def _race_lines(loaded) -> list[str]:
         return []
     from ..search.racing import race_summary
 
-    trials = loaded.study.get_trials(deepcopy=False)
+    trials = study_trials(loaded.study)
     race = race_summary(loaded.spec, trials)
     return [f"Seeds were raced (`repeats: auto`, confidence {racing.confidence:g}, at most {racing.max} seeds): "
             "the leading configurations got more seeds until the others were shown worse (a t test over "

@@ -6,8 +6,6 @@ place; the trial's own record (search/record.py) is read with the one reader the
 
 from __future__ import annotations
 
-import hashlib
-import json
 import math
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -16,6 +14,7 @@ from typing import Any, Optional
 import optuna
 from optuna.trial import FrozenTrial, TrialState
 
+from ..results import params_of, study_trials, trial_key
 from ..search.record import PRUNE_REASONS, TrialRecord
 
 # How a curve ended, when not by completing: the prune_reason user attr, or the trial's state.
@@ -32,7 +31,7 @@ class StudyTrial:
     final: Optional[float]  # the trial's value, else its last reported score
     best: Optional[float]  # best score it ever reported
     end: Optional[str]  # one of END_REASONS, None when it completed
-    config_key: str
+    config_key: str  # the one configuration key (results/_keys.py)
     repeat: int = 0
     seed: Optional[int] = None
     record: TrialRecord = field(default_factory=TrialRecord)
@@ -46,7 +45,7 @@ class StudyTrial:
 
 def trial_records(study: optuna.Study) -> list[StudyTrial]:
     maximize = study.direction == optuna.study.StudyDirection.MAXIMIZE
-    return [_record(t, maximize) for t in study.get_trials(deepcopy=False)]
+    return [_record(t, maximize) for t in study_trials(study)]
 
 
 # A trial's `rescue` when the memory gate changed nothing ("none"; older records: "None" or empty).
@@ -56,10 +55,6 @@ NO_RESCUE = frozenset({"none", "None", ""})
 def rescued(trial: StudyTrial) -> bool:
     """Whether the memory gate rescued this trial's config (checkpointing, micro-batches)."""
     return str(trial.record.rescue or "none") not in NO_RESCUE
-
-
-def is_seed_param(name: str) -> bool:
-    return name.split(".")[-1] == "seed"
 
 
 def _finite(x: Any) -> bool:
@@ -75,8 +70,8 @@ def _record(t: FrozenTrial, maximize: bool) -> StudyTrial:
     best = (max if maximize else min)(scored) if scored else None
     record = TrialRecord.of(t)
     return StudyTrial(
-        number=t.number, state=t.state.name, params=dict(t.params), steps=steps, values=values,
-        final=final, best=best, end=_end_reason(t, record), config_key=record.config_key or _key(t.params),
+        number=t.number, state=t.state.name, params=params_of(t), steps=steps, values=values,
+        final=final, best=best, end=_end_reason(t, record), config_key=trial_key(t),
         repeat=record.repeat, seed=record.seed, record=record,
         started=t.datetime_start, completed=t.datetime_complete,
     )
@@ -92,8 +87,3 @@ def _end_reason(t: FrozenTrial, record: TrialRecord) -> Optional[str]:
         return "running"
     return None
 
-
-def _key(params: dict) -> str:
-    # Same idea as search/'s config_key: the params without the seed, so repeats share it.
-    core = {k: v for k, v in params.items() if not is_seed_param(k)}
-    return hashlib.sha1(json.dumps(core, sort_keys=True, default=str).encode()).hexdigest()[:12]

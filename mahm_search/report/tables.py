@@ -17,10 +17,12 @@ from typing import Any, Optional
 import numpy as np
 import pandas as pd
 
-from .curves_data import config_score, configurations
+from ..results import ranked
+from .compare import finals
+from .curves_data import configurations
 from .factors import curve_label, level_sort_key, short_name
 from .records import StudyTrial
-from .stats import mean_ci, seed_std, val_se
+from ..results import mean_ci, seed_std, val_se
 
 DASH = "\u2013"
 COLUMNS = ["configuration", "rank", "n", "mean (mm)", "95% CI (mm)", "seed std (mm)", "val SE (mm)", "trials"]
@@ -54,25 +56,27 @@ def best_configurations(records: list[StudyTrial], factors: list[str], maximize:
                         label_template: str | None = None, top: int = 10) -> pd.DataFrame:
     """One row per configuration with completed trials, best mean first (the findings read it in
     this order); `in_table_order` gives the order the report prints, with `rank` kept."""
+    groups = configurations(records)
+    rank = {k: i for i, k in enumerate(ranked({k: finals(ms) for k, ms in groups.items()}, maximize))}
     rows = []
-    for members in configurations(records).values():
+    for key, members in groups.items():
         done = [m for m in members if m.state == "COMPLETE" and m.final is not None]
         if not done:
             continue
-        finals = [m.final for m in done]
-        ci = mean_ci(finals)
+        values = [m.final for m in done]
+        ci = mean_ci(values)
         rows.append({
             "configuration": curve_label(done[0].params, factors, label_template, done[0].number),
-            "n": len(finals), "mean (mm)": f"{ci.mean:.2f}", "95% CI (mm)": ci.text(2),
-            "seed std (mm)": _mm(seed_std(finals)), "val SE (mm)": _mm(trials_val_se(done)),
+            "n": len(values), "mean (mm)": f"{ci.mean:.2f}", "95% CI (mm)": ci.text(2),
+            "seed std (mm)": _mm(seed_std(values)), "val SE (mm)": _mm(trials_val_se(done)),
             "memory rescue": rescue_of(done),
             "trials": ", ".join(f"#{m.number}" for m in done),
-            "_rank": config_score(members, maximize), "_mean": ci.mean, "_members": done,
+            "_rank": rank[key], "_mean": ci.mean, "_members": done,
             "_order": config_order(members, factors),
         })
     if not rows:
         return pd.DataFrame(columns=COLUMNS)
-    frame = pd.DataFrame(rows).sort_values("_rank", key=lambda s: s.map(lambda r: r[1]), kind="stable")
+    frame = pd.DataFrame(rows).sort_values("_rank", kind="stable")
     frame = frame.head(top).reset_index(drop=True)
     frame.insert(1, "rank", range(1, len(frame) + 1))
     if (frame["memory rescue"].isin(["none", DASH])).all():

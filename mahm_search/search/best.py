@@ -1,4 +1,5 @@
-"""The best configuration of a study so far, for `status` and the end-of-run summary.
+"""The best configuration of a study so far and its best single trial, as `status` and the end-of-run
+summary print them (both read results.StudyResults, as the race and the report do).
 
 With repeats, the single best trial is the luckiest seed: the configuration with the best mean over
 its seeds is what the report calls best, so `status` leads with that, with its seed count and t
@@ -8,48 +9,33 @@ the runners-up is the report's job (paired and over seeds); this says only where
 
 from __future__ import annotations
 
-import math
-import statistics
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, Dict, Optional
 
-from optuna.trial import TrialState
-from scipy import stats
-
+from ..results import StudyResults
 from .record import TrialRecord
 
-CONFIDENCE = 0.95
 
-
-def best_configuration(trials: Sequence, maximize: bool, readable) -> Optional[Dict[str, Any]]:
+def best_configuration(results: StudyResults, readable) -> Optional[Dict[str, Any]]:
     """{'params', 'mean', 'n', 'ci' ([low, high] or None: one seed or no spread), 'min', 'max',
-    'trials', 'rescue'} of the configuration with the best mean over its completed seeds; None before any
-    trial completes. `readable(params)` decodes Optuna's stored params."""
-    groups: Dict[str, List] = {}
-    for t in trials:
-        if t.state == TrialState.COMPLETE and t.value is not None and math.isfinite(t.value):
-            key = TrialRecord.of(t).config_key or repr(sorted(t.params.items()))
-            groups.setdefault(key, []).append(t)
-    if not groups:
+    'trials', 'rescue'} of the best configuration (results' ranking); None before any trial
+    completes. `readable(params)` decodes Optuna's stored params."""
+    config = results.best()
+    if config is None:
         return None
-    means = {k: statistics.fmean(t.value for t in ts) for k, ts in groups.items()}
-    key = (max if maximize else min)(means, key=lambda k: (means[k], -len(groups[k])))
-    members = sorted(groups[key], key=lambda t: t.number)
-    values = [t.value for t in members]
-    return {"params": readable(members[0].params), "mean": means[key], "n": len(values),
-            "ci": mean_interval(values), "min": min(values), "max": max(values),
+    members, values, interval = config.done, config.scores, config.interval
+    return {"params": readable(members[0].params), "mean": interval.mean, "n": interval.n,
+            "ci": interval.bounds(), "min": min(values), "max": max(values),
             "trials": [t.number for t in members], "rescue": TrialRecord.of(members[0]).rescue}
 
 
-def mean_interval(values: Sequence[float], confidence: float = CONFIDENCE) -> Optional[List[float]]:
-    """The t interval of the mean, or None: one value, or values without spread (no noise measured)."""
-    if len(values) < 2:
+def best_trial(results: StudyResults, readable) -> Optional[Dict[str, Any]]:
+    """{'number', 'value', 'params', 'steps_done', 'rescue'} of the best single completed trial."""
+    trial = results.best_trial()
+    if trial is None:
         return None
-    sd = statistics.stdev(values)
-    if not sd > 0:
-        return None
-    half = float(stats.t.ppf(0.5 + confidence / 2, len(values) - 1)) * sd / math.sqrt(len(values))
-    mean = statistics.fmean(values)
-    return [mean - half, mean + half]
+    record = TrialRecord.of(trial)
+    return {"number": trial.number, "value": trial.value, "params": readable(trial.params),
+            "steps_done": record.steps_done, "rescue": record.rescue}
 
 
 def describe_best(best: Dict[str, Any]) -> str:
@@ -61,3 +47,8 @@ def describe_best(best: Dict[str, Any]) -> str:
     spread = (f"95% CI over seeds [{ci[0]:.2f}, {ci[1]:.2f}]" if ci is not None
               else "no interval: the seeds scored the same")
     return f"{text}, mean of {best['n']} seeds, {spread}"
+
+
+def short(value: Any) -> Any:
+    """Floats at 4 significant digits (lr 0.0013274414292574908 -> 0.001327); the JSON keeps them whole."""
+    return f"{value:.4g}" if isinstance(value, float) else value

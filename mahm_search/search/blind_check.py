@@ -22,7 +22,7 @@ from typing import Any, Optional, Sequence
 import numpy as np
 from scipy import stats
 
-from .best import mean_interval
+from ..results import mean_ci
 from .record import TrialRecord
 
 ALPHA = 0.05  # one-sided level of the paired test
@@ -113,7 +113,7 @@ def against_blind(members: Sequence[tuple[float, TrialRecord]], metric: str = "s
     direction = maximize if metric == "score" else False  # PA-MPJPE is an error: lower is better
     n, p = _paired(records, blind, PER_SAMPLE[metric], direction)
     return AgainstBlind(metric=metric, value=float(np.mean(values)), blind=float(base), n=len(values),
-                        ci=mean_interval(values), paired_n=n, paired_p=p, maximize=direction)
+                        ci=mean_ci(values).bounds(), paired_n=n, paired_p=p, maximize=direction)
 
 
 def _paired(records: Sequence[TrialRecord], blind: dict, field: str, maximize: bool) -> tuple[int, Optional[float]]:

@@ -37,6 +37,7 @@ from .ledger import MemoryLedger
 from .record import TrialRecord
 from .recovery import queue_retry, recover
 from .stop import StudyStopped, stops_on_full_disk
+from ..results import study_trials
 from .storage import open_study, with_retries
 from .study_spec import load_study_spec
 from .trial import Admission, TrialObjective
@@ -60,12 +61,12 @@ def _run_optuna(spec, n_trials: int, workers: Union[int, str]) -> optuna.Study:
     progress = SearchProgress(n_trials, spec.objective.metric, spec.objective.direction == "maximize",
                               workers=workers)
     with progress:
-        progress.refresh(_trials(study), count_trials(_trials(study)).done)
+        progress.refresh(study_trials(study), count_trials(study_trials(study)).done)
         if workers == 1:
             run_worker_loop(spec, study, n_trials, progress=progress)
         else:
             _run_processes(spec, study, n_trials, workers, progress)
-        progress.refresh(_trials(study), count_trials(_trials(study)).done)
+        progress.refresh(study_trials(study), count_trials(study_trials(study)).done)
     return study
 
 
@@ -81,7 +82,7 @@ def run_worker_loop(spec, study: optuna.Study, n_trials: int, progress: Optional
     race_keys = space_keys(spec, objective.fixed) if spec.racing is not None else None
     while deadline is None or time.monotonic() < deadline:
         unqueued = recover(study, spec)  # dead trials whose retry is about to be queued
-        trials = _trials(study)
+        trials = study_trials(study)
         counts = count_trials(trials)
         if progress is not None:
             progress.refresh(trials, counts.done)
@@ -90,7 +91,7 @@ def run_worker_loop(spec, study: optuna.Study, n_trials: int, progress: Optional
         if spec.racing is not None and counts.waiting == 0 and unqueued == 0:
             step = race_step(spec, study, trials, race_keys)
             if step == "done":
-                print(f"run: {race_summary(spec, _trials(study))}; every configuration of the space has "
+                print(f"run: {race_summary(spec, study_trials(study))}; every configuration of the space has "
                       f"been tried, so the study ends here ({counts.done}/{n_trials} trials)", flush=True)
                 return
             if step == "wait":  # the running trials' scores decide whether the race needs a seed
@@ -124,7 +125,7 @@ def run_worker_loop(spec, study: optuna.Study, n_trials: int, progress: Optional
 
 
 def _has_room(study: optuna.Study, n_trials: int) -> bool:
-    counts = count_trials(_trials(study))
+    counts = count_trials(study_trials(study))
     return counts.done + counts.running < n_trials
 
 
@@ -141,10 +142,6 @@ def _requeue_own(spec, study: optuna.Study, objective: TrialObjective) -> None:
     if trial is None or trial.state != optuna.trial.TrialState.FAIL or TrialRecord.of(trial).error:
         return
     queue_retry(study, spec, trial)
-
-
-def _trials(study: optuna.Study) -> list:
-    return with_retries(lambda: study.get_trials(deepcopy=False))
 
 
 # -- trials sharing a device, by estimate ----------------------------------------------------------
@@ -278,7 +275,7 @@ def _run_processes(spec, study: optuna.Study, n_trials: int, workers: int, progr
         procs.append(p)
     try:
         while any(p.is_alive() for p in procs):
-            trials = _trials(study)
+            trials = study_trials(study)
             progress.refresh(trials, count_trials(trials).done)
             for p in procs:
                 p.join(timeout=POLL_S / len(procs))

@@ -1,7 +1,8 @@
 """Racing seeds (`repeats: auto`): which configurations need another seed before the study can tell
 the leading ones apart. The racing idea of irace / F-race and of SMAC's intensification.
 
-Pure: config -> its completed final scores in, config keys out. The leader is the best mean. Every
+Pure: config -> its completed final scores in, config keys out. The leader is the best configuration
+of results' one ranking (best mean; ties to more seeds, then the earlier first trial). Every
 other configuration is compared with it by a t test over seeds whose per-seed spread is pooled over
 all configurations of the study (one variance, as in an ANOVA: the seed noise of a training recipe
 hardly depends on the variant, and pooling gives the test many more degrees of freedom than each pair
@@ -22,7 +23,6 @@ whole race near the set confidence.
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass
 from typing import Mapping, Optional, Sequence
@@ -30,6 +30,7 @@ from typing import Mapping, Optional, Sequence
 import numpy as np
 from scipy import stats
 
+from ..results import Pooled, StudyResults, config_key, pooled_std, ranked, study_trials, trial_key
 from .record import TrialRecord, queued_attrs
 
 
@@ -76,7 +77,7 @@ def race(scores: Mapping[str, Sequence[float]], maximize: bool, confidence: floa
     if not runs:
         return RaceState(None, (), (), ())
     sign = -1.0 if maximize else 1.0  # compare on "lower is better"
-    order = sorted(runs, key=lambda k: sign * runs[k].mean())
+    order = ranked(runs, maximize)
     leader = order[0]
     spread = pooled_std(runs.values())
     alpha = per_look_alpha(confidence, max_seeds)
@@ -105,27 +106,17 @@ def needs_seed(scores: Mapping[str, Sequence[float]], maximize: bool, confidence
     return list(race(scores, maximize, confidence, max_seeds).need_seed)
 
 
-def pooled_std(groups) -> Optional[tuple[float, int]]:
-    """(per-seed std pooled over the configurations with >= 2 seeds, its degrees of freedom)."""
-    num, df = 0.0, 0
-    for g in groups:
-        if len(g) >= 2:
-            num += float(np.var(g, ddof=1)) * (len(g) - 1)
-            df += len(g) - 1
-    return (math.sqrt(num / df), df) if df and num > 0 else None
-
-
-def _t_stat(x: np.ndarray, leader: np.ndarray, spread: tuple[float, int]) -> float:
+def _t_stat(x: np.ndarray, leader: np.ndarray, spread: Pooled) -> float:
     s, _ = spread
     return (x.mean() - leader.mean()) / (s * math.sqrt(1 / len(x) + 1 / len(leader)))
 
 
-def _shown_worse(x: np.ndarray, leader: np.ndarray, spread: tuple[float, int], alpha: float) -> bool:
+def _shown_worse(x: np.ndarray, leader: np.ndarray, spread: Pooled, alpha: float) -> bool:
     """Is x (lower is better) worse than the leader, two-sided at alpha, with the pooled spread?"""
     return bool(2 * stats.t.sf(abs(_t_stat(x, leader, spread)), spread[1]) < alpha and x.mean() > leader.mean())
 
 
-def _chance_to_resolve(x: np.ndarray, leader: np.ndarray, spread: tuple[float, int], alpha: float,
+def _chance_to_resolve(x: np.ndarray, leader: np.ndarray, spread: Pooled, alpha: float,
                        max_seeds: int) -> float:
     """Conditional power: the probability that the test at the cap (both at max_seeds seeds) shows the
     difference, if the true difference is the one observed now (Lan & Wittes' B-value: the statistic at
@@ -141,52 +132,32 @@ def _chance_to_resolve(x: np.ndarray, leader: np.ndarray, spread: tuple[float, i
 
 
 # -- from the study's trials to the seeds to queue (search/trial.py's _enqueue_repeats) ---------------
-def params_of(trial) -> dict:
-    """A trial's sampled params; a queued (WAITING) trial holds them as fixed_params until it starts."""
-    return dict(trial.params) or dict(trial.system_attrs.get("fixed_params", {}))
-
-
-def _group(params: dict) -> str:
-    return json.dumps(params, sort_keys=True, default=str)
-
-
-def _grouped(trials: Sequence):
-    """Per configuration (by its sampled params): completed scores, whether a seed is queued or
-    running, its params, and the next repeat number."""
-    scores: dict[str, list[float]] = {}
-    pending: set[str] = set()
-    params: dict[str, dict] = {}
-    next_repeat: dict[str, int] = {}
-    for t in trials:
-        p = params_of(t)
-        key = _group(p)
-        params.setdefault(key, p)
-        next_repeat[key] = max(next_repeat.get(key, 0), TrialRecord.of(t).repeat + 1)
-        if t.state.name == "COMPLETE" and t.value is not None:
-            scores.setdefault(key, []).append(float(t.value))
-        elif t.state.name in ("WAITING", "RUNNING"):
-            pending.add(key)
-    return scores, pending, params, next_repeat
+def _next_repeat(config) -> int:
+    return max(TrialRecord.of(t).repeat for t in config.trials) + 1
 
 
 def seeds_to_queue(trials: Sequence, maximize: bool, confidence: float, max_seeds: int) -> list[tuple[dict, int]]:
     """(params, repeat) of each seed to enqueue now: one for every configuration the race needs, unless
     one of its seeds is already queued or running (so several workers do not queue the same seed twice)."""
-    scores, pending, params, next_repeat = _grouped(trials)
-    need = needs_seed(scores, maximize, confidence, max_seeds)
-    return [(params[k], next_repeat[k]) for k in need if k not in pending and next_repeat[k] < max_seeds]
+    configs = StudyResults(trials, maximize).configurations
+    need = needs_seed({k: c.scores for k, c in configs.items()}, maximize, confidence, max_seeds)
+    return [(configs[k].params, _next_repeat(configs[k])) for k in need
+            if not configs[k].pending and _next_repeat(configs[k]) < max_seeds]
+
+
+def _results(spec, trials: Sequence) -> StudyResults:
+    return StudyResults(trials, spec.objective.direction == "maximize")
 
 
 def study_race(spec, trials: Sequence) -> RaceState:
-    """The race over a study's completed trials (keys are `_group(params)`)."""
-    scores, _, _, _ = _grouped(trials)
-    racing = spec.racing
-    return race(scores, spec.objective.direction == "maximize", racing.confidence, racing.max)
+    """The race over a study's completed trials (keys: results' config keys)."""
+    results = _results(spec, trials)
+    return race(results.scores(), results.maximize, spec.racing.confidence, spec.racing.max)
 
 
 def queue_race_seeds(spec, study) -> int:
     """Queue the seeds the race needs now (none that is already on its way); returns how many."""
-    trials = study.get_trials(deepcopy=False)
+    trials = study_trials(study)
     queued = seeds_to_queue(trials, spec.objective.direction == "maximize", spec.racing.confidence, spec.racing.max)
     for params, repeat in queued:
         study.enqueue_trial(params, user_attrs=queued_attrs(repeat))
@@ -194,10 +165,10 @@ def queue_race_seeds(spec, study) -> int:
 
 
 def space_keys(spec, fixed) -> Optional[frozenset]:
-    """The keys (`_group`) of every configuration a finite space holds, or None for an infinite or very
+    """The config keys of every configuration a finite space holds, or None for an infinite or very
     large one (SearchSpace.assignments). The space does not change during a run: compute it once."""
     assignments = spec.search_space.assignments(fixed)
-    return None if assignments is None else frozenset(_group(a) for a in assignments)
+    return None if assignments is None else frozenset(config_key(a) for a in assignments)
 
 
 def race_step(spec, study, trials: Sequence, keys: Optional[frozenset]) -> str:
@@ -210,26 +181,29 @@ def race_step(spec, study, trials: Sequence, keys: Optional[frozenset]) -> str:
       configuration again);
     - "done": the same with nothing running: the study has nothing left to train.
     An infinite space (or one too large to list) always asks, and leaves the end to n_trials."""
-    if keys is None or not keys <= {_group(params_of(t)) for t in trials}:
+    if keys is None or not keys <= {trial_key(t) for t in trials}:
         return "ask"
     if queue_race_seeds(spec, study):
         return "ask"
-    _, pending, _, _ = _grouped(trials)
+    pending = any(c.pending for c in _results(spec, trials).configurations.values())
     return "wait" if pending else "done"
 
 
 def race_summary(spec, trials: Sequence, state: Optional[RaceState] = None) -> str:
     """`race over|not over: <race_line>` for a study's trials (`state`: their study_race, if known)."""
     state = state or study_race(spec, trials)
-    return f"race {'over' if state.over else 'not over'}: {race_line(spec, state, _grouped(trials)[0])}"
+    return f"race {'over' if state.over else 'not over'}: {race_line(spec, state, _results(spec, trials))}"
 
 
-def race_line(spec, state: RaceState, scores: Mapping[str, Sequence[float]]) -> str:
+def race_line(spec, state: RaceState, results: StudyResults) -> str:
     """One plain line: the leader and how each other configuration left the race (for logs and the
     end-of-run summary). Shown worse / tied are at the race's confidence, over seeds."""
+    configs = results.configurations
+    scores = results.scores()
+
     def name(key: str) -> str:
-        stored = json.loads(key)  # as Optuna stores them: a width list reads 1024-512-1024
-        text = ", ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in stored.items())
+        stored = sorted(configs[key].params.items())  # as Optuna stores them: a width list reads 1024-512-1024
+        text = ", ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in stored)
         text = text or "the base config"
         n = len(scores.get(key, ()))
         return f"{text} ({n} seed{'' if n == 1 else 's'})"

@@ -30,6 +30,7 @@ import optuna
 from optuna.trial import TrialState
 
 from .record import TrialRecord
+from ..results import study_trials
 from .storage import with_retries
 
 
@@ -45,7 +46,7 @@ def recover(study: optuna.Study, spec) -> int:
         with_retries(lambda: optuna.storages.fail_stale_trials(study))
         for trial_id in with_retries(lambda: _silent_running_ids(storage, study._study_id, spec)):
             _fail_and_retry(study, trial_id)
-        trials = with_retries(lambda: study.get_trials(deepcopy=False))
+        trials = study_trials(study)
         fresh = _requeue_orphans(study, spec, trials)
     remove_dead_tmp_files(spec, trials)
     return fresh

@@ -9,13 +9,14 @@ import optuna
 from optuna.trial import TrialState
 
 from .record import TrialRecord, queued_attrs
+from ..results import study_trials
 from .storage import with_retries
 from .trial_counts import RETRY_OF_FAILED, superseded_failures
 
 
 def requeue_failed(study: optuna.Study) -> list[int]:
     """Queue every errored trial's configuration once more; returns their numbers."""
-    trials = with_retries(lambda: study.get_trials(deepcopy=False))
+    trials = study_trials(study)
     done_before = superseded_failures(trials)
     queued = []
     for t in trials:

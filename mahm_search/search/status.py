@@ -13,11 +13,12 @@ from optuna.trial import TrialState
 from rich.console import Console
 from rich.table import Table
 
-from .best import best_configuration, describe_best
+from ..results import StudyResults
+from .best import best_configuration, best_trial, describe_best, short
 from .blind_check import blind_summary
 from .error_streak import error_key
 from .record import TrialRecord
-from .storage import open_study, with_retries
+from .storage import open_study
 from .study_spec import load_study_spec
 from .trial_counts import count_trials
 
@@ -25,17 +26,12 @@ from .trial_counts import count_trials
 def study_status(path: str | Path) -> Dict[str, Any]:
     spec = load_study_spec(path)
     study = open_study(spec, create=False)
-    trials = with_retries(lambda: study.get_trials(deepcopy=False))
+    results = StudyResults.of(study, spec.objective.direction == "maximize")
+    trials = results.trials
     counts = count_trials(trials)
     complete = [t for t in trials if t.state == TrialState.COMPLETE]
-    best = None
-    if complete:
-        pick = max if spec.objective.direction == "maximize" else min
-        b = pick(complete, key=lambda t: t.value)
-        record = TrialRecord.of(b)
-        best = {"number": b.number, "value": b.value, "params": spec.search_space.readable(b.params),
-                "steps_done": record.steps_done, "rescue": record.rescue}
-    best_config = best_configuration(trials, spec.objective.direction == "maximize", spec.search_space.readable)
+    best = best_trial(results, spec.search_space.readable)
+    best_config = best_configuration(results, spec.search_space.readable)
     reasons = Counter(TrialRecord.of(t).prune_reason or "unknown" for t in trials if t.state == TrialState.PRUNED)
     running = []
     for t in trials:
@@ -87,13 +83,13 @@ def print_status(path: str | Path, as_json: bool = False) -> None:
         rows = [(status["metric"], describe_best(config)),
                 ("seeds", f"{config['n']} (trials {', '.join(map(str, config['trials']))}), "
                           f"range {config['min']:.2f}-{config['max']:.2f}")]
-        rows += [(k, _short(v)) for k, v in config["params"].items()]
+        rows += [(k, short(v)) for k, v in config["params"].items()]
         rows.append(("rescue", config["rescue"]))
         console.print(_table("Best configuration (mean over seeds)", ("field", "value"), rows))
     if status["best"]:
         b = status["best"]
         rows = [("trial", b["number"]), (status["metric"], f"{b['value']:.2f} mm"), ("steps", b["steps_done"]),
-                ("rescue", b["rescue"])] + [(k, _short(v)) for k, v in b["params"].items()]
+                ("rescue", b["rescue"])] + [(k, short(v)) for k, v in b["params"].items()]
         console.print(_table("Best single trial (one seed)", ("field", "value"), rows))
     if status["blind"]:
         console.file.flush()
@@ -111,11 +107,6 @@ def print_status(path: str | Path, as_json: bool = False) -> None:
         print("Failed trials by error:")
         for g in status["errors"]:
             print(f"  FAIL {g['count']} (trials {', '.join(map(str, g['trials']))}): {g['error']}", flush=True)
-
-
-def _short(value: Any) -> Any:
-    """Floats at 4 significant digits (lr 0.0013274414292574908 -> 0.001327); the JSON keeps them whole."""
-    return f"{value:.4g}" if isinstance(value, float) else value
 
 
 def _table(title: str, columns, rows) -> Table:

@@ -9,30 +9,31 @@ import statistics
 
 from optuna.trial import TrialState
 
-from .best import best_configuration, describe_best
+from ..results import StudyResults
+from .best import best_configuration, best_trial, describe_best, short
 from .blind_check import blind_summary
 from .record import TrialRecord
-from .storage import with_retries
 from .trial_counts import count_trials
 from ..train.trainer import DATA_WAIT_WARN
 
 
 def summary_lines(spec, study, n_trials: int) -> list[str]:
-    trials = with_retries(lambda: study.get_trials(deepcopy=False))
+    maximize = spec.objective.direction == "maximize"
+    results = StudyResults.of(study, maximize)
+    trials = results.trials
     counts = count_trials(trials)
     states = ", ".join(f"{k} {v}" for k, v in sorted(counts.by_state.items())) or "no trials"
     lines = [f"summary: study {spec.name}: {counts.done}/{n_trials} trials done ({states})"]
     complete = [t for t in trials if t.state == TrialState.COMPLETE and t.value is not None]
-    maximize = spec.objective.direction == "maximize"
-    config = best_configuration(trials, maximize, spec.search_space.readable)
+    config = best_configuration(results, spec.search_space.readable)
     if config and config["n"] > 1:  # with repeats the best single trial is the luckiest seed
-        params = ", ".join(f"{k}={_short(v)}" for k, v in config["params"].items())
+        params = ", ".join(f"{k}={short(v)}" for k, v in config["params"].items())
         lines.append(f"summary: best configuration: {spec.objective.metric} {describe_best(config)}"
                      + (f" ({params})" if params else ""))
-    if complete:
-        best = (max if maximize else min)(complete, key=lambda t: t.value)
-        params = ", ".join(f"{k}={_short(v)}" for k, v in spec.search_space.readable(best.params).items())
-        lines.append(f"summary: best single trial {best.number}: {spec.objective.metric} {best.value:.2f} mm (one seed)"
+    best = best_trial(results, spec.search_space.readable)
+    if best is not None:
+        params = ", ".join(f"{k}={short(v)}" for k, v in best["params"].items())
+        lines.append(f"summary: best single trial {best['number']}: {spec.objective.metric} {best['value']:.2f} mm (one seed)"
                      + (f" ({params})" if params else ""))
     if config:
         members = [(t.value, TrialRecord.of(t)) for t in complete if t.number in config["trials"]]
@@ -64,7 +65,3 @@ def summary_lines(spec, study, n_trials: int) -> list[str]:
 def print_summary(spec, study, n_trials: int) -> None:
     for line in summary_lines(spec, study, n_trials):
         print(line, flush=True)
-
-
-def _short(value):
-    return f"{value:.4g}" if isinstance(value, float) else value

@@ -13,7 +13,6 @@ folder, so the trainer resumes from its last checkpoint, and inherits its interm
 from __future__ import annotations
 
 import gc
-import hashlib
 import json
 import time
 import warnings
@@ -26,15 +25,10 @@ import optuna
 from ..config import TrialConfig, get_dotted, set_dotted, trial_config
 from ..memory import default_budget_bytes, plan_memory
 from ..provenance import code_version
+from ..results import config_key, params_of, trial_key
 from .record import TrialRecord, is_queued, queued_attrs, record_error, write_outcome, write_record
 from .stop import StudyStopped, stopping_error
 from .trial_reporter import TrialReporter
-
-
-def config_key(params: Dict[str, Any]) -> str:
-    """Same sampled params (seed excluded) -> same key, so repeats can be grouped."""
-    text = json.dumps(params, sort_keys=True, default=str)
-    return hashlib.sha1(text.encode()).hexdigest()[:12]
 
 
 def retried_trial_number(trial: optuna.Trial) -> Optional[int]:
@@ -49,15 +43,13 @@ def next_repeat(trial: optuna.Trial, key: str) -> int:
     """0 for a configuration new to the study, else one past the highest repeat it already has
     (queued repeats included, so a re-proposal never takes a seed that is waiting to run)."""
     repeats = [TrialRecord.of(t).repeat for t in trial.study.get_trials(deepcopy=False)
-               if t.number != trial.number and TrialRecord.of(t).config_key == key]
+               if t.number != trial.number and trial_key(t) == key]
     return max(repeats) + 1 if repeats else 0
 
 
 def seed_taken(trial: optuna.Trial, repeat: int) -> bool:
     """Another started trial of the same params already holds `repeat` (under racing, two workers can
     queue the same seed at once). Queued twins are left out: each checks when it starts."""
-    from .racing import params_of
-
     mine = dict(trial.params)
     return any(t.number != trial.number and t.state.name != "WAITING" and TrialRecord.of(t).repeat == repeat
                and params_of(t) == mine for t in trial.study.get_trials(deepcopy=False))
@@ -133,7 +125,7 @@ class TrialObjective:
         started = time.perf_counter()
         spec = self.spec
         params = spec.search_space.suggest(trial, self.fixed)
-        key = config_key(params)
+        key = config_key(trial.params)
         sampled = not is_queued(trial) and retried_trial_number(trial) is None
         # A sampler may propose a configuration the study already has (TPE on categorical choices, a
         # grid once exhausted): it gets the next seed, so no seed of a configuration is trained twice.

@@ -33,6 +33,7 @@ from .paths import check_experiment_store, experiment_store
 from .suggestion import suggestion_info
 from .session import import_ray, ray_session
 from ..stop import StudyStopped, stopping_error
+from ...results import study_trials
 from ..storage import make_storage, open_study, with_retries
 from ..trial_counts import count_trials
 
@@ -59,7 +60,7 @@ def run_ray(spec, n_trials: int, workers: int = 1, address: Optional[str] = None
     with ray_session(address, num_cpus=None if address else local_cpus(spec)) as ray, progress:
         check_cluster(spec, ray.nodes())  # before any trial: a file storage on a multi-host cluster
         StorageProgressCallback.live = (study, progress)
-        progress.refresh(_trials(study), _done(study))  # trials finished before this run are not re-printed
+        progress.refresh(study_trials(study), _done(study))  # trials finished before this run are not re-printed
         try:
             for _ in range(MAX_EXPERIMENTS_PER_RUN):
                 point = experiment_point(spec)  # one listing of the experiment store per experiment
@@ -68,14 +69,14 @@ def run_ray(spec, n_trials: int, workers: int = 1, address: Optional[str] = None
                 _run_experiment_or_stop(spec, study, n_trials, workers, ray.cluster_resources(), train_fn, point)
                 if stopping():
                     break
-                stop = study_error_streak(spec, _trials(study), started)
+                stop = study_error_streak(spec, study_trials(study), started)
                 if stop is not None:
                     raise stop  # the same error ended the last trials: say so, exit 1
                 if _done(study) >= n_trials:
                     break
         finally:
             StorageProgressCallback.live = None
-            progress.refresh(_trials(study), _done(study))
+            progress.refresh(study_trials(study), _done(study))
     if stopping():  # Ray is down now: no trial can still write; queue the interrupted ones again
         requeue_interrupted(study, spec)
         raise StudyStopped(StopOnStoppingError.reason)
@@ -244,10 +245,6 @@ def _trial_status(entry) -> str:
         return ""
 
 
-def _trials(study) -> list:
-    return with_retries(lambda: study.get_trials(deepcopy=False))
-
-
 def _done(study) -> int:
-    return count_trials(_trials(study)).done
+    return count_trials(study_trials(study)).done
 

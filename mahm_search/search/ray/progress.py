@@ -7,7 +7,7 @@ import time
 
 from ray.tune import Callback
 
-from ..storage import with_retries
+from ...results import study_trials
 from ..trial_counts import count_trials
 
 REFRESH_S = 1.0
@@ -26,7 +26,7 @@ class StorageProgressCallback(Callback):
         if StorageProgressCallback.live is None:
             return
         study, progress = StorageProgressCallback.live
-        trials = with_retries(lambda: study.get_trials(deepcopy=False))
+        trials = study_trials(study)
         progress.refresh(trials, count_trials(trials).done)
         self._last = time.monotonic()
 

@@ -19,6 +19,7 @@ from optuna.trial import TrialState
 from ray import tune
 
 from ..recovery import queue_retry
+from ...results import study_trials
 from ..storage import with_retries
 
 STOP_KEY = "mahm_stopping_error"
@@ -53,7 +54,7 @@ def requeue_interrupted(study: optuna.Study, spec) -> list[int]:
     """Fail each RUNNING trial without `error` and queue its retry; their numbers. Only once no Tune
     trial of this study runs any more (after ray.shutdown), so none of them can still finish."""
     numbers = []
-    running = with_retries(lambda: study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)))
+    running = study_trials(study, states=(TrialState.RUNNING,))
     for t in running:
         try:
             with_retries(lambda: study._storage.set_trial_state_values(t._trial_id, TrialState.FAIL))

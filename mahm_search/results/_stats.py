@@ -1,4 +1,5 @@
-"""Intervals behind every number the report prints, from scipy.stats (not hand-written formulas).
+"""Intervals behind every number a study prints (status, summary, race, report), from scipy.stats
+(not hand-written formulas).
 
 A final score carries two kinds of noise:
 - seed noise: the spread of one configuration's score over its repeats (seeds); a t interval over them;
@@ -17,7 +18,7 @@ from __future__ import annotations
 import math
 import warnings
 from dataclasses import dataclass
-from typing import Optional, Sequence
+from typing import NamedTuple, Optional, Sequence
 
 import numpy as np
 from scipy import stats
@@ -45,6 +46,10 @@ class Interval:
         if self.n < 2:
             return "n=0" if self.n == 0 else "n=1"
         return "zero spread"
+
+    def bounds(self) -> Optional[list[float]]:
+        """[low, high], or None without an interval (as status --json stores it)."""
+        return [self.low, self.high] if self.known else None
 
     def excludes_zero(self) -> bool:
         return self.known and (self.low > 0 or self.high < 0)
@@ -122,15 +127,22 @@ def paired(a: np.ndarray, b: np.ndarray, confidence: float = CONFIDENCE) -> Inte
     return Interval(diff, low, high, len(x), p)
 
 
-def pooled_std(groups: Sequence[Sequence[float]]) -> Optional[float]:
-    """Within-group standard deviation pooled over the groups with >= 2 values (per-seed noise)."""
-    num = den = 0.0
+class Pooled(NamedTuple):
+    std: float
+    df: int  # degrees of freedom: the sum over the groups of (values - 1)
+
+
+def pooled_std(groups: Sequence[Sequence[float]]) -> Optional[Pooled]:
+    """Within-group standard deviation pooled over the groups with >= 2 values (per-seed noise), with
+    its degrees of freedom; None when no group has 2 values or none spreads at all: as for an
+    interval, zero spread measures no noise, and a zero std would make any difference "significant"."""
+    num, df = 0.0, 0
     for g in groups:
         x = _finite(g)
         if len(x) >= 2:
             num += float(x.var(ddof=1)) * (len(x) - 1)
-            den += len(x) - 1
-    return math.sqrt(num / den) if den else None
+            df += len(x) - 1
+    return Pooled(math.sqrt(num / df), df) if df and num > 0 else None
 
 
 def seeds_to_resolve(s: Optional[float], d: float) -> Optional[int]:
