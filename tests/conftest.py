@@ -24,9 +24,9 @@ def generated_mano_dir(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def postgres_server():
-    """The URL of a throwaway PostgreSQL server (tests/pg_server.py), one per test session; each test
+    """The URL of a throwaway PostgreSQL server (tests/support/pg_server.py), one per test session; each test
     makes its own database on it. Skips, saying why, where the server binaries are absent."""
-    import pg_server
+    from support import pg_server
 
     reason = pg_server.skip_reason()
     if reason:

@@ -24,7 +24,7 @@ from mahm_search.search.storage import open_study
 from mahm_search.search.study_spec import load_study_spec
 from mahm_search.search.summary import summary_lines
 from mahm_search.train.result import TrainResult
-from search_support import write_study
+from support.search import write_study
 
 N_VAL = 24
 BLIND, BLIND_PA = 54.5, 18.9

@@ -20,7 +20,7 @@ from mahm_search.train.checkpoint import (KEYS, CheckpointError, load_checkpoint
                                           set_rng_states)
 from mahm_search.train.history_csv import write_history
 from mahm_search.train.trainer import train
-from test_trainer_helpers import tiny_config
+from support.trainer import tiny_config
 
 
 class Payload:

@@ -157,7 +157,7 @@ def test_auto_means_on_for_cuda_and_off_on_cpu():
 
 def test_the_trainer_runs_the_compiled_step_and_reports_its_compile_time(monkeypatch):
     from mahm_search.train.trainer import train
-    from test_trainer_helpers import Recorder, tiny_config
+    from support.trainer import Recorder, tiny_config
 
     monkeypatch.setattr(fast_step, "BACKEND", "eager")  # dynamo's graphs run eagerly: no C++ build
     plain = train(tiny_config(), Recorder())

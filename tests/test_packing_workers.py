@@ -22,7 +22,7 @@ from mahm_search.search import trial as trial_module
 from mahm_search.search.ledger import MemoryLedger
 from mahm_search.search.runner import run_study
 from mahm_search.search.study_spec import load_study_spec
-from search_support import Deadline, use_fake_trainer, write_study
+from support.search import Deadline, use_fake_trainer, write_study
 
 MiB = 2**20
 HERE = Path(__file__).parent
@@ -147,7 +147,7 @@ def test_two_workers_never_run_trials_together_beyond_the_budget(tmp_path):
                        space=SPACE)
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(HERE), os.environ.get("PYTHONPATH", "")])}
     with Deadline(90):
-        done = subprocess.run([sys.executable, str(HERE / "pack_driver.py"), str(path)], env=env,
+        done = subprocess.run([sys.executable, str(HERE / "support" / "pack_driver.py"), str(path)], env=env,
                               capture_output=True, text=True, timeout=80)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "--workers auto: 2 workers (smallest estimate 4.0 MiB of 11.0 MiB on cpu" in done.stdout

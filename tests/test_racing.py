@@ -110,7 +110,7 @@ def run_race(spec, study) -> None:
     import mahm_search.search.trial as trial_module
     from unittest import mock
 
-    from study_factory import stand_in_plan, stand_in_train
+    from support.study_factory import stand_in_plan, stand_in_train
     from mahm_search.search.optuna_backend import run_worker_loop
 
     with mock.patch.object(trial_module, "plan_memory", stand_in_plan):

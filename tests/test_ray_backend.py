@@ -1,5 +1,5 @@
 """The Ray Tune backend end to end on a local 2-CPU Ray, with a millisecond stand-in trainer
-(tests/ray_fakes.py) so the tests exercise Ray, the admission and the storage, not the network."""
+(tests/support/ray_fakes.py) so the tests exercise Ray, the admission and the storage, not the network."""
 
 from __future__ import annotations
 
@@ -49,7 +49,7 @@ def load(folder: Path, name: str) -> optuna.Study:
 @pytest.fixture(scope="module")
 def fakes():
     sys.path.insert(0, str(TESTS))
-    import ray_driver
+    from support import ray_driver
 
     import mahm_search.search.trial as trial_module
 
@@ -133,7 +133,7 @@ def test_killed_driver_resumes_without_repeating_finished_trials(tmp_path, fakes
     env["MAHM_FAKE_STEP_S"] = "0.4"  # slow enough to be killed mid-study
     # A new session: the driver and the local Ray it starts form one process group that this
     # test owns, so killing that group ends exactly the processes this test started.
-    proc = subprocess.Popen([sys.executable, str(TESTS / "ray_driver.py"), str(study_file)], env=env,
+    proc = subprocess.Popen([sys.executable, str(TESTS / "support" / "ray_driver.py"), str(study_file)], env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     db = tmp_path / "crash.db"
     finished_before = {}

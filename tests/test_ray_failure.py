@@ -35,8 +35,7 @@ ray: {cpus_per_trial: 1}
 @pytest.fixture
 def driver():
     sys.path.insert(0, str(TESTS))
-    import ray_driver
-    import ray_fakes
+    from support import ray_driver, ray_fakes
 
     import mahm_search.search.trial as trial_module
 

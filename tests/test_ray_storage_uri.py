@@ -19,7 +19,7 @@ from mahm_search.search.ray import backend  # noqa: E402
 from mahm_search.search.ray.cluster import check_cluster  # noqa: E402
 from mahm_search.search.ray.paths import experiment_store  # noqa: E402
 from mahm_search.search.study_spec import load_study_spec  # noqa: E402
-from search_support import write_study  # noqa: E402
+from support.search import write_study  # noqa: E402
 
 pytestmark = pytest.mark.ray
 TESTS = Path(__file__).parent
@@ -40,7 +40,7 @@ ray: {{cpus_per_trial: 1, storage_path: "{storage_path}"}}
 @pytest.fixture
 def driver():
     sys.path.insert(0, str(TESTS))
-    import ray_driver
+    from support import ray_driver
 
     import mahm_search.search.trial as trial_module
 

@@ -80,8 +80,7 @@ def two_nodes(monkeypatch):
 
 def test_trials_run_on_both_nodes_and_land_in_one_study(tmp_path, two_nodes):
     sys.path.insert(0, str(TESTS))
-    import ray_driver
-    import ray_fakes
+    from support import ray_driver, ray_fakes
 
     import mahm_search.search.trial as trial_module
 

@@ -11,7 +11,7 @@ import yaml
 from optuna.distributions import CategoricalDistribution, FloatDistribution
 from optuna.trial import TrialState, create_trial
 
-from study_factory import WIDTHS as DEMO_WIDTHS, make_study
+from support.study_factory import WIDTHS as DEMO_WIDTHS, make_study
 from mahm_search.report.errors import EmptyStudyError
 from mahm_search.report.figures import write_figures
 from mahm_search.report.markdown import write_report

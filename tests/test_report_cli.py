@@ -5,7 +5,7 @@ from __future__ import annotations
 from typer.testing import CliRunner
 
 from mahm_search.cli import app
-from study_factory import make_study
+from support.study_factory import make_study
 
 runner = CliRunner()
 

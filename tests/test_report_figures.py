@@ -13,7 +13,7 @@ import optuna
 import pytest
 from typer.testing import CliRunner
 
-from study_factory import N_VAL, STEPS, WIDTHS, make_study
+from support.study_factory import N_VAL, STEPS, WIDTHS, make_study
 from test_report_uncertainty import _lr_trials
 from mahm_search.cli import app
 from mahm_search.report.ablation_plot import MIN_SPAN_MM, level_note, y_limits

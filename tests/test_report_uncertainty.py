@@ -9,7 +9,7 @@ import optuna
 from optuna.distributions import CategoricalDistribution, FloatDistribution
 from optuna.trial import TrialState, create_trial
 
-from study_factory import N_VAL, WIDTHS, make_study
+from support.study_factory import N_VAL, WIDTHS, make_study
 from mahm_search.report.ablation_plot import MIN_SPAN_MM, y_limits
 from mahm_search.report.convergence import convergence_table
 from mahm_search.report.figures import write_figures

@@ -18,7 +18,7 @@ from mahm_search.search.status import print_status
 from mahm_search.search.storage import open_study
 from mahm_search.search.study_spec import load_study_spec
 from mahm_search.search.summary import summary_lines
-from study_factory import DEEPEST, EVAL_EVERY, N_VAL, STEPS, stand_in_plan, stand_in_train
+from support.study_factory import DEEPEST, EVAL_EVERY, N_VAL, STEPS, stand_in_plan, stand_in_train
 
 WIDTHS = [[512, 256, 512], [int(w) for w in DEEPEST.split("-")]]
 

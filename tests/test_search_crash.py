@@ -12,7 +12,7 @@ import time
 import optuna
 from optuna.trial import TrialState
 
-from search_support import TINY_TRAIN, write_study
+from support.search import TINY_TRAIN, write_study
 
 STEPS = 10
 

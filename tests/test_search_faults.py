@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from mahm_search.cli import app
 from mahm_search.files import DiskFullError
-from search_support import use_fake_trainer, write_study
+from support.search import use_fake_trainer, write_study
 
 
 def _trials(tmp_path):

@@ -13,7 +13,7 @@ from mahm_search.memory import unplanned
 from mahm_search.search.runner import run_study
 from mahm_search.search.study_spec import load_study_spec
 from mahm_search.train.result import TrainResult
-from search_support import TINY_TRAIN, fake_train, write_study
+from support.search import TINY_TRAIN, fake_train, write_study
 
 
 def _load(tmp_path, name="tiny"):

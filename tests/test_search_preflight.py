@@ -8,7 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from mahm_search.cli import app
-from search_support import write_study
+from support.search import write_study
 
 
 def _lines(result):

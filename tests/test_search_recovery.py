@@ -15,7 +15,7 @@ from mahm_search.search.runner import run_study
 from mahm_search.search.stop import StudyStopped
 from mahm_search.search.storage import open_study
 from mahm_search.search.study_spec import load_study_spec
-from search_support import Deadline, use_fake_trainer, write_study
+from support.search import Deadline, use_fake_trainer, write_study
 
 
 def _trials(tmp_path):

@@ -8,7 +8,7 @@ import optuna
 from optuna.trial import TrialState
 
 from mahm_search.search.runner import run_study
-from search_support import write_study
+from support.search import write_study
 
 ATTRS = {"config", "params_count", "memory_estimate_bytes", "memory_peak_bytes", "rescue", "steps_done",
          "wall_time_s", "config_key", "repeat", "seed", "final_metrics"}

@@ -10,7 +10,7 @@ from optuna.trial import TrialState
 
 from mahm_search.search.storage import make_storage
 from mahm_search.search.study_spec import load_study_spec
-from search_support import write_study
+from support.search import write_study
 
 
 def test_two_workers_failing_one_trial_at_once_only_one_succeeds(tmp_path):

@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 
 from mahm_search.cli import app
 from mahm_search.files import DiskFullError
-from search_support import Deadline, fake_train, use_fake_trainer, write_study
+from support.search import Deadline, fake_train, use_fake_trainer, write_study
 
 N_TRIALS = 4
 WRITES = ("INSERT", "UPDATE", "DELETE")

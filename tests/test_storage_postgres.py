@@ -12,8 +12,8 @@ import sys
 import time
 from pathlib import Path
 
-import pg_server
-from search_support import write_study
+from support import pg_server
+from support.search import write_study
 
 TESTS = Path(__file__).parent
 WORKERS, N_TRIALS, STEPS = 3, 4, 10
@@ -37,7 +37,7 @@ def test_workers_on_postgres_survive_a_kill_without_losing_or_repeating(tmp_path
     path = write_study(tmp_path, n_trials=N_TRIALS, storage=url,
                        train={"steps": STEPS, "eval_every": 2, "batch_size": 4, "warmup_steps": 0})
     env = {**os.environ, "MAHM_FAKE_STEP_S": "0.25"}
-    procs = [subprocess.Popen([sys.executable, str(TESTS / "pg_worker.py"), str(path)], env=env,
+    procs = [subprocess.Popen([sys.executable, str(TESTS / "support" / "pg_worker.py"), str(path)], env=env,
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
              for _ in range(WORKERS)]
     try:

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from search_support import write_study
+from support.search import write_study
 
 
 def _warm_up(_: int) -> None:

@@ -17,7 +17,7 @@ from mahm_search.config import TrialConfig, trial_config
 from mahm_search.errors import ConfigError
 from mahm_search.search.space import parse_space
 from mahm_search.search.study_spec import KNOWN_METRICS, load_study_spec
-from search_support import TINY_BASE, TINY_TRAIN, write_study
+from support.search import TINY_BASE, TINY_TRAIN, write_study
 
 STUDY = "tiny.yaml"  # write_study's file name
 

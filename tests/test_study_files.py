@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from mahm_search.cli import app
 from mahm_search.search.study_spec import load_study_spec
-from search_support import write_study
+from support.search import write_study
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from mahm_search.cli import app
 from mahm_search.train.progress import LogLineReporter, format_log_line
-from test_trainer_helpers import tiny_config
+from support.trainer import tiny_config
 
 LINE = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d train step \d+/\d+ loss \S+ score \S+ best \S+ eta \S+$")
 

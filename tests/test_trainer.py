@@ -16,7 +16,7 @@ from mahm_search.train.checkpoint import load_checkpoint
 from mahm_search.train.losses import MAHMLoss
 from mahm_search.train.step import make_training_step
 from mahm_search.train.trainer import train
-from test_trainer_helpers import Recorder, tiny_config
+from support.trainer import Recorder, tiny_config
 
 
 @pytest.fixture(autouse=True)

@@ -10,7 +10,7 @@ import torch
 
 from mahm_search.search.record import TrialRecord, write_outcome
 from mahm_search.train.trainer import train
-from test_trainer_helpers import Recorder, tiny_config
+from support.trainer import Recorder, tiny_config
 
 
 @pytest.fixture(autouse=True)

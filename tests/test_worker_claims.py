@@ -11,14 +11,14 @@ import time
 import optuna
 from optuna.trial import TrialState
 
-import pg_server
+from support import pg_server
 from mahm_search.search.ask_lock import AskLock
 from mahm_search.search.optuna_backend import run_worker_loop
 from mahm_search.search.storage import open_study
 from mahm_search.search.study_spec import load_study_spec
 from mahm_search.search.trial import TrialObjective
 from mahm_search.search.trial_counts import count_trials
-from search_support import Deadline, fake_train, use_fake_trainer, write_study
+from support.search import Deadline, fake_train, use_fake_trainer, write_study
 
 WORKERS, N_TRIALS = 3, 2
 

@@ -1,15 +1,15 @@
 """Run a study on the Ray backend with the stand-ins of ray_fakes.py (used as a subprocess by the
-kill-and-resume test, and in-process by the others): `python ray_driver.py STUDY.yaml`."""
+kill-and-resume test, and in-process by the others): `python tests/support/ray_driver.py STUDY.yaml`."""
 
 from __future__ import annotations
 
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/, for `support`
 
-import ray_fakes  # noqa: E402
 from ray import cloudpickle  # noqa: E402
+from support import ray_fakes  # noqa: E402
 
 import mahm_search.search.trial as trial_module  # noqa: E402
 from mahm_search.search.ray import run_ray  # noqa: E402

@@ -1,5 +1,5 @@
 """`mahm-search run STUDY --workers auto` with fake memory estimates and a stand-in trainer, for the
-packing test: `python pack_driver.py STUDY`. The fakes are set at module level, so the spawned workers
+packing test: `python tests/support/pack_driver.py STUDY`. The fakes are set at module level, so the spawned workers
 (which import this file as `__mp_main__`) get them too. The estimate is the batch size's (ESTIMATES);
 each trial writes `interval.json` (pid, estimate, when its training began and ended, its torch threads
 and CPU share) in its run folder.
@@ -13,14 +13,14 @@ import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/, for `support`
 
 import mahm_search.search.optuna_backend as backend  # noqa: E402
 import torch  # noqa: E402
 import mahm_search.search.trial as trial_module  # noqa: E402
 import mahm_search.train.trainer as trainer  # noqa: E402
 from mahm_search.memory import unplanned  # noqa: E402
-from search_support import fake_train  # noqa: E402
+from support.search import fake_train  # noqa: E402
 
 MiB = 2**20
 ESTIMATES = {2: 4 * MiB, 4: 7 * MiB}  # with `memory: 11MiB`: 4+4 and 4+7 fit together, 7+7 does not

@@ -1,5 +1,5 @@
-"""One `mahm-search run STUDY` worker with a stand-in trainer (tests/ray_fakes.py: JSON checkpoint
-after each eval, resume from it), for the multi-worker PostgreSQL test: `python pg_worker.py STUDY`.
+"""One `mahm-search run STUDY` worker with a stand-in trainer (tests/support/ray_fakes.py: JSON checkpoint
+after each eval, resume from it), for the multi-worker PostgreSQL test: `python tests/support/pg_worker.py STUDY`.
 Each trial's run folder gets `pid` (who trains it) and `steps.log` (every step trained, in order)."""
 
 from __future__ import annotations
@@ -8,9 +8,9 @@ import os
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/, for `support`
 
-import ray_fakes  # noqa: E402
+from support import ray_fakes  # noqa: E402
 
 import mahm_search.search.trial as trial_module  # noqa: E402
 from mahm_search.memory import unplanned  # noqa: E402

@@ -1,4 +1,4 @@
-"""Shared tiny configurations and a recording Reporter for the trainer tests (not a test module)."""
+"""Shared tiny configurations and a recording Reporter for the trainer tests."""
 
 from mahm_search.config import trial_config
 from mahm_search.train.reporter import Reporter
