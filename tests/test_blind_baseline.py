@@ -13,7 +13,7 @@ from mahm_search.data.build import build_datasets
 from mahm_search.hands.layer import TwoHandMANO
 from mahm_search.train import blind as blind_module
 from mahm_search.train.blind import blind_baseline
-from test_interhand import write_fixture
+from support.interhand_fixture import write_fixture
 
 ROOT = 20
 

@@ -15,7 +15,7 @@ from mahm_search.data.sample import denormalize, normalize_image
 from mahm_search.data.spec import CropSpec, DataSpec, InterHandSpec
 from mahm_search.errors import DataError
 
-from test_interhand import write_fixture
+from support.interhand_fixture import write_fixture
 
 
 def test_normalize_round_trip():

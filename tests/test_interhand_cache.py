@@ -10,7 +10,7 @@ from mahm_search.data import interhand_index
 from mahm_search.data.interhand_files import annotation_path
 from mahm_search.data.interhand_index import build_index
 from mahm_search.data.spec import InterHandSpec
-from test_interhand import write_fixture
+from support.interhand_fixture import write_fixture
 
 
 @pytest.fixture()

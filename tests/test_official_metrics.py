@@ -246,7 +246,7 @@ from mahm_search.errors import DataError  # noqa: E402
 from mahm_search.hands.layer import TwoHandMANO  # noqa: E402
 from mahm_search.hands.spec import ManoSpec  # noqa: E402
 from mahm_search.train.official_eval import evaluate_command, evaluate_predictions  # noqa: E402
-from test_interhand import CAMERAS, write_fixture  # noqa: E402
+from support.interhand_fixture import CAMERAS, write_fixture  # noqa: E402
 
 FIXTURE_TYPES = ["interacting"] * 6 + ["right"] * 2  # image id = 2 * frame + camera - 1; frame 3 is right-only
 

@@ -13,8 +13,7 @@ import optuna
 import pytest
 from typer.testing import CliRunner
 
-from support.study_factory import N_VAL, STEPS, WIDTHS, make_study
-from test_report_uncertainty import _lr_trials
+from support.study_factory import N_VAL, STEPS, WIDTHS, lr_trials, make_study
 from mahm_search.cli import app
 from mahm_search.report.ablation_plot import MIN_SPAN_MM, level_note, y_limits
 from mahm_search.report.curves_plot import band_text, legend_labels
@@ -165,7 +164,7 @@ def test_a_label_names_every_varied_factor_its_template_leaves_out():
 
 def test_a_factor_outside_the_template_is_in_the_labels_and_the_ablation(tmp_path):
     plots = {"group_by": ["arch.cascade_widths"], "label": "widths {arch.cascade_widths}"}
-    result = write_figures(make_study(tmp_path, "cascade", extra=_lr_trials(), plots=plots), fmt="svg", quiet=True)
+    result = write_figures(make_study(tmp_path, "cascade", extra=lr_trials(), plots=plots), fmt="svg", quiet=True)
     labels = sorted(ln["label"] for ln in result.lines if "train.lr" in ln["params"])
     assert labels == ["widths 512-256-512 (lr 0.0001)", "widths 512-256-512 (lr 0.001)",
                       "widths 512-256-512 (lr 0.01)"]

@@ -6,10 +6,8 @@ from __future__ import annotations
 import json
 
 import optuna
-from optuna.distributions import CategoricalDistribution, FloatDistribution
-from optuna.trial import TrialState, create_trial
 
-from support.study_factory import N_VAL, WIDTHS, make_study
+from support.study_factory import N_VAL, WIDTHS, lr_trials, make_study
 from mahm_search.report.ablation_plot import MIN_SPAN_MM, y_limits
 from mahm_search.report.convergence import convergence_table
 from mahm_search.report.figures import write_figures
@@ -71,16 +69,8 @@ def test_ablation_axis_does_not_magnify_noise():
     assert low <= 30.0 and high >= 70.0  # the CI is never cut off
 
 
-def _lr_trials():
-    dists = {"arch.cascade_widths": CategoricalDistribution(list(WIDTHS)),
-             "train.lr": FloatDistribution(1e-4, 1e-2, log=True)}
-    return tuple(create_trial(state=TrialState.COMPLETE, value=50.0 + i, intermediate_values={100: 60.0, 200: 50.0 + i},
-                              params={"arch.cascade_widths": "512-256-512", "train.lr": lr}, distributions=dists)
-                 for i, lr in enumerate((1e-4, 1e-3, 1e-2)))
-
-
 def test_lines_differing_only_in_lr_look_different(tmp_path):
-    study = make_study(tmp_path, "cascade", extra=_lr_trials(),
+    study = make_study(tmp_path, "cascade", extra=lr_trials(),
                        plots={"group_by": ["arch.cascade_widths"], "figures": ["curves"]})
     lines = json.loads(write_figures(study, quiet=True).files["curves_json"].read_text())["lines"]
     same_widths = [ln for ln in lines if ln["params"].get("train.lr")]

@@ -20,6 +20,8 @@ from unittest import mock
 
 import optuna
 import yaml
+from optuna.distributions import CategoricalDistribution, FloatDistribution
+from optuna.trial import TrialState, create_trial
 
 import mahm_search.search.trial as trial_module
 from mahm_search.memory import MemoryPlan
@@ -125,6 +127,16 @@ def make_study(folder: str | Path, kind: Literal["cascade", "self_attention", "t
         for t in extra:
             study.add_trial(t)
     return path
+
+
+def lr_trials() -> tuple[optuna.trial.FrozenTrial, ...]:
+    """Three extra COMPLETE trials (for make_study's `extra`) of the shallowest cascade that differ only
+    in train.lr: lines that a figure groups by the cascade alone must still be told apart."""
+    dists = {"arch.cascade_widths": CategoricalDistribution(list(WIDTHS)),
+             "train.lr": FloatDistribution(1e-4, 1e-2, log=True)}
+    return tuple(create_trial(state=TrialState.COMPLETE, value=50.0 + i, intermediate_values={100: 60.0, 200: 50.0 + i},
+                              params={"arch.cascade_widths": "512-256-512", "train.lr": lr}, distributions=dists)
+                 for i, lr in enumerate((1e-4, 1e-3, 1e-2)))
 
 
 def _run(path: Path) -> None:
