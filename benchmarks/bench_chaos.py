@@ -34,7 +34,7 @@ last reported step vs their checkpoint's step, and any checkpoint tmp file ('che
 A kill is survived when no violation is traced to it: a violation about trial N goes to the kills
 that hit trial N (or its chain), a tmp file to the kill made during that write, a run that exits
 non-zero to the kill before it, anything else to every kill of that study. PostgreSQL runs on a
-throwaway server (tests/pg_server.py); it is skipped, saying why, when the binaries are absent.
+throwaway server (tests/support/pg_server.py); it is skipped, saying why, when the binaries are absent.
 """
 
 from __future__ import annotations
@@ -61,7 +61,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
-from search_support import TINY_BASE  # noqa: E402
+from support.search import TINY_BASE  # noqa: E402
 
 NAME = "chaos"
 FINAL_TIMEOUT_S = 600
@@ -385,7 +385,7 @@ def run_round(storage: str, workers: int, args, rng: random.Random, root: Path, 
         folder = root / f"{storage}-w{workers}-{study_index}"
         pg_url = None
         if storage == "postgres":
-            import pg_server
+            from support import pg_server
 
             pg_url = pg_server.create_database(pg_server_url, f"chaos_w{workers}_{study_index}")
         url = storage_url(folder, pg_url)
@@ -523,7 +523,7 @@ def main() -> int:
     try:
         for storage in storages:
             if storage == "postgres":
-                import pg_server
+                from support import pg_server
 
                 reason = pg_server.skip_reason()
                 if reason:

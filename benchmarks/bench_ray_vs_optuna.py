@@ -1,6 +1,6 @@
 """Wall time and scheduler overhead of one small study on the Ray backend vs the Optuna backend.
 
-Both run the same study (8 trials, 8 steps, no pruner, stand-in trainer of tests/ray_fakes.py that
+Both run the same study (8 trials, 8 steps, no pruner, stand-in trainer of tests/support/ray_fakes.py that
 sleeps STEP_S per step) so the difference is the backend's own cost: Ray start-up, trial launch,
 result round trips, storage writes. overhead = wall time - summed trial time / parallel slots.
 
@@ -22,7 +22,7 @@ os.environ["MAHM_FAKE_STEP_S"] = str(STEP_S)
 
 import optuna  # noqa: E402
 
-import ray_fakes  # noqa: E402
+from support import ray_fakes  # noqa: E402
 import mahm_search.search.trial as trial_module  # noqa: E402
 from mahm_search.search.optuna_backend import run_worker_loop  # noqa: E402
 from mahm_search.search.storage import open_study  # noqa: E402

@@ -1,5 +1,5 @@
 """Time `write_figures` and `write_report` on a study of 4 configurations x R repeats, made by the real
-search with a stand-in trainer (tests/study_factory.py).
+search with a stand-in trainer (tests/support/study_factory.py).
 
     python benchmarks/bench_report.py [REPEATS]
 
@@ -15,7 +15,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-from study_factory import make_study  # noqa: E402
+from support.study_factory import make_study  # noqa: E402
 
 from mahm_search.report.figures import write_figures  # noqa: E402
 from mahm_search.report.markdown import write_report  # noqa: E402
