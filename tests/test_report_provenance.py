@@ -21,7 +21,7 @@ from mahm_search.report.records import StudyTrial
 from mahm_search.report.source import load_study, storage_text
 from mahm_search.report.tables import memory_frame
 from mahm_search.search.record import TrialRecord
-from study_factory import WIDTHS, make_study
+from support.study_factory import WIDTHS, make_study
 
 ROOT = Path(__file__).resolve().parents[1]
 
