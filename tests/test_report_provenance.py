@@ -260,5 +260,5 @@ def test_interhand_validation_label_names_the_selection():
 def test_figure_study_files_state_the_measured_validation_noise():
     for name in ("figure1_cascade_depth", "figure2_self_attention"):
         text = (ROOT / "studies" / f"{name}.yaml").read_text()
-        assert "~0.6 mm" not in text, name  # the reports measure val SE 1.37-1.49 mm on 128 samples
-        assert "(val SE) ~1.4 mm" in text, name
+        assert "~0.6 mm" not in text, name  # the reports measure val SE 0.95-1.01 mm on 128 samples
+        assert "(val SE) ~1.0 mm" in text, name
