@@ -262,3 +262,19 @@ def test_figure_study_files_state_the_measured_validation_noise():
         text = (ROOT / "studies" / f"{name}.yaml").read_text()
         assert "~0.6 mm" not in text, name  # the reports measure val SE 0.95-1.01 mm on 128 samples
         assert "(val SE) ~1.0 mm" in text, name
+
+
+def test_report_warns_when_real_data_trained_on_the_generated_mano():
+    from mahm_search.report.markdown import generated_mano_warning
+    from mahm_search.report.records import StudyTrial
+    from mahm_search.search.record import TrialRecord
+
+    def trial(number, source, generated):
+        config = {"data": {"source": source}, "mano": {"generated": generated}}
+        return StudyTrial(number=number, state="COMPLETE", params={}, steps=[], values=[], final=None, best=None,
+                          end=None, config_key="k", record=TrialRecord(config=config))
+
+    assert generated_mano_warning([trial(0, "synthetic", True), trial(1, "interhand", False)]) == []
+    (line, _) = generated_mano_warning([trial(0, "interhand", True), trial(1, "interhand", False)])
+    assert line.startswith("> **Warning: 1 trial(s) trained InterHand2.6M on the generated MANO stand-in**")
+    assert "MPVPE, so the score, are wrong" in line

@@ -84,6 +84,18 @@ def _order_by_label(records: list, factors: list[str], template: Optional[str]) 
     return order
 
 
+def generated_mano_warning(records: list) -> list[str]:
+    """report.md's warning for trials that trained real data on the generated MANO stand-in."""
+    stand_in = [r.number for r in records if r.record.config
+                and (r.record.config.get("data") or {}).get("source") == "interhand"
+                and (r.record.config.get("mano") or {}).get("generated")]
+    if not stand_in:
+        return []
+    return [f"> **Warning: {len(stand_in)} trial(s) trained InterHand2.6M on the generated MANO stand-in** "
+            "(`mano: {generated: true}`): their meshes, the vertex loss and MPVPE, so the score, are wrong; "
+            "the joint metrics are not. Give the real MANO files (`mano.dir` or `$MAHM_MANO_DIR`).", ""]
+
+
 def _warnings(changes: Changes, prov: Provenance) -> list[str]:
     out = []
     if changes.file or changes.problems:
@@ -215,7 +227,7 @@ def render_report(result: FiguresResult) -> str:
     prov = provenance(records)
     changes = file_changes(loaded, records)
     lines = [f"# Study report: {loaded.name}", "", *blind_warnings(best, maximize, loaded.metric),
-             *_warnings(changes, prov),
+             *generated_mano_warning(records), *_warnings(changes, prov),
              *_header(result, prov),
              f"Every number below: {metric_text(loaded.metric)}, {'higher' if maximize else 'lower'} is "
              f"better, on the {val_set}, at the last evaluation of each trial unless said otherwise.", "",
