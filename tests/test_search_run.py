@@ -26,7 +26,9 @@ def test_tiny_study_with_repeats_then_rerun_adds_nothing(tmp_path):
         assert t.value == t.intermediate_values[4]
         assert t.user_attrs["steps_done"] == 4 and t.user_attrs["rescue"] == "none"
         assert t.user_attrs["config"]["train"]["seed"] == t.user_attrs["seed"]
-        assert (tmp_path / "tiny_runs" / f"trial_{t.number}").is_dir()
+        run_dir = tmp_path / "tiny_runs" / f"trial_{t.number}"
+        assert t.user_attrs["run_dir"] == str(run_dir.resolve())
+        assert (run_dir / "checkpoint.pt").is_file() and (run_dir / "best.pt").is_file()
         # the record's estimate and measured peak are one quantity (tensor bytes), so they agree on CPU
         # (within the few hundred KB by which a real batch and step differ from the traced ones)
         estimate, peak = t.user_attrs["memory_estimate_tensor_bytes"], t.user_attrs["memory_peak_bytes"]

@@ -6,6 +6,8 @@ Written only through `write_record` (both backends, the trainer's reporter, the 
 writer and a reader cannot drift apart: a field that is not declared here cannot be written.
 
     config_key, repeat, seed, config   what was trained (config: the TrialConfig after any rescue)
+    run_dir                            the trial's run folder (checkpoint.pt to resume, best.pt with the
+                                       best evaluation's weights, history.csv); Optuna backend
     code_version                       the code that ran it (provenance.code_version: package
                                        version, git commit when a checkout, source hash)
     memory_budget_bytes                the budget the memory gate applied
@@ -51,6 +53,7 @@ class TrialRecord:
     repeat: int = 0
     seed: Optional[int] = None
     config: Optional[Dict[str, Any]] = None
+    run_dir: Optional[str] = None
     code_version: Optional[str] = None
     memory_budget_bytes: Optional[int] = None
     memory_estimate_bytes: Optional[int] = None

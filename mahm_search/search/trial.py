@@ -171,6 +171,7 @@ class TrialObjective:
             reporter = self.progress.wrap_reporter(reporter, trial.number, config.train.steps)
         run_dir = trial_run_dir(self.spec.runs_dir, trial)
         run_dir.mkdir(parents=True, exist_ok=True)
+        write_record(trial, run_dir=str(run_dir.resolve()))
         core = getattr(reporter, "inner", reporter)
 
         def stopped_early() -> None:
