@@ -32,6 +32,7 @@ import optuna
 
 from .recovery import _rdb
 from .storage import with_retries
+from .optuna_private import rdb_models, storage_of, study_id_of
 
 LEASE_KEY = "mahm:ask_lock"
 POLL_S = 0.05
@@ -43,11 +44,11 @@ class AskLock:
         self.held = False
         ttl = spec.heartbeat.grace_period
         url = spec.storage_url
-        rdb = _rdb(study._storage)
+        rdb = _rdb(storage_of(study))
         if url.startswith("journal:"):
             self._lock: Optional[object] = _JournalLock(url[len("journal:"):], ttl)
         elif hasattr(rdb, "engine"):
-            self._lock = _Lease(rdb.engine, study._study_id, ttl)
+            self._lock = _Lease(rdb.engine, study_id_of(study), ttl)
         else:
             self._lock = None  # an in-memory storage: one process, nothing to share
 
@@ -102,7 +103,7 @@ class _Lease:
 
     def _try_acquire(self) -> bool:
         import sqlalchemy
-        from optuna.storages._rdb import models
+        models = rdb_models()
         from sqlalchemy.orm import Session
 
         with Session(self.engine) as session, session.begin():
@@ -120,7 +121,7 @@ class _Lease:
             return True
 
     def _release(self) -> None:
-        from optuna.storages._rdb import models
+        models = rdb_models()
         from sqlalchemy.orm import Session
 
         with Session(self.engine) as session, session.begin():

@@ -43,6 +43,7 @@ from .study_spec import load_study_spec
 from .trial import Admission, TrialObjective
 from .trial_counts import count_trials
 from .wait_watch import WaitWatch
+from .optuna_private import storage_of
 
 POLL_S = 2.0
 
@@ -132,7 +133,7 @@ def _has_room(study: optuna.Study, n_trials: int) -> bool:
 def _own_trial(study: optuna.Study, objective: TrialObjective):
     """The trial this worker ran last (not the study's last: other workers add trials too)."""
     trial_id = objective.last_trial_id
-    return None if trial_id is None else with_retries(lambda: study._storage.get_trial(trial_id))
+    return None if trial_id is None else with_retries(lambda: storage_of(study).get_trial(trial_id))
 
 
 def _requeue_own(spec, study: optuna.Study, objective: TrialObjective) -> None:

@@ -32,19 +32,20 @@ from optuna.trial import TrialState
 from .record import TrialRecord
 from ..results import study_trials
 from .storage import with_retries
+from .optuna_private import rdb_models, storage_of, study_id_of
 
 
 def recover(study: optuna.Study, spec) -> int:
     """Fail stale trials (Optuna's check and gap 1) and queue any missing retry (gap 2). Returns how
     many FAILs without a retry are still too fresh to queue: the caller waits for them as it would
     for running trials, rather than sampling a fresh configuration in their place."""
-    storage = study._storage
+    storage = storage_of(study)
     if not _has_heartbeat(storage):
         return 0
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
         with_retries(lambda: optuna.storages.fail_stale_trials(study))
-        for trial_id in with_retries(lambda: _silent_running_ids(storage, study._study_id, spec)):
+        for trial_id in with_retries(lambda: _silent_running_ids(storage, study_id_of(study), spec)):
             _fail_and_retry(study, trial_id)
         trials = study_trials(study)
         fresh = _requeue_orphans(study, spec, trials)
@@ -82,10 +83,10 @@ def remove_dead_tmp_files(spec, trials: Iterable[optuna.trial.FrozenTrial]) -> l
 
 def liveness(study: optuna.Study) -> Dict[int, Optional[float]]:
     """RUNNING trial number -> seconds since its last heartbeat (None: it has no heartbeat row)."""
-    storage = study._storage
+    storage = storage_of(study)
     if not _has_heartbeat(storage):
         return {}
-    return with_retries(lambda: _heartbeat_ages(storage, study._study_id))
+    return with_retries(lambda: _heartbeat_ages(storage, study_id_of(study)))
 
 
 def retry_callback(spec):
@@ -104,7 +105,7 @@ def queue_retry(study: optuna.Study, spec, frozen: optuna.trial.FrozenTrial) -> 
 
 # -- pieces -----------------------------------------------------------------------------------------
 def _rdb(storage):
-    """The RDBStorage under Optuna's cache wrapper (study._storage is a _CachedStorage)."""
+    """The RDBStorage under Optuna's cache wrapper (storage_of(study) is a _CachedStorage)."""
     return getattr(storage, "_backend", storage)
 
 
@@ -117,7 +118,7 @@ def _has_heartbeat(storage) -> bool:
 def _heartbeat_rows(storage, study_id: int):
     """(trial number, datetime_start, last heartbeat or None, the database's now) per RUNNING trial."""
     import sqlalchemy
-    from optuna.storages._rdb import models
+    models = rdb_models()
 
     session = _rdb(storage).scoped_session()
     try:
@@ -147,7 +148,7 @@ def _heartbeat_ages(storage, study_id: int) -> Dict[int, Optional[float]]:
 
 
 def _fail_and_retry(study: optuna.Study, trial_id: int) -> None:
-    storage = study._storage
+    storage = storage_of(study)
     try:
         if not with_retries(lambda: storage.set_trial_state_values(trial_id, state=TrialState.FAIL)):
             return

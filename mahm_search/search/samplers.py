@@ -11,6 +11,7 @@ from typing import Any, Callable, Dict, NamedTuple, Optional
 import optuna
 
 from .space import SearchSpace
+from .optuna_private import storage_of, trial_id_of
 
 
 class SamplerEntry(NamedTuple):
@@ -25,7 +26,7 @@ class RepeatSafeGridSampler(optuna.samplers.GridSampler):
     grid point was left. An enqueued trial repeats a visited point, so it never ends the grid."""
 
     def after_trial(self, study, trial, state, values) -> None:
-        if "grid_id" not in study._storage.get_trial_system_attrs(trial._trial_id):
+        if "grid_id" not in storage_of(study).get_trial_system_attrs(trial_id_of(trial)):
             return
         super().after_trial(study, trial, state, values)
 

@@ -29,13 +29,14 @@ from ..results import config_key, params_of, trial_key
 from .record import TrialRecord, is_queued, queued_attrs, record_error, write_outcome, write_record
 from .stop import StudyStopped, stopping_error
 from .trial_reporter import TrialReporter
+from .optuna_private import trial_id_of
 
 
 def retried_trial_number(trial: optuna.Trial) -> Optional[int]:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
         # Optuna 5's Trial has no system_attrs; the callback reads them from a FrozenTrial.
-        frozen = trial if isinstance(trial, optuna.trial.FrozenTrial) else trial.storage.get_trial(trial._trial_id)
+        frozen = trial if isinstance(trial, optuna.trial.FrozenTrial) else trial.storage.get_trial(trial_id_of(trial))
         return optuna.storages.RetryHeartbeatStaleTrialCallback.retried_trial_number(frozen)
 
 
@@ -104,7 +105,7 @@ class TrialObjective:
         self.after_ask: Callable[[], None] = lambda: None
 
     def __call__(self, trial: optuna.Trial) -> float:
-        self.last_trial_id = trial._trial_id
+        self.last_trial_id = trial_id_of(trial)
         try:
             admission = self.admit(trial)
             return self.train_admitted(trial, admission)

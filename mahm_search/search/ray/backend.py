@@ -36,6 +36,7 @@ from ..stop import StudyStopped, stopping_error
 from ...results import study_trials
 from ..storage import make_storage, open_study, with_retries
 from ..trial_counts import count_trials
+from ..optuna_private import storage_of, trial_id_of
 
 MAX_EXPERIMENTS_PER_RUN = 3  # restore the old one, then at most a couple of fresh ones
 
@@ -152,7 +153,7 @@ def _fail_orphaned_trials(study: optuna.Study) -> None:
     from optuna.trial import TrialState
 
     for t in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
-        with_retries(lambda: study._storage.set_trial_state_values(t._trial_id, TrialState.FAIL))
+        with_retries(lambda: storage_of(study).set_trial_state_values(trial_id_of(t), TrialState.FAIL))
 
 
 def trial_name(trial) -> str:

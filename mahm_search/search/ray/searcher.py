@@ -32,6 +32,7 @@ from ..record import TrialRecord, record_error, write_outcome, write_record
 from .paths import experiment_store
 from .stopping import stopping
 from .suggestion import CONFIG_KEY
+from ..optuna_private import storage_of, trial_id_of
 
 MAX_GPU_SHARERS = 8  # never split one GPU finer than this, whatever the estimates say
 
@@ -86,7 +87,7 @@ class AdmittingOptunaSearch(OptunaSearch):
         if ot_trial is None or trial_id in self._completed_trials:
             return
         self._completed_trials.add(trial_id)
-        finalize_stopped_trial(self.spec, self._ot_study, ot_trial._trial_id, error, result)
+        finalize_stopped_trial(self.spec, self._ot_study, trial_id_of(ot_trial), error, result)
 
     def save(self, checkpoint_path: str) -> None:
         cache, self._objective = self._objective, None  # holds lambdas; rebuilt on demand
@@ -132,7 +133,7 @@ class AdmittingOptunaSearch(OptunaSearch):
         record = TrialRecord.of(ot_trial)
         config_dict = config.to_dict() if config is not None else record.config
         return {**ot_trial.params, CONFIG_KEY: {
-            "trial_id": ot_trial._trial_id, "number": ot_trial.number, "config": config_dict,
+            "trial_id": trial_id_of(ot_trial), "number": ot_trial.number, "config": config_dict,
             "gpu_share": self._gpu_share(record.memory_estimate_bytes)}}
 
     def _gpu_share(self, estimate: Optional[int]) -> float:
@@ -147,7 +148,7 @@ def finalize_stopped_trial(spec, study: optuna.Study, trial_id: int, error: bool
                            result: Optional[Dict]) -> None:
     """A trial Tune ended while its Optuna trial is still RUNNING: stopped by the scheduler
     (PRUNED, prune_reason=pruner) or crashed (FAIL with `error`). Finished trials are left alone."""
-    storage = study._storage
+    storage = storage_of(study)
     frozen = storage.get_trial(trial_id)
     if frozen.state != TrialState.RUNNING or stopping():
         return  # stopping (disk full): run_ray queues it again once Ray is down (stopping.py)

@@ -21,6 +21,7 @@ from ray import tune
 from ..recovery import queue_retry
 from ...results import study_trials
 from ..storage import with_retries
+from ..optuna_private import storage_of, trial_id_of
 
 STOP_KEY = "mahm_stopping_error"
 
@@ -57,9 +58,9 @@ def requeue_interrupted(study: optuna.Study, spec) -> list[int]:
     running = study_trials(study, states=(TrialState.RUNNING,))
     for t in running:
         try:
-            with_retries(lambda: study._storage.set_trial_state_values(t._trial_id, TrialState.FAIL))
+            with_retries(lambda: storage_of(study).set_trial_state_values(trial_id_of(t), TrialState.FAIL))
         except (RuntimeError, optuna.exceptions.UpdateFinishedTrialError):
             continue  # it finished meanwhile: its own state wins
-        queue_retry(study, spec, copy.deepcopy(with_retries(lambda: study._storage.get_trial(t._trial_id))))
+        queue_retry(study, spec, copy.deepcopy(with_retries(lambda: storage_of(study).get_trial(trial_id_of(t)))))
         numbers.append(t.number)
     return numbers

@@ -38,6 +38,7 @@ from ..record import write_record
 from ..stop import stopping_error
 from ..trial import Admission, TrialObjective, trial_run_dir
 from .stopping import report_stop
+from ..optuna_private import storage_of, trial_id_of
 
 
 class TuneReporter(Reporter):
@@ -108,7 +109,7 @@ def run_tune_trial(config: dict, spec, train_fn=None) -> None:
         study_name=spec.name, storage=make_storage(spec), pruner=optuna.pruners.NopPruner(),
         sampler=optuna.samplers.RandomSampler()))  # Tune's scheduler prunes, not Optuna's pruner
     trial = optuna.Trial(study, int(info["trial_id"]))
-    if study._storage.get_trial(trial._trial_id).state != TrialState.RUNNING:
+    if storage_of(study).get_trial(trial_id_of(trial)).state != TrialState.RUNNING:
         return  # finished before a driver restart: nothing to repeat
     run_dir = trial_run_dir(spec.runs_dir, trial)
     bridge = _TuneBridge(run_dir)
