@@ -6,7 +6,6 @@ from typing import Tuple
 
 from torch.utils.data import Dataset
 
-import os
 import warnings
 
 from ..errors import ConfigError
@@ -43,8 +42,9 @@ def check_real_mano(data: DataSpec, mano: ManoSpec) -> None:
     unless mano.generated says to use it anyway (then warn). The datasets themselves need no MANO."""
     if data.source != "interhand":
         return
-    real = mano.dir is not None or bool(os.environ.get("MAHM_MANO_DIR"))
-    if real:
+    from ..hands.layer import given_mano_dir
+
+    if given_mano_dir(mano) is not None:
         return
     if not mano.generated:
         raise ConfigError(["mano.dir: InterHand2.6M needs the real MANO model (its MANO parameters make wrong "

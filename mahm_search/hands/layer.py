@@ -29,16 +29,24 @@ from .spec import ManoSpec
 NUM_BETAS = 10
 
 
+def given_mano_dir(spec: ManoSpec) -> Optional[Tuple[Path, str]]:
+    """(folder, where it was named) of real MANO files: spec.dir, else $MAHM_MANO_DIR; None when
+    neither names one and the generated stand-in is used."""
+    if spec.dir is not None:
+        return Path(spec.dir), "mano.dir"
+    if os.environ.get("MAHM_MANO_DIR"):
+        return Path(os.environ["MAHM_MANO_DIR"]), "$MAHM_MANO_DIR"
+    return None
+
+
 def resolve_mano_dir(spec: ManoSpec) -> Path:
     """spec.dir, else $MAHM_MANO_DIR, else the generated MANO-format model (built once, cached)."""
-    if spec.dir is not None:
-        folder, origin = Path(spec.dir), "mano.dir"
-    elif os.environ.get("MAHM_MANO_DIR"):
-        folder, origin = Path(os.environ["MAHM_MANO_DIR"]), "$MAHM_MANO_DIR"
-    else:
+    given = given_mano_dir(spec)
+    if given is None:
         from .generated import default_mano_dir
 
         return default_mano_dir()
+    folder, origin = given
     if not folder.is_dir():
         raise ManoModelError(
             f"{folder}: MANO folder ({origin}) does not exist; expected a folder with "

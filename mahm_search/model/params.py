@@ -50,10 +50,10 @@ class HandParamLayout:
 
     def mean_state(self, finger_mean: torch.Tensor) -> torch.Tensor:
         """(2,45) finger mean pose (axis-angle) -> (2, state_dim): zero global rotation, zero shape, MEAN_CAM."""
-        aa = torch.cat((finger_mean.new_zeros(2, 3), finger_mean), dim=-1)
         if self.pose_repr == "pca":  # the mean hand: zero coefficients (pose_axis_angle adds finger_mean)
             pose = finger_mean.new_zeros(2, self.pose_dim)
         else:
+            aa = torch.cat((finger_mean.new_zeros(2, 3), finger_mean), dim=-1)
             pose = aa if self.pose_repr == "axis_angle" else axis_angle_to_rot6d(aa.view(2, -1, 3)).flatten(-2)
         cam = finger_mean.new_tensor(MEAN_CAM).expand(2, CAM_DIM)
         return torch.cat((pose, finger_mean.new_zeros(2, SHAPE_DIM), cam), dim=-1)
