@@ -1,0 +1,137 @@
+"""Build (or resume) the MAHM-Bench table: every (configuration, seed) of benchmarks/mahm_bench/space.py
+trained through the project's own trainer, each with its memory estimate; configurations whose
+estimate is over the memory budget are recorded as infeasible and not trained.
+
+    nice -n 19 python benchmarks/build_mahm_bench.py --configs 24 --seeds 3 --out benchmarks/mahm_bench_small.json.gz
+
+Rerunning the same command resumes: a (config, seed) already in the file is skipped. The file format
+is in mahm_bench/table.py and benchmarks/README.md ("MAHM-Bench").
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import sys
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from mahm_bench import space, table  # noqa: E402
+
+INFEASIBLE_SHARE = 0.15  # the budget leaves this share of the configurations over it (issue: 10-20%)
+
+
+def _fail(message: str) -> None:
+    print(f"error: {message}", file=sys.stderr)
+    raise SystemExit(2)
+
+
+def _duration(seconds: float) -> str:
+    s = int(round(seconds))
+    return f"{s // 3600}:{s % 3600 // 60:02d}:{s % 60:02d}"
+
+
+def estimate_configs(data: dict, chosen: list[dict], steps: int, out: Path) -> None:
+    """Memory estimate and training FLOPs of every chosen configuration not yet in the file."""
+    from mahm_search.config import trial_config
+    from mahm_search.memory import estimate_memory
+    from mahm_search.search.describe import params_and_flops
+
+    todo = [p for p in chosen if space.config_key(p) not in data["configs"]]
+    for i, params in enumerate(todo, 1):
+        config = trial_config(space.tree(params, 0, steps))
+        estimate = estimate_memory(config, "cpu")
+        _, _, train_flops = params_and_flops(config)
+        data["configs"][space.config_key(params)] = {
+            "params": params, "memory_estimate_bytes": int(estimate.bytes),
+            "train_flops_per_sample": int(train_flops), "feasible": True}
+        print(f"estimate {i}/{len(todo)}: {estimate.bytes / 2**20:.1f} MiB", flush=True)
+    if todo:
+        table.save(data, out)
+
+
+def set_budget(data: dict, budget: int | None) -> None:
+    """The budget (given, or kept from the file, or the quantile that leaves INFEASIBLE_SHARE over it)
+    and every configuration's feasibility under it."""
+    estimates = np.array([c["memory_estimate_bytes"] for c in data["configs"].values()])
+    if budget is None:
+        budget = data["meta"].get("memory_budget_bytes")
+    if budget is None:
+        budget = int(np.quantile(estimates, 1 - INFEASIBLE_SHARE, method="lower"))
+    data["meta"]["memory_budget_bytes"] = int(budget)
+    for c in data["configs"].values():
+        c["feasible"] = c["memory_estimate_bytes"] <= budget
+
+
+def train_one(params: dict, seed: int, steps: int) -> tuple[dict, dict]:
+    from mahm_search.config import trial_config
+    from mahm_search.train import train
+
+    result = train(trial_config(space.tree(params, seed, steps)))
+    hist = result.history
+    run = {"config": space.config_key(params), "seed": seed, "status": result.status,
+           "steps": [h["step"] for h in hist], "score": [round(float(h["score"]), 3) for h in hist],
+           "pa_mpjpe": [round(float(h["pa_mpjpe"]), 3) for h in hist],
+           "s_per_step": round(result.wall_time_s / max(1, result.steps_done), 4),
+           "wall_s": round(result.wall_time_s, 2), "peak_bytes": result.memory_peak_bytes}
+    blind = (result.blind or {}).get("metrics", {})
+    return run, {"score": blind.get("score"), "pa_mpjpe": blind.get("pa_mpjpe")}
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--configs", type=int, default=None, help="the first N of the space's fixed shuffle (default: all)")
+    ap.add_argument("--seeds", type=int, default=5)
+    ap.add_argument("--steps", type=int, default=space.BASE["train"]["steps"])
+    ap.add_argument("--memory", type=str, default=None, help="budget, e.g. 300MiB (default: leave ~15%% over it)")
+    ap.add_argument("--out", type=Path, default=Path(__file__).parent / "mahm_bench.json.gz")
+    args = ap.parse_args(argv)
+    from mahm_search.memory import parse_bytes
+
+    chosen = space.configs(args.configs)
+    if args.out.exists():
+        try:
+            data = table.load(args.out)
+        except (OSError, ValueError) as err:
+            _fail(f"{args.out}: not a MAHM-Bench table ({err})")
+        if data["meta"]["steps"] != args.steps:
+            _fail(f"{args.out}: meta.steps: the table was built at {data['meta']['steps']} steps, "
+                  f"expected --steps {data['meta']['steps']} (or a new --out)")
+    else:
+        data = table.empty({"factors": space.FACTORS, "base": space.BASE, "steps": args.steps, "objective": "score",
+                            "host": f"{platform.node()} {platform.processor() or platform.machine()}",
+                            "started": datetime.now(timezone.utc).isoformat(timespec="seconds"), "build_s": 0.0})
+    estimate_configs(data, chosen, args.steps, args.out)
+    set_budget(data, parse_bytes(args.memory) if args.memory else None)
+    data["meta"]["seeds"] = sorted(set(data["meta"].get("seeds", [])) | set(range(args.seeds)))
+    keys = [space.config_key(p) for p in chosen]
+    infeasible = sum(not data["configs"][k]["feasible"] for k in keys)
+    print(f"budget {data['meta']['memory_budget_bytes'] / 2**20:.1f} MiB: {infeasible}/{len(keys)} configurations "
+          f"do not fit", flush=True)
+    todo = [(p, s) for p in chosen for s in range(args.seeds) if data["configs"][space.config_key(p)]["feasible"]
+            and table.run_key(space.config_key(p), s) not in data["runs"]]
+    total = sum(data["configs"][k]["feasible"] for k in keys) * args.seeds
+    done, started = total - len(todo), time.perf_counter()
+    for i, (params, seed) in enumerate(todo, 1):
+        t0 = time.perf_counter()
+        run, blind = train_one(params, seed, args.steps)
+        data["runs"][table.run_key(run["config"], seed)] = run
+        data["blind"] = data["blind"] or blind
+        data["meta"]["build_s"] = round(data["meta"]["build_s"] + time.perf_counter() - t0, 1)
+        table.save(data, args.out)
+        elapsed = time.perf_counter() - started
+        eta = elapsed / i * (len(todo) - i)
+        print(f"{done + i}/{total} runs  config {run['config']} seed {seed}: score {run['score'][-1]:.2f} mm "
+              f"({run['s_per_step']:.3f} s/step)  eta {_duration(eta)}", flush=True)
+    print(f"{args.out}: {total}/{total} runs, {infeasible} infeasible configurations, "
+          f"build time {_duration(data['meta']['build_s'])}")
+
+
+if __name__ == "__main__":
+    main()
