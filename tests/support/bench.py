@@ -10,6 +10,6 @@ def mahm_bench():
     if str(BENCHMARKS) not in sys.path:
         sys.path.insert(0, str(BENCHMARKS))
     import mahm_bench
-    from mahm_bench import contenders, fake, measure, replay, table, tasks  # noqa: F401
+    from mahm_bench import contenders, external, fake, measure, replay, table, tasks  # noqa: F401
 
     return mahm_bench
