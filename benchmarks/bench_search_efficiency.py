@@ -95,6 +95,11 @@ def markdown(results: dict, tasks) -> str:
         wrong = sum(per[t]["wrong_significant"] * per[t]["claims"] for t in tasks)
         cells += [ratio, f"{wrong / claims:.1%} of {claims}" if claims else "no claims"]
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    lines += ["", "| contender | " + " | ".join(f"wrong claims {t}" for t in tasks) + " |", "|---|" + "---:|" * len(tasks)]
+    for name, per in results["methods"].items():
+        lines.append(f"| {name} | " + " | ".join(
+            f"{per[t]['wrong_significant']:.1%} of {per[t]['claims']}" if per[t]["claims"] else "no claims"
+            for t in tasks) + " |")
     grid = results["grid_s"]
     picks = [len(grid) // 4, len(grid) // 2, len(grid) - 1]
     lines += ["", "mean regret of the chosen configuration (score units, mm on MAHM-Bench; replays with an answer) at budget "
