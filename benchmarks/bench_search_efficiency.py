@@ -88,8 +88,10 @@ def markdown(results: dict, tasks) -> str:
         cells = [f"{_fmt(per[t]['c95_s'])} [{_fmt(per[t]['c95_ci_s'][0])}, {_fmt(per[t]['c95_ci_s'][1])}]" for t in tasks]
         ratio = "-"
         if base:
+            # a task whose truth is "inconclusive" is answered correctly by saying nothing: left out
             r = [base[t]["c95_s"] / per[t]["c95_s"] for t in tasks
-                 if math.isfinite(base[t]["c95_s"]) and math.isfinite(per[t]["c95_s"])]
+                 if math.isfinite(base[t]["c95_s"]) and math.isfinite(per[t]["c95_s"])
+                 and results["truth"]["verdicts"].get(t) != "inconclusive"]
             ratio = f"{math.exp(np.mean(np.log(r))):.2f}x over {len(r)} task(s)" if r else "n/a (a C95 is never)"
         claims = sum(per[t]["claims"] for t in tasks)
         wrong = sum(per[t]["wrong_significant"] * per[t]["claims"] for t in tasks)
@@ -123,7 +125,8 @@ def main(argv=None) -> None:
     ap.add_argument("--replays", type=int, default=50)
     ap.add_argument("--methods", default=",".join(CONTENDERS))
     ap.add_argument("--tasks", default=",".join(TASKS))
-    ap.add_argument("--out", type=Path)
+    ap.add_argument("--out", type=Path, help="every number as JSON")
+    ap.add_argument("--plot", type=Path, help="a PNG: P(correct) per task and anytime regret against compute")
     args = ap.parse_args(argv)
     methods, tasks = args.methods.split(","), args.tasks.split(",")
     bad = [m for m in methods if m not in CONTENDERS] + [t for t in tasks if t not in TASKS]
@@ -161,6 +164,10 @@ def main(argv=None) -> None:
           f"seed sd {results['truth']['seed_sd']:.2f}), verdicts {results['truth']['verdicts']}; "
           f"{args.replays} replays, {results['meta']['seconds']} s")
     print(markdown(results, tasks))
+    if args.plot:
+        from mahm_bench.plot import plot_results
+
+        plot_results(results, tasks, args.plot)
     if args.out:
         tmp = args.out.with_name(args.out.name + ".tmp")
         tmp.write_text(json.dumps(results, indent=1, default=float))
