@@ -92,8 +92,15 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--memory", type=str, default=None, help="budget, e.g. 300MiB (default: leave ~15%% over it)")
     ap.add_argument("--out", type=Path, default=Path(__file__).parent / "mahm_bench.json.gz")
     args = ap.parse_args(argv)
+    from mahm_search.errors import ConfigError
     from mahm_search.memory import parse_bytes
 
+    try:
+        budget = parse_bytes(args.memory) if args.memory else None
+    except ConfigError as err:
+        _fail(f"--{err}")
+    if args.configs is not None and args.configs < 1 or args.seeds < 1 or args.steps < 1:
+        _fail("--configs, --seeds and --steps: expected positive integers")
     chosen = space.configs(args.configs)
     if args.out.exists():
         try:
@@ -108,7 +115,7 @@ def main(argv: list[str] | None = None) -> None:
                             "host": f"{platform.node()} {platform.processor() or platform.machine()}",
                             "started": datetime.now(timezone.utc).isoformat(timespec="seconds"), "build_s": 0.0})
     estimate_configs(data, chosen, args.steps, args.out)
-    set_budget(data, parse_bytes(args.memory) if args.memory else None)
+    set_budget(data, budget)
     data["meta"]["seeds"] = sorted(set(data["meta"].get("seeds", [])) | set(range(args.seeds)))
     keys = [space.config_key(p) for p in chosen]
     infeasible = sum(not data["configs"][k]["feasible"] for k in keys)
