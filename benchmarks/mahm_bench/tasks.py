@@ -138,8 +138,10 @@ class Truth:
                               np.inf)
         self.best = int(np.argmin(self.means))
         self.sd = seed_std(table)
-        full = {} if not set(ABLATIONS.values()) & set(table.params[0]) else {c: [float(x) for x in table.final[c] if np.isfinite(x)] for c in np.flatnonzero(table.feasible)}
-        self.verdicts = {f: verdict(table, full, f) for f, col in ABLATIONS.items() if col in table.params[0]}
+        factors = [f for f, col in ABLATIONS.items() if col in table.params[0]]  # none on external tables
+        full = {c: [float(x) for x in table.final[c] if np.isfinite(x)] for c in np.flatnonzero(table.feasible)} \
+            if factors else {}
+        self.verdicts = {f: verdict(table, full, f) for f in factors}
 
     def score(self, task: str, runs: dict, stated: Optional[bool]) -> tuple[bool, bool, float]:
         """(correct, stated as significant, regret in mm) of a search's state on one task."""
