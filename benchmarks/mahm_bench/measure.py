@@ -19,7 +19,8 @@ N_BOOT = 1000
 def budget_grid(table: Table, points: int = 30, max_configs: int | None = None) -> np.ndarray:
     """Geometric grid from one full single-seed run of the cheapest config to training the whole table
     (or, for a large table, max_configs configurations of median cost with all their seeds)."""
-    per_run = table.steps[-1] * np.nanmean(table.s_per_step, axis=1)
+    per_run = np.zeros(len(table.params))
+    per_run[table.feasible] = table.steps[-1] * np.nanmean(table.s_per_step[table.feasible], axis=1)
     lo = float(np.nanmin(per_run[table.feasible]))
     hi = float(np.nansum(per_run[table.feasible]) * table.n_seeds)
     if max_configs is not None:

@@ -65,4 +65,4 @@ class Clock:
 
     def full_cost(self, c: int, n_seeds: int) -> float:
         t = self.table
-        return float(t.steps[-1] * np.mean(t.s_per_step[c]) * n_seeds) if t.feasible[c] else 0.0
+        return float(t.steps[-1] * np.nanmean(t.s_per_step[c]) * n_seeds) if t.feasible[c] else 0.0
