@@ -97,6 +97,14 @@ class HeartbeatSpec(Spec):
     max_retry: int = Field(3, ge=0)
 
 
+class CheckpointsSpec(Spec):
+    """What a trial's run folder keeps once the trial has ended (runs/keep.py): best.pt (the best
+    evaluation's weights), checkpoint.pt (the last state, with the optimizer) or neither."""
+
+    model_config = ConfigDict(extra="forbid")
+    keep: Literal["best", "last", "none"] = "best"
+
+
 class RacingSpec(Spec):
     """`repeats: {auto: true, confidence: 0.95, max: 8}`."""
 
@@ -131,6 +139,7 @@ class StudySpec(Spec):
     pack_gpu: bool = False
     ray: RaySpec = RaySpec()
     heartbeat: HeartbeatSpec = HeartbeatSpec()
+    checkpoints: CheckpointsSpec = CheckpointsSpec()
 
     _path: Path = PrivateAttr(default=Path("."))
     _base_config: Dict[str, Any] = PrivateAttr(default_factory=dict)
