@@ -24,6 +24,8 @@ from .checkpoint_model import load_trained_model
 from .npz_file import write_predictions
 from .samples import prediction_set
 
+STAGE_KEYS = {"joints": "joints_3d", "vertices": "vertices", "root_rel": "root_rel"}  # npz key: the stage's
+
 
 def _check_out(out: Path) -> None:
     if out.is_dir():
@@ -47,7 +49,7 @@ def predict(checkpoint: Path, out: Path, interhand_root: Optional[Path] = None, 
     workers = loader_workers(config.data.num_workers, device, samples.dataset)
     batches = val_batches(samples.dataset, size, workers, pin_memory=device.type == "cuda")
     console = console or Console(stderr=True)
-    parts: Dict[str, list] = {"joints": [], "vertices": [], "root_rel": []}
+    parts: Dict[str, list] = {key: [] for key in STAGE_KEYS}
     total = len(samples.ids)
     say = lambda line: print(line, file=console.file, flush=True)  # noqa: E731
     say(f"predicting {samples.description} with {checkpoint} (step {trained.step}) on {device}")
@@ -56,8 +58,8 @@ def predict(checkpoint: Path, out: Path, interhand_root: Optional[Path] = None, 
             batch = to_device(cpu_batch, device, trained.channels_last)
             with autocast_for(device, config.train):
                 last = trained.model(batch["image"])["stages"][-1]
-            for key in parts:
-                parts[key].append(last[key].float().cpu().numpy())
+            for key, stage_key in STAGE_KEYS.items():
+                parts[key].append(last[stage_key].float().cpu().numpy())
             advance(len(batch["image"]))
     arrays = {"ids": samples.ids, **{k: np.concatenate(v).astype(np.float32) for k, v in parts.items()}}
     if len(arrays["joints"]) != total:  # a loader that dropped or repeated samples would misalign ids
