@@ -6,7 +6,8 @@
     print(estimate_memory(config, "cpu").bytes)
     result = train(config, run_dir=Path("runs/one"))
 
-Every public name of the sub-packages (hands, data, model, train, memory, search, report) is also
+Every public name of the sub-packages (hands, data, model, train, memory, search, report, export,
+predict, runs) is also
 importable from the sub-package itself, e.g. `from mahm_search.model import ArchSpec, build_model`.
 """
 
@@ -20,6 +21,7 @@ __getattr__, __dir__, __all__ = lazy_exports(__name__, {
     "estimate_memory": ".memory", "plan_memory": ".memory",
     "load_study_spec": ".search", "run_study": ".search", "study_status": ".search",
     "write_figures": ".report", "write_report": ".report",
+    "write_best_config": ".export",
     "ConfigError": ".errors", "DataError": ".errors", "MahmError": ".errors",
 })
 __all__ = sorted([*__all__, "train"])

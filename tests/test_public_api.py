@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 PACKAGES = ["mahm_search", "mahm_search.hands", "mahm_search.data", "mahm_search.model", "mahm_search.train",
-            "mahm_search.memory", "mahm_search.search", "mahm_search.report"]
+            "mahm_search.memory", "mahm_search.search", "mahm_search.report", "mahm_search.export",
+            "mahm_search.predict", "mahm_search.runs"]
 
 
 @pytest.mark.parametrize("name", PACKAGES)
