@@ -30,7 +30,7 @@ def _study(tmp_path, mano_dir):
         world = write_fixture(root, split)["world"]
     study = {
         "name": "chain", "sampler": {"type": "random", "seed": 0}, "pruner": {"type": "none"},
-        "n_trials": 3, "repeats": 1,
+        "n_trials": 2, "repeats": 1,
         "train": {"steps": 2, "eval_every": 1, "batch_size": 2, "warmup_steps": 0},
         "data": {"source": "interhand", "num_workers": 0, "interhand": {"root": str(root), "hand_type": "all"}},
         "mano": {"dir": str(mano_dir)},
@@ -65,10 +65,10 @@ def test_study_best_train_predict_evaluate(tmp_path, generated_mano_dir, monkeyp
     assert text.startswith("# mahm-search best: study 'chain'") and f"trials: {first.number} (seed 0)" in text
     assert f"{first.value:.2f} mm" in text and "wrote" in out
     second = _ok(run(app, ["best", str(study_path), "--rank", "2", "--out", str(tmp_path / "r2.yaml")]))
-    assert "ranked 2 of 3" in second
+    assert "ranked 2 of 2" in second
     assert trial_config(ranked[1].done[0].user_attrs["config"]) == load_trial_config(tmp_path / "r2.yaml")
-    bad = run(app, ["best", str(study_path), "--rank", "4", "--out", str(tmp_path / "r4.yaml")])
-    assert bad.exit_code == 2 and "--rank: expected 1 to 3" in bad.output and not (tmp_path / "r4.yaml").exists()
+    bad = run(app, ["best", str(study_path), "--rank", "3", "--out", str(tmp_path / "r3.yaml")])
+    assert bad.exit_code == 2 and "--rank: expected 1 to 2" in bad.output and not (tmp_path / "r3.yaml").exists()
     # each trial kept its best.pt only (checkpoints.keep: best)
     assert all(t.user_attrs["checkpoint"].endswith("best.pt") for t in study.get_trials())
 
