@@ -78,3 +78,23 @@ def test_finished_trials_keep_their_checkpoint_and_record_it(tmp_path, monkeypat
     assert sorted(p.name for p in (tmp_path / "tiny_runs" / f"trial_{interrupted.number}").glob("*.pt")) == \
         ["best.pt", "checkpoint.pt"]
     assert "checkpoint" not in interrupted.user_attrs
+
+
+def test_a_ray_trial_stopped_by_the_scheduler_keeps_its_checkpoint(tmp_path):
+    pytest.importorskip("ray")
+    from mahm_search.search.optuna_private import trial_id_of
+    from mahm_search.search.ray.searcher import finalize_stopped_trial
+    from mahm_search.search.record import write_record
+    from mahm_search.search.storage import open_study
+
+    spec = load_study_spec(write_study(tmp_path, checkpoints={"keep": "last"}))
+    study = open_study(spec, create=True)
+    trial = study.ask()
+    folder = tmp_path / "tiny_runs" / "trial_0"
+    _both(folder)
+    write_record(trial, run_dir=str(folder.resolve()))
+    finalize_stopped_trial(spec, study, trial_id_of(trial), error=False, result={"step": 2, "metrics": {}})
+    frozen = study.get_trials()[0]
+    assert frozen.state == optuna.trial.TrialState.PRUNED and frozen.user_attrs["prune_reason"] == "pruner"
+    assert [p.name for p in folder.glob("*.pt")] == ["checkpoint.pt"]
+    assert frozen.user_attrs["checkpoint"] == str((folder / "checkpoint.pt").resolve())
