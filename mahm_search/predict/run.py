@@ -17,7 +17,7 @@ import torch
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from ..errors import ConfigError
+from ..errors import ConfigError, DataError
 from ..train.batches import loader_workers, val_batches
 from ..train.step import autocast_for, to_device
 from .checkpoint_model import load_trained_model
@@ -45,6 +45,8 @@ def predict(checkpoint: Path, out: Path, interhand_root: Optional[Path] = None, 
     trained = load_trained_model(Path(checkpoint))
     config, device = trained.config, trained.device
     samples = prediction_set(config, interhand_root, split)
+    if len(samples.ids) == 0:
+        raise DataError(f"{samples.description}: no sample to predict")
     size = batch_size or config.train.batch_size
     workers = loader_workers(config.data.num_workers, device, samples.dataset)
     batches = val_batches(samples.dataset, size, workers, pin_memory=device.type == "cuda")
@@ -65,8 +67,8 @@ def predict(checkpoint: Path, out: Path, interhand_root: Optional[Path] = None, 
     if len(arrays["joints"]) != total:  # a loader that dropped or repeated samples would misalign ids
         raise RuntimeError(f"predicted {len(arrays['joints'])} samples for {total} ids")
     write_predictions(out, arrays)
-    say(f"wrote {out}: {total} samples ({samples.description}); score it with `mahm-search evaluate {out} "
-        f"--interhand-root DIR --split SPLIT`" if "InterHand" in samples.description else f"wrote {out}: {total} samples")
+    hint = "; score it with `mahm-search evaluate`" if samples.description.startswith("InterHand") else ""
+    say(f"wrote {out}: {samples.description}{hint}")
     return arrays
 
 
