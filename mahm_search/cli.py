@@ -172,6 +172,13 @@ class Split(str, Enum):
     test = "test"
 
 
+class EvalSubset(str, Enum):  # protocols/subsets.py SUBSETS
+    all = "all"
+    interacting = "interacting"
+    interwild_annotated = "interwild_annotated"
+    intaghand = "intaghand"
+
+
 @app.command()
 @_user_errors
 def evaluate(
@@ -179,11 +186,17 @@ def evaluate(
     interhand_root: Path = typer.Option(..., "--interhand-root", help="InterHand2.6M root folder."),
     split: Split = typer.Option(Split.test, "--split", help="The split the predictions are for."),
     mano_dir: Optional[Path] = typer.Option(None, "--mano-dir", help="MANO folder (for MPVPE and mcp_scale)."),
+    subset: EvalSubset = typer.Option(EvalSubset.all, "--subset",
+                                      help="The samples a published table used: InterHand2.6M all or interacting, "
+                                           "InterWild's human-annotated set, IntagHand's interacting frames with "
+                                           "MANO fits."),
+    aid_list: Optional[Path] = typer.Option(None, "--aid-list",
+                                            help="InterWild's aid_human_annot_{split}.txt (default: in the root)."),
 ):
     """Score any model's predictions on an InterHand2.6M split under the official protocols."""
     from .train.official_eval import evaluate_command
 
-    code = evaluate_command(predictions, interhand_root, split.value, mano_dir)
+    code = evaluate_command(predictions, interhand_root, split.value, mano_dir, subset.value, aid_list)
     if code:
         raise typer.Exit(code)
 
