@@ -201,6 +201,28 @@ def evaluate(
         raise typer.Exit(code)
 
 
+@app.command()
+@_user_errors
+def render(
+    checkpoint: Path = typer.Argument(..., metavar="CHECKPOINT", help="A run's checkpoint.pt or best.pt."),
+    images: Optional[List[Path]] = typer.Argument(None, metavar="[IMAGE]...", help="Image files to run the network on."),
+    boxes: Optional[Path] = typer.Option(None, "--boxes", help="boxes.json: per image [x, y, width, height] around "
+                                                              "both hands (default: the whole image)."),
+    interhand_root: Optional[Path] = typer.Option(None, "--interhand-root", help="Draw samples of an InterHand2.6M "
+                                                                                  "split instead, cropped by its annotations."),
+    split: Split = typer.Option(Split.test, "--split", help="InterHand2.6M split (with --interhand-root)."),
+    synthetic: bool = typer.Option(False, "--synthetic", help="Draw validation samples of the built-in synthetic data."),
+    n: int = typer.Option(8, "--n", min=1, help="Samples of the split (with --interhand-root or --synthetic)."),
+    truth: bool = typer.Option(False, "--truth", help="Also draw the split's ground-truth meshes."),
+    out: Path = typer.Option(Path("render"), "--out", help="Output folder: one PNG per image."),
+):
+    """Both predicted hand meshes over each image (right red, left blue), next to a side view."""
+    from .overlay.command import render_command
+
+    render_command(checkpoint, images or [], out, boxes=boxes, interhand_root=interhand_root, split=split.value,
+                   n=n, synthetic=synthetic, truth=truth)
+
+
 @data_app.command("preview")
 @_user_errors
 def data_preview(
