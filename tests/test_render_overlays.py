@@ -136,3 +136,17 @@ def test_sources_are_exclusive(tmp_path):
     assert res.exit_code == 2 and "expected images, --interhand-root DIR or --synthetic (one of them)" in res.output
     res = invoke(ckpt, "--synthetic", "--boxes", boxes, "--out", tmp_path / "out")
     assert res.exit_code == 2 and "--boxes" in res.output
+
+
+def test_render_interhand_split_names_files_by_image_id(tmp_path):
+    from support.interhand_fixture import write_fixture
+
+    write_fixture(tmp_path / "ih", "test")
+    ckpt = tiny_checkpoint(tmp_path)
+    res = invoke(ckpt, "--interhand-root", tmp_path / "ih", "--split", "test", "--n", 2, "--truth",
+                 "--out", tmp_path / "out")
+    assert res.exit_code == 0, res.output
+    names = sorted(p.name for p in (tmp_path / "out").iterdir())
+    assert names == ["interhand_test_0.png", "interhand_test_7.png"]  # evenly spaced over the 6 with fits
+    image = read(tmp_path / "out" / names[0])
+    assert (red(panel(image, 3)) | blue(panel(image, 3))).sum() > 50  # ground truth drawn over the crop
