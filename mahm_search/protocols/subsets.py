@@ -52,7 +52,7 @@ class Subset:
     name: str
     protocol: str  # which official file defines it
     index: InterHandIndex  # the selected samples (joint_valid as that code evaluates them)
-    candidates: int  # samples the definition starts from (the split, or the listed ids)
+    candidates: int  # the split's annotated samples it was selected from
     skipped: Dict[str, int] = field(default_factory=dict)
 
     def describe(self) -> str:
@@ -145,7 +145,7 @@ def _interwild(index, root, split, fields, row, protocol, aid_list) -> Subset:
         trunc_all[i] = trunc
         keep[i] = True
     return Subset("interwild_annotated", protocol, take(index, keep, trunc_all.astype(index.joint_valid.dtype)),
-                  int(listed.sum()), skipped)
+                  len(index), skipped)
 
 
 def _read_aids(path: Path, split: str) -> list:
