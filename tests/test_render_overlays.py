@@ -150,3 +150,11 @@ def test_render_interhand_split_names_files_by_image_id(tmp_path):
     assert names == ["interhand_test_0.png", "interhand_test_7.png"]  # evenly spaced over the 6 with fits
     image = read(tmp_path / "out" / names[0])
     assert (red(panel(image, 3)) | blue(panel(image, 3))).sum() > 50  # ground truth drawn over the crop
+
+
+@pytest.mark.parametrize("name", ["mahm_search.overlay", "mahm_search.protocols"])
+def test_every_exported_name_resolves(name):
+    import importlib
+
+    package = importlib.import_module(name)
+    assert package.__all__ and all(getattr(package, public) is not None for public in package.__all__)
