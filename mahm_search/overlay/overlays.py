@@ -86,9 +86,11 @@ def predict(model: torch.nn.Module, samples: Sequence[dict]) -> Dict[str, np.nda
 def ground_truth(mano: torch.nn.Module, samples: Sequence[dict]) -> PlacedHands:
     from ..train.targets import ground_truth as gt_vertices
 
+    device = mano.faces.device  # the model's own device: moving its MANO would break the model
     batch = {k: torch.stack([s[k] for s in samples]).cpu() for k in
              ("mano_pose", "mano_shape", "joints_3d", "K", "hand_valid", "mano_valid")}
-    vertices = gt_vertices(mano.cpu(), batch)["vertices"].numpy()
+    on_device = {k: batch[k].to(device) for k in ("mano_pose", "mano_shape")}
+    vertices = gt_vertices(mano, on_device)["vertices"].float().cpu().numpy()
     present = (batch["hand_valid"] * batch["mano_valid"]).numpy() > 0
     size = samples[0]["image"].shape[-1]
     return from_camera(vertices, batch["joints_3d"].numpy(), batch["K"].numpy(), present, size, DISPLAY)
