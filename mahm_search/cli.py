@@ -205,7 +205,7 @@ def evaluate(
 @_user_errors
 def render(
     checkpoint: Path = typer.Argument(..., metavar="CHECKPOINT", help="A run's checkpoint.pt or best.pt."),
-    images: Optional[List[Path]] = typer.Argument(None, metavar="[IMAGE]...", help="Image files to run the network on."),
+    images: Optional[List[Path]] = typer.Argument(None, metavar="IMAGE", help="Image files to run the network on."),
     boxes: Optional[Path] = typer.Option(None, "--boxes", help="boxes.json: per image [x, y, width, height] around "
                                                               "both hands (default: the whole image)."),
     interhand_root: Optional[Path] = typer.Option(None, "--interhand-root", help="Draw samples of an InterHand2.6M "
