@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Dict, Optional
 
 import numpy as np
+from tqdm import tqdm
 
 from ..data.interhand import world_to_camera
 from ..data.interhand_files import image_path, read_rgb
@@ -45,6 +46,7 @@ SOURCES = {
 HANDS = (np.arange(0, 21), np.arange(21, 42))  # right, left in the 42-joint order
 ROOTS = (20, 41)
 DARK_MEAN = 10  # IntagHand: `if img.mean() < 10: continue`
+PROGRESS_FROM = 500  # images to read before a progress bar is worth showing
 
 
 @dataclass
@@ -100,7 +102,9 @@ def _intaghand(index, root, split, fields, row, protocol) -> Subset:
     fits = index.mano_valid[index.frame].all(1)
     keep = interacting & type_valid & fits
     dark = np.zeros(len(index), bool)
-    for i in np.flatnonzero(keep):  # the image test last: it reads each candidate
+    candidates = np.flatnonzero(keep)
+    # the image test last: it reads each candidate (many thousands on the full test split)
+    for i in tqdm(candidates, desc="intaghand: image means", unit="img", disable=len(candidates) < PROGRESS_FROM):
         dark[i] = read_rgb(image_path(root, split, index.files[i])).mean() < DARK_MEAN
     skipped = {"not interacting": int((~interacting).sum()),
                "hand_type_valid 0": int((interacting & ~type_valid).sum()),
