@@ -200,6 +200,13 @@ class Split(str, Enum):
     test = "test"
 
 
+class EvalSubset(str, Enum):  # protocols/subsets.py SUBSETS
+    all = "all"
+    interacting = "interacting"
+    interwild_annotated = "interwild_annotated"
+    intaghand = "intaghand"
+
+
 @app.command()
 @_user_errors
 def evaluate(
@@ -207,13 +214,41 @@ def evaluate(
     interhand_root: Path = typer.Option(..., "--interhand-root", help="InterHand2.6M root folder."),
     split: Split = typer.Option(Split.test, "--split", help="The split the predictions are for."),
     mano_dir: Optional[Path] = typer.Option(None, "--mano-dir", help="MANO folder (for MPVPE and mcp_scale)."),
+    subset: EvalSubset = typer.Option(EvalSubset.all, "--subset",
+                                      help="The samples a published table used: InterHand2.6M all or interacting, "
+                                           "InterWild's human-annotated set, IntagHand's interacting frames with "
+                                           "MANO fits."),
+    aid_list: Optional[Path] = typer.Option(None, "--aid-list",
+                                            help="InterWild's aid_human_annot_{split}.txt (default: in the root)."),
 ):
     """Score any model's predictions on an InterHand2.6M split under the official protocols."""
     from .train.official_eval import evaluate_command
 
-    code = evaluate_command(predictions, interhand_root, split.value, mano_dir)
+    code = evaluate_command(predictions, interhand_root, split.value, mano_dir, subset.value, aid_list)
     if code:
         raise typer.Exit(code)
+
+
+@app.command()
+@_user_errors
+def render(
+    checkpoint: Path = typer.Argument(..., metavar="CHECKPOINT", help="A run's checkpoint.pt or best.pt."),
+    images: Optional[List[Path]] = typer.Argument(None, metavar="IMAGE", help="Image files to run the network on."),
+    boxes: Optional[Path] = typer.Option(None, "--boxes", help="boxes.json: per image [x, y, width, height] around "
+                                                              "both hands (default: the whole image)."),
+    interhand_root: Optional[Path] = typer.Option(None, "--interhand-root", help="Draw samples of an InterHand2.6M "
+                                                                                  "split instead, cropped by its annotations."),
+    split: Split = typer.Option(Split.test, "--split", help="InterHand2.6M split (with --interhand-root)."),
+    synthetic: bool = typer.Option(False, "--synthetic", help="Draw validation samples of the built-in synthetic data."),
+    n: int = typer.Option(8, "--n", min=1, help="Samples of the split (with --interhand-root or --synthetic)."),
+    truth: bool = typer.Option(False, "--truth", help="Also draw the split's ground-truth meshes."),
+    out: Path = typer.Option(Path("render"), "--out", help="Output folder: one PNG per image."),
+):
+    """Both predicted hand meshes over each image (right red, left blue), next to a side view."""
+    from .overlay.command import render_command
+
+    render_command(checkpoint, images or [], out, boxes=boxes, interhand_root=interhand_root, split=split.value,
+                   n=n, synthetic=synthetic, truth=truth)
 
 
 @data_app.command("preview")

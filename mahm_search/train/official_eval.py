@@ -12,8 +12,9 @@ from InterHand2.6M_{split}_MANO_NeuralAnnot.json with the given MANO model (Inte
 flat_hand_mean=False, left shapedirs fix) for MPVPE and the `mcp_scale` protocol. Without a MANO model
 (mano_dir or $MAHM_MANO_DIR) only the joint metrics are scored.
 
-Note the official subsets: InterWild reports on its human-annotated test list and IntagHand on the
-interacting samples with both MANO fits; this scores every annotated sample of the split.
+`subset` picks the samples a published table used (protocols/subsets.py: all, interacting,
+interwild_annotated, intaghand); the predictions must then cover that subset, and may hold other
+samples of the split, which are ignored.
 """
 
 from __future__ import annotations
@@ -36,14 +37,28 @@ CHUNK = 512  # samples per step: bounds the memory of the GT meshes
 
 
 def evaluate_predictions(predictions_npz: Path, interhand_root: Path, split: str,
-                         mano_dir: Optional[Path] = None) -> Dict[str, float]:
-    """Metrics (train/metrics.py keys, mm) of the predictions over every annotated sample of `split`, plus
-    `n_samples`. DataError when the file is malformed or its ids are not exactly the split's."""
+                         mano_dir: Optional[Path] = None, subset: str = "all",
+                         aid_list: Optional[Path] = None) -> Dict[str, float]:
+    """Metrics (train/metrics.py keys, mm) of the predictions over the `subset` of `split` (default every
+    annotated sample), plus `n_samples`. DataError when the file is malformed, misses a sample of the
+    subset or has ids that are not samples of the split."""
+    return _evaluate(predictions_npz, interhand_root, split, mano_dir, subset, aid_list)[0]
+
+
+def _evaluate(predictions_npz, interhand_root, split, mano_dir, subset, aid_list):
+    """(metrics, the protocols.Subset scored)."""
+    from ..protocols.subsets import select_subset
+
     path = Path(predictions_npz)
     pred = _load_predictions(path)
-    index = build_index(Path(interhand_root), split, InterHandSpec(root=interhand_root, hand_type="all"),
-                        require_mano=False)
-    rows = _match_ids(pred["ids"], index.ids, path, split)
+    full = build_index(Path(interhand_root), split, InterHandSpec(root=interhand_root, hand_type="all"),
+                       require_mano=False)
+    chosen = select_subset(full, Path(interhand_root), split, subset, aid_list)
+    index = chosen.index
+    if not len(index):
+        raise DataError(f"{interhand_root}: {chosen.describe()}: no sample to score")
+    known = full.ids if subset != "all" else None
+    rows = _match_ids(pred["ids"], index.ids, path, split, known)
     mano_dir = mano_dir or os.environ.get("MAHM_MANO_DIR")
     layer = _mano_layer(Path(mano_dir)) if mano_dir else None
     acc = MetricAccumulator(("wrist", "mcp_scale") if layer is not None else ("wrist",))
@@ -56,7 +71,7 @@ def evaluate_predictions(predictions_npz: Path, interhand_root: Path, split: str
         _check_finite(stage["joints_3d"], batch["joint_valid"], pred["ids"][rows[at]], path)
         gt_vertices = _gt_meshes(layer, index, at, batch) if layer is not None else None
         acc.update(stage, batch, gt_vertices, j_regressor=layer.J_regressor if layer is not None else None)
-    return {**acc.compute(), "n_samples": float(len(index))}
+    return {**acc.compute(), "n_samples": float(len(index))}, chosen
 
 
 def _load_predictions(path: Path) -> Dict[str, np.ndarray]:
@@ -101,23 +116,25 @@ def _check_finite(joints: torch.Tensor, valid: torch.Tensor, ids: np.ndarray, pa
                         f"valid (ids {ids[rows[:5].numpy()].tolist()}{' ...' if len(rows) > 5 else ''})")
 
 
-def _match_ids(ids: np.ndarray, official: np.ndarray, path: Path, split: str) -> np.ndarray:
-    """Row of the predictions for each official sample, in the official order."""
+def _match_ids(ids: np.ndarray, official: np.ndarray, path: Path, split: str,
+              known: Optional[np.ndarray] = None) -> np.ndarray:
+    """Row of the predictions for each official sample, in the official order. `known`: the split's ids
+    when `official` is a subset of them (other samples of the split are then allowed, and ignored)."""
     unique, counts = np.unique(ids, return_counts=True)
     if (counts > 1).any():
         raise DataError(f"{path}: ids repeated: {unique[counts > 1][:5].tolist()}")
     order = np.argsort(ids)
     loc = np.minimum(np.searchsorted(ids[order], official), max(len(ids) - 1, 0))
     found = ids[order][loc] == official if len(ids) else np.zeros(len(official), bool)
-    missing, extra = official[~found], np.setdiff1d(ids, official)
+    missing, extra = official[~found], np.setdiff1d(ids, official if known is None else known)
     parts = []
     if len(missing):
         parts.append(f"{len(missing)} {split} sample(s) have no prediction, e.g. ids {missing[:5].tolist()}")
     if len(extra):
         parts.append(f"{len(extra)} id(s) are not {split} samples, e.g. {extra[:5].tolist()}")
     if parts:
-        raise DataError(f"{path}: " + "; ".join(parts) + f" (expected the {len(official)} image ids of "
-                        f"InterHand2.6M_{split}_data.json)")
+        what = f"the {len(official)} image ids of" if known is None else f"the {len(official)} subset ids of"
+        raise DataError(f"{path}: " + "; ".join(parts) + f" (expected {what} InterHand2.6M_{split}_data.json)")
     return order[loc]
 
 
@@ -164,14 +181,16 @@ ROWS = (  # key, what it is, protocol
 )
 
 
-def evaluate_command(predictions: Path, interhand_root: Path, split: str, mano_dir: Optional[Path] = None) -> int:
+def evaluate_command(predictions: Path, interhand_root: Path, split: str, mano_dir: Optional[Path] = None,
+                     subset: str = "all", aid_list: Optional[Path] = None) -> int:
     """Print a table of the predictions' metrics, each naming its protocol; 0 on success, 2 on an error."""
     try:
-        metrics = evaluate_predictions(predictions, interhand_root, split, mano_dir)
+        metrics, chosen = _evaluate(predictions, interhand_root, split, mano_dir, subset, aid_list)
     except MahmError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
     print(f"{predictions}: {int(metrics['n_samples'])} InterHand2.6M {split} samples, mm (lower is better)")
+    print(f"  {chosen.describe()}")
     for key, label, protocol in ROWS:
         if key in metrics:
             print(f"  {label:28s} {metrics[key]:9.3f}   {protocol}")
