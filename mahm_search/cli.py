@@ -175,11 +175,13 @@ def predict(
     split: Optional[str] = typer.Option(None, "--split", help="test/val/train (InterHand2.6M, default test) or "
                                                               "val/train (synthetic, default val)."),
     batch_size: Optional[int] = typer.Option(None, "--batch-size", help="Samples per batch (default train.batch_size)."),
+    overlays: int = typer.Option(0, "--overlays", metavar="N",
+                                 help="Also draw the first N samples' predicted meshes into <out stem>_overlays/."),
 ):
     """Run a checkpoint on every sample of a split and write the predictions .npz."""
     from .predict.run import predict_command
 
-    predict_command(checkpoint, out, interhand_root, split, batch_size)
+    predict_command(checkpoint, out, interhand_root, split, batch_size, overlays)
 
 
 @app.command()

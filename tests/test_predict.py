@@ -63,6 +63,20 @@ def test_predictions_are_what_validation_scored(run_dir, tmp_path):
         assert abs(got[key] - recorded[key]) < 1e-3, (key, got[key], recorded[key])
 
 
+def test_overlays_of_the_first_samples_come_with_the_predictions(run_dir, tmp_path):
+    import cv2
+
+    out = tmp_path / "pred.npz"
+    res = _predict(run_dir / "best.pt", "--out", out, "--overlays", "1")
+    assert res.exit_code == 0, res.output
+    drawn = sorted((tmp_path / "pred_overlays").iterdir())
+    assert [p.name for p in drawn] == ["0.png"] and out.is_file()
+    picture = cv2.imread(str(drawn[0]))
+    assert picture is not None and picture.shape[1] > picture.shape[0]  # crop | overlay | side view
+    assert "--overlays: expected a number of samples >= 0" in _one_error_line(
+        _predict(run_dir / "best.pt", "--out", tmp_path / "p2.npz", "--overlays", "-1"))
+
+
 def test_bad_checkpoints_are_one_line_and_leave_no_file(run_dir, tmp_path):
     out = tmp_path / "pred.npz"
     corrupt = tmp_path / "corrupt.pt"

@@ -1,4 +1,5 @@
-"""`mahm-search predict CHECKPOINT [--interhand-root DIR] [--split S] --out pred.npz [--batch-size N]`.
+"""`mahm-search predict CHECKPOINT [--interhand-root DIR] [--split S] --out pred.npz [--batch-size N]
+[--overlays N]`.
 
 The checkpoint's network, in eval mode on the trainer's device (CUDA when there is one), runs its last
 stage over every sample of the split in order, unaugmented, batched as validation is (train/batches.py
@@ -36,12 +37,17 @@ def _check_out(out: Path) -> None:
 
 @torch.no_grad()
 def predict(checkpoint: Path, out: Path, interhand_root: Optional[Path] = None, split: Optional[str] = None,
-            batch_size: Optional[int] = None, console: Console | None = None) -> Dict[str, np.ndarray]:
-    """Write the predictions of `checkpoint` on the split to `out`; returns the arrays written."""
+            batch_size: Optional[int] = None, console: Console | None = None,
+            overlays: int = 0) -> Dict[str, np.ndarray]:
+    """Write the predictions of `checkpoint` on the split to `out`; returns the arrays written.
+    `overlays` > 0: also draw the first that many samples' predicted meshes (overlay/) into
+    <out stem>_overlays/."""
     out = Path(out)
     _check_out(out)  # before anything is loaded
     if batch_size is not None and batch_size < 1:
         raise ConfigError([f"--batch-size: expected a positive number, got {batch_size}"])
+    if overlays < 0:
+        raise ConfigError([f"--overlays: expected a number of samples >= 0, got {overlays}"])
     trained = load_trained_model(Path(checkpoint))
     config, device = trained.config, trained.device
     samples = prediction_set(config, interhand_root, split)
@@ -69,6 +75,14 @@ def predict(checkpoint: Path, out: Path, interhand_root: Optional[Path] = None, 
     write_predictions(out, arrays)
     hint = "; score it with `mahm-search evaluate`" if samples.description.startswith("InterHand") else ""
     say(f"wrote {out}: {samples.description}{hint}")
+    if overlays:
+        from ..overlay import draw_overlays
+
+        n = min(overlays, total)
+        folder = out.with_name(f"{out.stem}_overlays")
+        draw_overlays(trained.model, [samples.dataset[i] for i in range(n)], folder,
+                      names=[f"{int(i)}" for i in samples.ids[:n]], title=f"{Path(checkpoint).name}: ")
+        say(f"wrote {n} overlay(s) to {folder}/")
     return arrays
 
 
@@ -104,5 +118,5 @@ class _progress:
 
 
 def predict_command(checkpoint: Path, out: Path, interhand_root: Optional[Path] = None,
-                    split: Optional[str] = None, batch_size: Optional[int] = None) -> None:
-    predict(checkpoint, out, interhand_root, split, batch_size, Console(file=sys.stderr))
+                    split: Optional[str] = None, batch_size: Optional[int] = None, overlays: int = 0) -> None:
+    predict(checkpoint, out, interhand_root, split, batch_size, Console(file=sys.stderr), overlays)
