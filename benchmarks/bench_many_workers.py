@@ -33,6 +33,7 @@ import json
 import multiprocessing as mp
 import os
 import platform
+import signal
 import socket
 import statistics
 import sys
@@ -44,6 +45,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT))  # this checkout's package, not whichever one is installed
 
 import optuna  # noqa: E402
 import torch  # noqa: E402,F401  (imported once here, shared by the forked workers)
@@ -53,7 +55,7 @@ from support.search import TINY_BASE  # noqa: E402
 import mahm_search.search.optuna_backend as backend  # noqa: E402
 import mahm_search.search.trial as trial_module  # noqa: E402
 from mahm_search.memory import unplanned  # noqa: E402
-from mahm_search.search.ask_lock import AskLock, _Lease  # noqa: E402
+from mahm_search.search.ask_lock import AskLock  # noqa: E402
 from mahm_search.search.optuna_private import storage_of, study_id_of  # noqa: E402
 from mahm_search.search.recovery import _rdb  # noqa: E402
 from mahm_search.search.samplers import make_sampler  # noqa: E402
@@ -64,7 +66,7 @@ from mahm_search.search.trial import TrialObjective  # noqa: E402
 from mahm_search.search.trial_counts import count_trials  # noqa: E402
 
 STEPS = 4
-RUN_TIMEOUT_S = 900
+RUN_TIMEOUT_S = 600
 
 
 def write_study(folder: Path, name: str, storage: str, n_trials: int) -> Path:
@@ -87,13 +89,15 @@ class TimedAskLock(AskLock):
     `lease_engine`: through the proxy, the lease goes to the database directly."""
 
     lease_engine = None
+    counter = None  # the worker's round-trip counter: how many are made while the lock is held
     waits: list = []
     holds: list = []
+    inside: list = []
 
     def __init__(self, study, spec, **kwargs):
         super().__init__(study, spec, **kwargs)
         if self._lock is None and TimedAskLock.lease_engine is not None:
-            self._lock = _Lease(TimedAskLock.lease_engine, study_id_of(study), spec.heartbeat.grace_period)
+            self.use_engine(TimedAskLock.lease_engine, study_id_of(study), spec.heartbeat.grace_period)
         self._since = None
 
     def acquire(self) -> None:
@@ -101,10 +105,13 @@ class TimedAskLock(AskLock):
         super().acquire()
         self._since = time.perf_counter()
         TimedAskLock.waits.append(self._since - began)
+        self._trips = next(TimedAskLock.counter) if TimedAskLock.counter is not None else 0
 
     def release(self) -> None:
         if self.held and self._since is not None:
             TimedAskLock.holds.append(time.perf_counter() - self._since)
+            if TimedAskLock.counter is not None:
+                TimedAskLock.inside.append(next(TimedAskLock.counter) - self._trips - 1)
         super().release()
 
 
@@ -151,7 +158,8 @@ def _open_worker_study(spec, worker: int, proxy_port, counter):
 def _worker(study_path: str, worker: int, n_trials: int, proxy_port, ready, go, out: str) -> None:
     optuna.logging.set_verbosity(optuna.logging.ERROR)
     warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)  # the gRPC proxy's
-    counter = itertools.count()
+    signal.signal(signal.SIGTERM, _stopped)  # past the run's timeout: still write what was timed
+    counter = TimedAskLock.counter = itertools.count()
     spec = load_study_spec(study_path)
     result = {"worker": worker, "error": None}
     try:
@@ -164,8 +172,17 @@ def _worker(study_path: str, worker: int, n_trials: int, proxy_port, ready, go, 
     except BaseException as err:  # reported by the driver
         result["error"] = f"{type(err).__name__}: {err}"[:500]
         ready.release()
-    result.update(waits=TimedAskLock.waits, holds=TimedAskLock.holds, cpu_s=sum(os.times()[:2]))
+    result.update(waits=TimedAskLock.waits, holds=TimedAskLock.holds, inside=TimedAskLock.inside,
+                  cpu_s=sum(os.times()[:2]))
     Path(out).write_text(json.dumps(result))
+
+
+class Stopped(Exception):
+    pass
+
+
+def _stopped(signum, frame):
+    raise Stopped("stopped by the driver (the run's timeout)")
 
 
 def _proxy(url: str, port: int) -> None:
@@ -240,8 +257,12 @@ def run_one(folder: Path, url: str, workers: int, via: str, trial_s: float, per_
     timed_out = [p.pid for p in procs if p.is_alive()]
     for p in procs:
         if p.is_alive():
-            p.kill()  # our own child, past the timeout
-        p.join()
+            p.terminate()  # our own child, past the timeout: it writes its timings and exits
+    for p in procs:
+        p.join(30)
+        if p.is_alive():
+            p.kill()
+            p.join()
     wall = time.monotonic() - began
     statements = _pg_statements(url) if postgres else None
     if proxy is not None:
@@ -264,6 +285,7 @@ def summarize(spec, url, workers, via, trial_s, n_trials, outs, wall, timed_out,
     from optuna.trial import TrialState
 
     results = [json.loads(p.read_text()) if p.is_file() else {"error": "no result (killed)"} for p in outs]
+    stopped = sum(1 for r in results if (r.get("error") or "").startswith("Stopped"))
     trials = optuna.load_study(study_name=spec.name, storage=url).get_trials(deepcopy=False)
     counts = count_trials(trials)
     finished = [t for t in trials if t.datetime_complete is not None and t.datetime_start is not None]
@@ -271,6 +293,8 @@ def summarize(spec, url, workers, via, trial_s, n_trials, outs, wall, timed_out,
             if finished else float("nan"))
     waits = [w for r in results for w in r.get("waits", [])]
     holds = [h for r in results for h in r.get("holds", [])]
+    later = [w for r in results for w in r.get("waits", [])[1:]]  # past each worker's first ask (the start)
+    inside = [n for r in results for n in r.get("inside", [])]
     client = sum(r.get("round_trips", 0) for r in results)
     done = max(1, counts.done)
     row = {
@@ -284,11 +308,14 @@ def summarize(spec, url, workers, via, trial_s, n_trials, outs, wall, timed_out,
         "span_s": round(span, 1), "wall_s": round(wall, 1),
         "lock_wait_median_s": _round(_percentile(waits, 50)), "lock_wait_p99_s": _round(_percentile(waits, 99)),
         "lock_wait_max_s": _round(max(waits) if waits else None), "lock_waits": len(waits),
+        "lock_wait_p99_after_start_s": _round(_percentile(later, 99)),
         "lock_hold_median_s": _round(_percentile(holds, 50)), "lock_hold_p99_s": _round(_percentile(holds, 99)),
         "sql_per_trial": round(statements / done, 1) if statements is not None else None,
         "client_round_trips_per_trial": round(client / done, 1),
+        "round_trips_inside_lock": round(statistics.mean(inside), 1) if inside else None,
         "workers_cpu_s": round(cpu_s, 1), "load_avg_1m": round(os.getloadavg()[0], 2),
-        "errors": [r["error"] for r in results if r.get("error")], "timed_out": timed_out,
+        "errors": [r["error"] for r in results if r.get("error") and not r["error"].startswith("Stopped")],
+        "timed_out": len(timed_out), "stopped_workers": stopped,
     }
     return row
 
@@ -342,7 +369,7 @@ def main(argv=None) -> int:
 
 def _print_table(rows) -> None:
     cols = ["via", "workers", "n_trials", "trials_per_min", "ideal_per_min", "lock_wait_median_s", "lock_wait_p99_s",
-            "lock_hold_median_s", "sql_per_trial", "client_round_trips_per_trial", "overshoot", "lost",
+            "lock_wait_p99_after_start_s", "lock_hold_median_s", "round_trips_inside_lock", "sql_per_trial", "client_round_trips_per_trial", "overshoot", "lost",
             "workers_cpu_s", "wall_s"]
     print("| " + " | ".join(cols) + " |")
     print("|" + "---|" * len(cols))
