@@ -4,9 +4,9 @@ and the trial count, directly on PostgreSQL and through Optuna's gRPC storage pr
     python benchmarks/bench_many_workers.py [--workers 8,16,32,64] [--via direct,proxy]
         [--storage postgres|sqlite] [--trial-s 20] [--trials-per-worker 3] [--json OUT]
 
-Each worker is the real worker loop (optuna_backend.run_worker_loop: recovery, recount, AskLock, the
-trial protocol's admit with its records and queued repeats, reports to the pruner, tell), with a
-stand-in trainer that sleeps and reports like a trial (tests/support/ray_fakes.fake_train: 4 steps,
+Each worker (many_workers_worker.py) is the real worker loop (optuna_backend.run_worker_loop:
+recovery, recount, AskLock, the trial protocol's admit with its records and queued repeats, reports
+to the pruner, tell), with a stand-in trainer that sleeps and reports like a trial (tests/support/ray_fakes.fake_train: 4 steps,
 an eval and a JSON checkpoint every 2 steps) and no memory estimate, so the storage is what is
 measured. The workers are forked from this process after it has imported everything (so 64 of them
 start in seconds and share their pages), open their studies, and start together on one signal.
@@ -28,18 +28,15 @@ the workers used and the load average.
 from __future__ import annotations
 
 import argparse
-import itertools
 import json
 import multiprocessing as mp
 import os
 import platform
-import signal
 import socket
 import statistics
 import sys
 import tempfile
 import time
-import warnings
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -55,15 +52,12 @@ from support.search import TINY_BASE  # noqa: E402
 import mahm_search.search.optuna_backend as backend  # noqa: E402
 import mahm_search.search.trial as trial_module  # noqa: E402
 from mahm_search.memory import unplanned  # noqa: E402
-from mahm_search.search.ask_lock import AskLock  # noqa: E402
-from mahm_search.search.optuna_private import storage_of, study_id_of  # noqa: E402
+from mahm_search.search.optuna_private import storage_of  # noqa: E402
 from mahm_search.search.recovery import _rdb  # noqa: E402
-from mahm_search.search.samplers import make_sampler  # noqa: E402
-from mahm_search.search.pruners import make_pruner  # noqa: E402
-from mahm_search.search.storage import open_study, sqlite_immediate  # noqa: E402
+from mahm_search.search.storage import open_study  # noqa: E402
 from mahm_search.search.study_spec import load_study_spec  # noqa: E402
-from mahm_search.search.trial import TrialObjective  # noqa: E402
 from mahm_search.search.trial_counts import count_trials  # noqa: E402
+from many_workers_worker import TimedAskLock, proxy_main, worker_main  # noqa: E402
 
 STEPS = 4
 RUN_TIMEOUT_S = 600
@@ -81,114 +75,6 @@ def write_study(folder: Path, name: str, storage: str, n_trials: int) -> Path:
     path = folder / f"{name}.yaml"
     path.write_text(yaml.safe_dump(study, sort_keys=False))
     return path
-
-
-# -- the worker ---------------------------------------------------------------------------------------
-class TimedAskLock(AskLock):
-    """AskLock, unchanged, with a stopwatch around acquire (the wait) and acquire-to-release (the hold).
-    `lease_engine`: through the proxy, the lease goes to the database directly."""
-
-    lease_engine = None
-    counter = None  # the worker's round-trip counter: how many are made while the lock is held
-    waits: list = []
-    holds: list = []
-    inside: list = []
-
-    def __init__(self, study, spec, **kwargs):
-        super().__init__(study, spec, **kwargs)
-        if self._lock is None and TimedAskLock.lease_engine is not None:
-            self.use_engine(TimedAskLock.lease_engine, study_id_of(study), spec.heartbeat.grace_period)
-        self._since = None
-
-    def acquire(self) -> None:
-        began = time.perf_counter()
-        super().acquire()
-        self._since = time.perf_counter()
-        TimedAskLock.waits.append(self._since - began)
-        self._trips = next(TimedAskLock.counter) if TimedAskLock.counter is not None else 0
-
-    def release(self) -> None:
-        if self.held and self._since is not None:
-            TimedAskLock.holds.append(time.perf_counter() - self._since)
-            if TimedAskLock.counter is not None:
-                TimedAskLock.inside.append(next(TimedAskLock.counter) - self._trips - 1)
-        super().release()
-
-
-class _CountingStub:
-    """A gRPC stub that counts the calls made through it (each one a round trip to the proxy)."""
-
-    def __init__(self, stub, counter):
-        self._stub, self._counter = stub, counter
-
-    def __getattr__(self, name):
-        method = getattr(self._stub, name)
-
-        def call(*args, **kwargs):
-            next(self._counter)
-            return method(*args, **kwargs)
-
-        return call
-
-
-def _open_worker_study(spec, worker: int, proxy_port, counter):
-    """The worker's study and what it counts: SQL statements on its engine, or gRPC calls."""
-    from sqlalchemy import create_engine, event
-
-    if proxy_port is None:
-        study = open_study(spec, create=True, worker=worker)
-        event.listen(_rdb(storage_of(study)).engine, "before_cursor_execute", lambda *a: next(counter))
-        return study
-    storage = optuna.storages.GrpcStorageProxy(host="127.0.0.1", port=proxy_port)
-    storage.wait_server_ready(timeout=60)
-    # Optuna's proxy client keeps its stub in these two places (benchmark-only reach into it).
-    storage._stub = storage._cache.grpc_client = _CountingStub(storage._stub, counter)
-    seed = None if spec.sampler.seed is None else spec.sampler.seed + 1000 * worker
-    study = optuna.load_study(study_name=spec.name, storage=storage, pruner=make_pruner(spec.pruner.type, {}),
-                              sampler=make_sampler(spec.sampler.type, seed, spec.sampler.args, spec.search_space))
-    if spec.storage_url.startswith("sqlite"):
-        TimedAskLock.lease_engine = create_engine(spec.storage_url, connect_args={"isolation_level": None})
-        sqlite_immediate(TimedAskLock.lease_engine)  # as the study's own engine (search/storage.py)
-    else:
-        TimedAskLock.lease_engine = create_engine(spec.storage_url, pool_size=1)
-    event.listen(TimedAskLock.lease_engine, "before_cursor_execute", lambda *a: next(counter))
-    return study
-
-
-def _worker(study_path: str, worker: int, n_trials: int, proxy_port, ready, go, out: str) -> None:
-    optuna.logging.set_verbosity(optuna.logging.ERROR)
-    warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)  # the gRPC proxy's
-    signal.signal(signal.SIGTERM, _stopped)  # past the run's timeout: still write what was timed
-    counter = TimedAskLock.counter = itertools.count()
-    spec = load_study_spec(study_path)
-    result = {"worker": worker, "error": None}
-    try:
-        study = _open_worker_study(spec, worker, proxy_port, counter)
-        ready.release()
-        go.wait()
-        before = next(counter)
-        backend.run_worker_loop(spec, study, n_trials, objective=TrialObjective(spec, train_fn=ray_fakes.fake_train))
-        result["round_trips"] = next(counter) - before - 1
-    except BaseException as err:  # reported by the driver
-        result["error"] = f"{type(err).__name__}: {err}"[:500]
-        ready.release()
-    result.update(waits=TimedAskLock.waits, holds=TimedAskLock.holds, inside=TimedAskLock.inside,
-                  cpu_s=sum(os.times()[:2]))
-    Path(out).write_text(json.dumps(result))
-
-
-class Stopped(Exception):
-    pass
-
-
-def _stopped(signum, frame):
-    raise Stopped("stopped by the driver (the run's timeout)")
-
-
-def _proxy(url: str, port: int) -> None:
-    optuna.logging.set_verbosity(optuna.logging.ERROR)
-    warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-    optuna.storages.run_grpc_proxy_server(optuna.storages.get_storage(url), host="127.0.0.1", port=port)
 
 
 # -- the driver ---------------------------------------------------------------------------------------
@@ -234,12 +120,12 @@ def run_one(folder: Path, url: str, workers: int, via: str, trial_s: float, per_
     proxy = None
     port = _free_port() if via == "proxy" else None
     if port is not None:
-        proxy = ctx.Process(target=_proxy, args=(url, port), name="proxy", daemon=True)
+        proxy = ctx.Process(target=proxy_main, args=(url, port), name="proxy", daemon=True)
         proxy.start()
     ready, go = ctx.Semaphore(0), ctx.Event()
     outs = [folder / f"{name}_worker{i}.json" for i in range(workers)]
     cpu0 = os.times()
-    procs = [ctx.Process(target=_worker, args=(str(spec.path), i, n_trials, port, ready, go, str(outs[i])),
+    procs = [ctx.Process(target=worker_main, args=(str(spec.path), i, n_trials, port, ready, go, str(outs[i])),
                          name=f"worker-{i}") for i in range(workers)]
     for p in procs:
         p.start()
@@ -282,8 +168,6 @@ def _percentile(values: list, q: float) -> float | None:
 
 
 def summarize(spec, url, workers, via, trial_s, n_trials, outs, wall, timed_out, statements, cpu_s) -> dict:
-    from optuna.trial import TrialState
-
     results = [json.loads(p.read_text()) if p.is_file() else {"error": "no result (killed)"} for p in outs]
     stopped = sum(1 for r in results if (r.get("error") or "").startswith("Stopped"))
     trials = optuna.load_study(study_name=spec.name, storage=url).get_trials(deepcopy=False)
