@@ -6,9 +6,9 @@ and the trial count, directly on PostgreSQL and through Optuna's gRPC storage pr
 
 Each worker (many_workers_worker.py) is the real worker loop (optuna_backend.run_worker_loop:
 recovery, recount, AskLock, the trial protocol's admit with its records and queued repeats, reports
-to the pruner, tell), with a stand-in trainer that sleeps and reports like a trial (tests/support/ray_fakes.fake_train: 4 steps,
-an eval and a JSON checkpoint every 2 steps) and no memory estimate, so the storage is what is
-measured. The workers are forked from this process after it has imported everything (so 64 of them
+to the pruner, tell), with a stand-in trainer that sleeps and reports like a trial
+(tests/support/ray_fakes.fake_train: 4 steps, an eval and a JSON checkpoint every 2 steps) and no
+memory estimate, so the storage is what is measured. The workers are forked from this process after it has imported everything (so 64 of them
 start in seconds and share their pages), open their studies, and start together on one signal.
 
 --via proxy: one process runs optuna.storages.run_grpc_proxy_server over the same database and the
@@ -252,9 +252,9 @@ def main(argv=None) -> int:
 
 
 def _print_table(rows) -> None:
-    cols = ["via", "workers", "n_trials", "trials_per_min", "ideal_per_min", "lock_wait_median_s", "lock_wait_p99_s",
-            "lock_wait_p99_after_start_s", "lock_hold_median_s", "round_trips_inside_lock", "sql_per_trial", "client_round_trips_per_trial", "overshoot", "lost",
-            "workers_cpu_s", "wall_s"]
+    cols = ["via", "workers", "n_trials", "trials_per_min", "ideal_per_min", "lock_wait_median_s",
+            "lock_wait_p99_s", "lock_wait_p99_after_start_s", "lock_hold_median_s", "round_trips_inside_lock",
+            "sql_per_trial", "client_round_trips_per_trial", "overshoot", "lost", "workers_cpu_s", "wall_s"]
     print("| " + " | ".join(cols) + " |")
     print("|" + "---|" * len(cols))
     for r in rows:
