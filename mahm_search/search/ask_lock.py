@@ -10,6 +10,8 @@ It lives where every worker already meets, the storage, so it holds across proce
 - RDB (SQLite, PostgreSQL, MySQL): a lease in the study's system attrs (key LEASE_KEY: owner and an
   expiry on the database's clock), taken and given back in transactions that lock the study's row
   (SQLite: every transaction is BEGIN IMMEDIATE, see storage.sqlite_immediate).
+  On PostgreSQL the waiters queue in the database (ask_queue.py) and only the head of the queue
+  takes the lease, so waiting costs neither CPU nor the study's row, whatever the number of workers.
 - journal:FILE: Optuna's symlink lock file next to the journal (its workers share that folder).
 A worker killed while holding it (SIGKILL between the recount and the ask) blocks the others for at
 most the heartbeat grace period: the lease then expires, as Optuna fails a trial that stopped beating.
@@ -30,6 +32,7 @@ from typing import Callable, Optional
 
 import optuna
 
+from .ask_queue import PgAskQueue
 from .recovery import _rdb
 from .storage import with_retries
 from .optuna_private import rdb_models, storage_of, study_id_of
@@ -42,26 +45,43 @@ class AskLock:
     def __init__(self, study: optuna.Study, spec, poll_s: float = POLL_S):
         self.poll_s = poll_s
         self.held = False
+        self._queue: Optional[PgAskQueue] = None
         ttl = spec.heartbeat.grace_period
         url = spec.storage_url
         rdb = _rdb(storage_of(study))
         if url.startswith("journal:"):
             self._lock: Optional[object] = _JournalLock(url[len("journal:"):], ttl)
         elif hasattr(rdb, "engine"):
-            self._lock = _Lease(rdb.engine, study_id_of(study), ttl)
+            self.use_engine(rdb.engine, study_id_of(study), ttl)
         else:
             self._lock = None  # an in-memory storage: one process, nothing to share
 
+    def use_engine(self, engine, study_id: int, ttl_s: float) -> None:
+        """Keep the lease in this database (a study reached through a proxy names its database here)."""
+        self._lock = _Lease(engine, study_id, ttl_s)
+        self._queue = PgAskQueue(engine, study_id) if PgAskQueue.applies(engine) else None
+
     def acquire(self) -> None:
-        while self._lock is not None and not self._lock.try_acquire():
-            time.sleep(self.poll_s * (1 + random.random()))  # jitter: waiters do not poll in step
+        if self._queue is not None:
+            self._queue.enter()  # blocks, without polling, until this worker is the queue's head
+        try:
+            while self._lock is not None and not self._lock.try_acquire():
+                time.sleep(self.poll_s * (1 + random.random()))  # jitter: waiters do not poll in step
+        except BaseException:
+            if self._queue is not None:
+                self._queue.leave()
+            raise
         self.held = True
 
     def release(self) -> None:
         if self.held:
             self.held = False
-            if self._lock is not None:
-                self._lock.release()
+            try:
+                if self._lock is not None:
+                    self._lock.release()
+            finally:
+                if self._queue is not None:
+                    self._queue.leave()
 
     def releasing(self, objective: Callable) -> Callable:
         """`objective`, giving the lock back as soon as the asked trial (RUNNING since study.ask()) has
