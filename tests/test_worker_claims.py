@@ -62,7 +62,7 @@ def _check_exactly_n_trials(tmp_path, monkeypatch, storage=None):
         with Deadline(90):
             trials = _run_workers(spec)
         assert count_trials(trials).done == N_TRIALS, [t.state.name for t in trials]
-        assert [t.state for t in trials] == [TrialState.COMPLETE] * N_TRIALS
+        assert [t.state for t in trials] == [TrialState.COMPLETE] * N_TRIALS, [t.user_attrs.get("error") for t in trials]
 
 
 def test_three_workers_on_sqlite_start_exactly_n_trials(tmp_path, monkeypatch):
