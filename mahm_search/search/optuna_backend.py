@@ -235,15 +235,16 @@ def auto_worker_count_isolated(spec) -> Tuple[int, str]:
     from concurrent.futures import ProcessPoolExecutor
 
     with ProcessPoolExecutor(1, mp_context=mp.get_context("spawn")) as pool:
-        return pool.submit(_auto_worker_count_of, str(spec.path)).result()
+        return pool.submit(_auto_worker_count_of, str(spec.path), tuple(spec.overrides)).result()
 
 
-def _auto_worker_count_of(study_path: str) -> Tuple[int, str]:
-    return auto_worker_count(load_study_spec(study_path))
+def _auto_worker_count_of(study_path: str, overrides: tuple = ()) -> Tuple[int, str]:
+    return auto_worker_count(load_study_spec(study_path, overrides))
 
 
 # -- several worker processes -----------------------------------------------------------------------
-def _worker_main(study_path: str, n_trials: int, devices: Optional[str], worker: int, cpus: int = 0) -> None:
+def _worker_main(study_path: str, n_trials: int, devices: Optional[str], worker: int, cpus: int = 0,
+                 overrides: tuple = ()) -> None:
     if devices is not None:
         os.environ["CUDA_VISIBLE_DEVICES"] = devices  # before this process first imports torch
     if cpus:
@@ -254,7 +255,7 @@ def _worker_main(study_path: str, n_trials: int, devices: Optional[str], worker:
             # One intra-op pool per worker sized to its share: pools that each take every core spin
             # against each other (2 workers on 2 cores trained the quickstart's trials ~5x slower).
             torch.set_num_threads(cpus)
-    spec = load_study_spec(study_path)
+    spec = load_study_spec(study_path, overrides)
     try:
         with stops_on_full_disk(f"{spec.path} (worker-{worker})"):
             study = open_study(spec, create=True, worker=worker)
@@ -271,7 +272,7 @@ def _run_processes(spec, study: optuna.Study, n_trials: int, workers: int, progr
     procs = []
     for i in range(workers):
         devices = str(i % gpus) if gpus > 1 else None
-        p = ctx.Process(target=_worker_main, args=(str(spec.path), n_trials, devices, i, cpus), name=f"worker-{i}")
+        p = ctx.Process(target=_worker_main, args=(str(spec.path), n_trials, devices, i, cpus, tuple(spec.overrides)), name=f"worker-{i}")
         p.start()
         procs.append(p)
     try:

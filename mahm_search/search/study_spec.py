@@ -11,20 +11,21 @@ from __future__ import annotations
 import difflib
 import re
 from pathlib import Path
-from typing import Any, ClassVar, Dict, List, Literal, Optional, Union
+from typing import Any, ClassVar, Dict, List, Literal, Optional, Sequence, Union
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
 
 from ..config import TrialConfig, deep_merge, get_dotted, load_yaml, set_dotted
 from ..errors import ConfigError, parse_model, problem_line
 from ..memory.units import parse_bytes, size_problem
+from ..overrides import apply_overrides, mark_overridden
 from ..spec_base import Spec
 from ..train.metric_names import OBJECTIVE_METRICS, objective_problem
 from .plots_spec import PlotsSpec
 from .pruners import PRUNERS
 from .sampler_check import check_sampler_and_pruner
 from .samplers import SAMPLERS
-from .space import SearchSpace, load_space
+from .space import SearchSpace, load_space, resolve_space_file
 
 # What the trainer reports at each eval (train/metric_names.py, the list train.objective is checked
 # against too); lower is better for all of them.
@@ -133,6 +134,7 @@ class StudySpec(Spec):
     heartbeat: HeartbeatSpec = HeartbeatSpec()
 
     _path: Path = PrivateAttr(default=Path("."))
+    _overrides: List[str] = PrivateAttr(default_factory=list)
     _base_config: Dict[str, Any] = PrivateAttr(default_factory=dict)
     _search_space: SearchSpace = PrivateAttr(default_factory=SearchSpace)
 
@@ -197,6 +199,11 @@ class StudySpec(Spec):
         return self._path
 
     @property
+    def overrides(self) -> List[str]:
+        """The `--set KEY=VALUE` overrides applied to the file (in order)."""
+        return list(self._overrides)
+
+    @property
     def folder(self) -> Path:
         return self._path.parent
 
@@ -229,13 +236,26 @@ class StudySpec(Spec):
         return url
 
 
-def load_study_spec(path: str | Path) -> StudySpec:
-    path = Path(path)
+def load_study_spec(path: str | Path, overrides: Sequence[str] = ()) -> StudySpec:
+    """`overrides`: `--set KEY=VALUE` lines (overrides.py), applied to the file's mapping before it is
+    validated; a problem with an overridden field names the override."""
+    try:
+        return _load_study_spec(Path(path), tuple(overrides))
+    except ConfigError as err:
+        if not overrides:
+            raise
+        raise ConfigError(mark_overridden(err.problems, overrides)) from None
+
+
+def _load_study_spec(path: Path, overrides: tuple) -> StudySpec:
     data = load_yaml(path)
     if not isinstance(data, dict):
         raise ConfigError([f"{path}: expected a mapping with at least 'name' (got {type(data).__name__})"])
+    data = apply_overrides(data, overrides, path, {"base": lambda name: _base_file(path, name),
+                                                   "space": lambda name: resolve_space_file(name, path)})
     spec = parse_model(StudySpec, data, path)
     spec._path = path.resolve()
+    spec._overrides = list(overrides)
     problems: List[str] = []
 
     base, base_file = _load_base(spec, path, problems)
@@ -262,6 +282,14 @@ def load_study_spec(path: str | Path) -> StudySpec:
     if problems:
         raise ConfigError(problems)
     return spec
+
+
+def _base_file(path: Path, name: str) -> Path:
+    file = path.parent / name
+    if not file.is_file():
+        raise ConfigError([f"{path}: base: file '{name}' does not exist (expected a TrialConfig YAML "
+                           f"relative to the study file)"])
+    return file
 
 
 def _load_base(spec: StudySpec, path: Path, problems: List[str]) -> tuple[Dict[str, Any], Optional[Path]]:
