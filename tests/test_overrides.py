@@ -94,3 +94,8 @@ def test_the_study_records_its_overrides_and_a_resume_with_others_says_so(tmp_pa
     assert calls[-1].train.steps == 2
     study = optuna.load_study(study_name="tiny", storage=f"sqlite:///{tmp_path / 'tiny.db'}")
     assert study.user_attrs["overrides_runs"] == [["train.lr=5e-4"], ["train.steps=2", "train.eval_every=1"]]
+    from mahm_search.report.markdown import write_report
+
+    write_report(path, quiet=True)
+    text = (tmp_path / "tiny-report" / "report.md").read_text()
+    assert "overrides (--set)" in text and "train.lr=5e-4" in text and "train.steps=2 train.eval_every=1" in text
