@@ -13,7 +13,7 @@ import re
 from pathlib import Path
 from typing import Any, ClassVar, Dict, List, Literal, Optional, Sequence, Union
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
 from ..config import TrialConfig, deep_merge, get_dotted, load_yaml, set_dotted
 from ..errors import ConfigError, parse_model, problem_line
@@ -21,10 +21,11 @@ from ..memory.units import parse_bytes, size_problem
 from ..overrides import apply_overrides, mark_overridden
 from ..spec_base import Spec
 from ..train.metric_names import OBJECTIVE_METRICS, objective_problem
+from .objectives import COSTS, cost_problem
 from .plots_spec import PlotsSpec
 from .pruners import PRUNERS
 from .sampler_check import check_sampler_and_pruner
-from .samplers import SAMPLERS
+from .samplers import MULTI_OBJECTIVE_SAMPLERS, SAMPLERS
 from .space import SearchSpace, load_space, resolve_space_file
 
 # What the trainer reports at each eval (train/metric_names.py, the list train.objective is checked
@@ -49,8 +50,8 @@ class ObjectiveSpec(BaseModel):
     @classmethod
     def _known(cls, v: str) -> str:
         problem = objective_problem(v)
-        if problem is not None:
-            raise ValueError(problem)
+        if problem is not None and cost_problem(v) is not None:
+            raise ValueError(problem + f"; or, after the first objective of a list, one of {', '.join(COSTS)}")
         return v
 
 
@@ -113,7 +114,8 @@ class StudySpec(Spec):
     name: str = Field(..., pattern=r"^[A-Za-z0-9_.\-]+$")
     storage: Optional[str] = None  # SQLAlchemy URL, or journal:FILE; default sqlite next to the file
     backend: Literal["optuna", "ray"] = "optuna"
-    objective: ObjectiveSpec = ObjectiveSpec()
+    # one metric, or a list: the metric first, then costs (search/objectives.py): a Pareto search
+    objective: Union[ObjectiveSpec, List[ObjectiveSpec]] = ObjectiveSpec()
     sampler: SamplerSpec = SamplerSpec()
     pruner: PrunerSpec = PrunerSpec()
     n_trials: int = Field(10, ge=1)  # COMPLETE + PRUNED + errored FAIL trials to reach (repeats count)
@@ -135,6 +137,7 @@ class StudySpec(Spec):
 
     _path: Path = PrivateAttr(default=Path("."))
     _overrides: List[str] = PrivateAttr(default_factory=list)
+    _objectives: List[ObjectiveSpec] = PrivateAttr(default_factory=list)
     _base_config: Dict[str, Any] = PrivateAttr(default_factory=dict)
     _search_space: SearchSpace = PrivateAttr(default_factory=SearchSpace)
 
@@ -174,6 +177,50 @@ class StudySpec(Spec):
         if isinstance(v, int) and v < 1:
             raise ValueError("expected a number >= 1, 'auto', or {auto: true, confidence: 0.95, max: 8}")
         return v
+
+    @model_validator(mode="after")
+    def _objectives_in_order(self):
+        # `objective` stays the one metric the trainer reports (every reader's spec.objective); the
+        # costs of a Pareto search follow it in `objectives`.
+        listed = self.objective if isinstance(self.objective, list) else [self.objective]
+        if not listed:
+            raise ValueError("objective: expected a metric, or a list of them (got an empty list)")
+        if objective_problem(listed[0].metric) is not None:
+            raise ValueError(f"objective: the first objective must be a metric the evaluation reports, such "
+                             f"as score (got {listed[0].metric!r}; costs such as it come after it)")
+        for i, extra in enumerate(listed[1:], start=1):
+            problem = cost_problem(extra.metric)
+            if problem is not None:
+                raise ValueError(f"objective[{i}].metric: {problem}")
+        names = [o.metric for o in listed]
+        if len(set(names)) != len(names):
+            raise ValueError(f"objective: each metric once, got {names}")
+        if len(listed) > 1:
+            if self.backend == "ray":
+                raise ValueError("objective: a multi-objective (Pareto) search runs on backend optuna only")
+            if "pruner" in self.model_fields_set and self.pruner.type != "none":
+                raise ValueError(f"pruner: Optuna cannot prune a multi-objective study (Trial.report and "
+                                 f"should_prune do not support it); expected pruner {{type: none}} or no "
+                                 f"pruner (got {self.pruner.type!r})")
+            if self.sampler.type not in MULTI_OBJECTIVE_SAMPLERS:
+                raise ValueError(f"sampler.type: {self.sampler.type!r} is single-objective; a multi-objective "
+                                 f"study takes one of {', '.join(MULTI_OBJECTIVE_SAMPLERS)}")
+            if "sampler" not in self.model_fields_set:
+                self.sampler = SamplerSpec(type="nsgaii")
+            if "pruner" not in self.model_fields_set:
+                self.pruner = PrunerSpec(type="none")
+        self._objectives = listed
+        self.objective = listed[0]
+        return self
+
+    @property
+    def objectives(self) -> List[ObjectiveSpec]:
+        """Every objective, the trainer's metric first (one unless the study is multi-objective)."""
+        return list(self._objectives) or [self.objective]
+
+    @property
+    def multi_objective(self) -> bool:
+        return len(self.objectives) > 1
 
     @property
     def racing(self) -> Optional[RacingSpec]:

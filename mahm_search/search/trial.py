@@ -104,7 +104,7 @@ class TrialObjective:
         # until then another worker could be proposed the same configuration and take a queued seed).
         self.after_ask: Callable[[], None] = lambda: None
 
-    def __call__(self, trial: optuna.Trial) -> float:
+    def __call__(self, trial: optuna.Trial):
         self.last_trial_id = trial_id_of(trial)
         try:
             admission = self.admit(trial)
@@ -167,7 +167,10 @@ class TrialObjective:
         config, started = admission.config, admission.started
         metric = self.spec.objective.metric
         on_eval = self.progress.trial_eval if self.progress is not None else None
-        reporter = TrialReporter(trial, metric, on_eval=on_eval)
+        multi = getattr(self.spec, "multi_objective", False)
+        reporter = TrialReporter(trial, metric, on_eval=on_eval, prunable=not multi)
+        if multi:
+            reporter.curve = [list(p) for p in TrialRecord.of(trial).curve]  # a retry's inherited curve
         if self.progress is not None:
             reporter = self.progress.wrap_reporter(reporter, trial.number, config.train.steps)
         run_dir = trial_run_dir(self.spec.runs_dir, trial)
@@ -239,6 +242,10 @@ class TrialObjective:
         values = [h[metric] for h in result.history if metric in h]
         if not values:
             raise RuntimeError(f"training finished without any '{metric}' evaluation")
+        if getattr(self.spec, "multi_objective", False):  # the score, then each cost from the record
+            from .objectives import trial_values
+
+            return trial_values(self.spec.objectives, values[-1], TrialRecord.of(trial))
         return float(values[-1])
 
     @property
