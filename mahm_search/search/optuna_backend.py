@@ -41,6 +41,7 @@ from ..results import study_trials
 from .storage import open_study, with_retries
 from .study_spec import load_study_spec
 from .trial import Admission, TrialObjective
+from .trackers.study import TrackerCallback, log_study_best, make_trackers
 from .trial_counts import count_trials
 from .wait_watch import WaitWatch
 from .optuna_private import storage_of
@@ -68,12 +69,22 @@ def _run_optuna(spec, n_trials: int, workers: Union[int, str]) -> optuna.Study:
         else:
             _run_processes(spec, study, n_trials, workers, progress)
         progress.refresh(study_trials(study), count_trials(study_trials(study)).done)
+    log_study_best(spec, study)  # the trackers' study-level record: the best configuration so far
     return study
 
 
 def run_worker_loop(spec, study: optuna.Study, n_trials: int, progress: Optional[SearchProgress] = None,
                     objective: Optional[TrialObjective] = None) -> None:
     objective = objective or TrialObjective(spec, progress=progress)
+    trackers = objective.trackers = make_trackers(spec)
+    try:
+        _worker_loop(spec, study, n_trials, progress, objective, [TrackerCallback(trackers, spec)] if trackers else [])
+    finally:
+        trackers.close()
+
+
+def _worker_loop(spec, study: optuna.Study, n_trials: int, progress: Optional[SearchProgress],
+                 objective: TrialObjective, callbacks: list) -> None:
     deadline = time.monotonic() + spec.timeout if spec.timeout else None
     heartbeat = not spec.storage_url.startswith("journal:")  # RDB storages carry heartbeats
     optuna.logging.set_verbosity(optuna.logging.ERROR)  # outcomes are printed by progress
@@ -114,7 +125,8 @@ def run_worker_loop(spec, study: optuna.Study, n_trials: int, progress: Optional
             try:
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-                    study.optimize(ask_lock.releasing(objective), n_trials=1, catch=(Exception,))
+                    study.optimize(ask_lock.releasing(objective), n_trials=1, catch=(Exception,),
+                                   callbacks=callbacks)
             except KeyboardInterrupt:
                 _requeue_own(spec, study, objective)
                 raise

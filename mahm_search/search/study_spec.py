@@ -134,6 +134,8 @@ class StudySpec(Spec):
     pack_gpu: bool = False
     ray: RaySpec = RaySpec()
     heartbeat: HeartbeatSpec = HeartbeatSpec()
+    # experiment trackers: [tensorboard, mlflow, wandb], each a name or {name: {args}} (search/trackers/)
+    trackers: List[Any] = Field(default_factory=list)
 
     _path: Path = PrivateAttr(default=Path("."))
     _overrides: List[str] = PrivateAttr(default_factory=list)
@@ -148,6 +150,18 @@ class StudySpec(Spec):
             return v
         raise ValueError(f"expected a file path (relative to the study file) or an inline mapping, "
                          f"got {type(v).__name__}")
+
+    @field_validator("trackers", mode="before")
+    @classmethod
+    def _trackers(cls, v):
+        from .trackers.spec import normalize_trackers
+
+        return normalize_trackers(v)
+
+    @property
+    def tracker_list(self) -> List[Dict[str, Any]]:
+        """[{name, args}] for each tracker the study names."""
+        return list(self.trackers)
 
     @field_validator("repeats", mode="before")
     @classmethod
@@ -323,6 +337,10 @@ def _load_study_spec(path: Path, overrides: tuple) -> StudySpec:
         space_source = path
     if not problems:
         problems.extend(_fixed_condition_problems(spec, fixed, space_source))
+    if spec.trackers:  # a tracker's package: one line naming the extra, before any trial starts
+        from .trackers.spec import missing_extras
+
+        problems.extend(missing_extras(spec.trackers, path))
     if not problems:
         problems.extend(_check_corners(spec, space_source))
         problems.extend(check_sampler_and_pruner(spec, path, space_source))

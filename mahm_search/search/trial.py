@@ -103,6 +103,7 @@ class TrialObjective:
         # Called once the trial's seed is chosen and its repeats are queued (the worker loop's AskLock:
         # until then another worker could be proposed the same configuration and take a queued seed).
         self.after_ask: Callable[[], None] = lambda: None
+        self.trackers = None  # the study's experiment trackers (search/trackers/), set by the worker loop
 
     def __call__(self, trial: optuna.Trial):
         self.last_trial_id = trial_id_of(trial)
@@ -171,6 +172,10 @@ class TrialObjective:
         reporter = TrialReporter(trial, metric, on_eval=on_eval, prunable=not multi)
         if multi:
             reporter.curve = [list(p) for p in TrialRecord.of(trial).curve]  # a retry's inherited curve
+        if self.trackers:
+            number = trial.number
+            self.trackers.trial_start(number, config.to_dict(), self.spec.search_space.readable(dict(trial.params)))
+            reporter.on_metrics = lambda step, metrics: self.trackers.trial_step(number, step, metrics)
         if self.progress is not None:
             reporter = self.progress.wrap_reporter(reporter, trial.number, config.train.steps)
         run_dir = trial_run_dir(self.spec.runs_dir, trial)

@@ -19,6 +19,7 @@ class TrialReporter(Reporter):
         # in the trial's record instead.
         self.prunable = prunable
         self.curve: list = []
+        self.on_metrics = None
         self.metric = metric
         self.on_eval = on_eval
         self.info: Dict[str, Any] = {}
@@ -36,6 +37,8 @@ class TrialReporter(Reporter):
     def report(self, step: int, metrics: dict[str, float]) -> None:
         self.last_step = step
         self.last_metrics = dict(metrics)
+        if self.on_metrics is not None:  # the study's trackers (search/trackers/): every metric of the eval
+            self.on_metrics(step, self.last_metrics)
         value = metrics.get(self.metric)
         if value is None or not math.isfinite(value):
             return  # the trainer stops non-finite runs itself (reason 'nan')
