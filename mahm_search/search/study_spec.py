@@ -114,8 +114,10 @@ class StudySpec(Spec):
     name: str = Field(..., pattern=r"^[A-Za-z0-9_.\-]+$")
     storage: Optional[str] = None  # SQLAlchemy URL, or journal:FILE; default sqlite next to the file
     backend: Literal["optuna", "ray"] = "optuna"
-    # one metric, or a list: the metric first, then costs (search/objectives.py): a Pareto search
-    objective: Union[ObjectiveSpec, List[ObjectiveSpec]] = ObjectiveSpec()
+    # one metric, or a list: the metric first, then costs (search/objectives.py): a Pareto search.
+    # A list is split on reading: its first entry is `objective`, the rest `objective_costs`.
+    objective: ObjectiveSpec = ObjectiveSpec()
+    objective_costs: List[ObjectiveSpec] = Field(default_factory=list, exclude=True)
     sampler: SamplerSpec = SamplerSpec()
     pruner: PrunerSpec = PrunerSpec()
     n_trials: int = Field(10, ge=1)  # COMPLETE + PRUNED + errored FAIL trials to reach (repeats count)
@@ -192,13 +194,21 @@ class StudySpec(Spec):
             raise ValueError("expected a number >= 1, 'auto', or {auto: true, confidence: 0.95, max: 8}")
         return v
 
+    @model_validator(mode="before")
+    @classmethod
+    def _split_objectives(cls, data):
+        if isinstance(data, dict) and isinstance(data.get("objective"), list):
+            listed = data["objective"]
+            if not listed:
+                raise ValueError("objective: expected a metric, or a list of them (got an empty list)")
+            data = {**data, "objective": listed[0], "objective_costs": listed[1:]}
+        return data
+
     @model_validator(mode="after")
     def _objectives_in_order(self):
         # `objective` stays the one metric the trainer reports (every reader's spec.objective); the
         # costs of a Pareto search follow it in `objectives`.
-        listed = self.objective if isinstance(self.objective, list) else [self.objective]
-        if not listed:
-            raise ValueError("objective: expected a metric, or a list of them (got an empty list)")
+        listed = [self.objective, *self.objective_costs]
         if objective_problem(listed[0].metric) is not None:
             raise ValueError(f"objective: the first objective must be a metric the evaluation reports, such "
                              f"as score (got {listed[0].metric!r}; costs such as it come after it)")
@@ -224,7 +234,6 @@ class StudySpec(Spec):
             if "pruner" not in self.model_fields_set:
                 self.pruner = PrunerSpec(type="none")
         self._objectives = listed
-        self.objective = listed[0]
         return self
 
     @property
@@ -314,7 +323,11 @@ def _load_study_spec(path: Path, overrides: tuple) -> StudySpec:
         raise ConfigError([f"{path}: expected a mapping with at least 'name' (got {type(data).__name__})"])
     data = apply_overrides(data, overrides, path, {"base": lambda name: _base_file(path, name),
                                                    "space": lambda name: resolve_space_file(name, path)})
-    spec = parse_model(StudySpec, data, path)
+    try:
+        spec = parse_model(StudySpec, data, path)
+    except ConfigError as err:  # the costs of an objective list, where the file has them
+        raise ConfigError([re.sub(r": objective_costs\[(\d+)\]", lambda m: f": objective[{int(m.group(1)) + 1}]", line)
+                           for line in err.problems]) from None
     spec._path = path.resolve()
     spec._overrides = list(overrides)
     problems: List[str] = []
