@@ -111,3 +111,17 @@ def test_bad_tracker_entries_are_one_line(tmp_path, trackers, expected):
     with pytest.raises(ConfigError) as err:
         load_study_spec(write_study(tmp_path, trackers=trackers))
     assert len(err.value.problems) == 1 and expected in err.value.problems[0], err.value.problems
+
+
+@pytest.mark.ray
+def test_on_ray_the_trackers_are_tunes_logger_callbacks(tmp_path):
+    pytest.importorskip("ray.tune")
+    from ray.air.integrations.mlflow import MLflowLoggerCallback
+    from ray.tune.logger import TBXLoggerCallback
+
+    from mahm_search.search.trackers.ray_callbacks import ray_logger_callbacks
+
+    spec = load_study_spec(write_study(tmp_path, trackers=["tensorboard", "mlflow"]))
+    tbx, mlf = ray_logger_callbacks(spec)
+    assert isinstance(tbx, TBXLoggerCallback) and isinstance(mlf, MLflowLoggerCallback)
+    assert mlf.tracking_uri == f"sqlite:///{(tmp_path / 'tiny_mlflow.db').resolve()}"

@@ -41,7 +41,7 @@ from ..results import study_trials
 from .storage import open_study, with_retries
 from .study_spec import load_study_spec
 from .trial import Admission, TrialObjective
-from .trackers.study import TrackerCallback, log_study_best, make_trackers
+from .trackers.study import TrackerCallback, make_trackers
 from .trial_counts import count_trials
 from .wait_watch import WaitWatch
 from .optuna_private import storage_of
@@ -69,7 +69,6 @@ def _run_optuna(spec, n_trials: int, workers: Union[int, str]) -> optuna.Study:
         else:
             _run_processes(spec, study, n_trials, workers, progress)
         progress.refresh(study_trials(study), count_trials(study_trials(study)).done)
-    log_study_best(spec, study)  # the trackers' study-level record: the best configuration so far
     return study
 
 

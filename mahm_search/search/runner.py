@@ -47,6 +47,9 @@ def run_study(path: str | Path, n_trials: Optional[int] = None, workers: Union[i
 
         study = run_optuna(spec, n_trials=total, workers=workers)
     from .summary import print_summary
+    from .trackers.study import log_study_best
+
+    log_study_best(spec, study)  # the trackers' study-level record: the best configuration so far
 
     print_summary(spec, study, total)
     return study
