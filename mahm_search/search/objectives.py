@@ -79,3 +79,39 @@ def flops_of(arch_json: str, mano_json: str) -> int:
     arch = arch.model_copy(update={"backbone_weights": None}) if "backbone_weights" in ArchSpec.model_fields else arch
     model = build_model(arch, ManoSpec.model_validate(json.loads(mano_json)))
     return int(flops_per_sample(model, arch.input_size))
+
+
+def check_objective_list(spec) -> list:
+    """Every objective of a StudySpec, the trainer's metric first; ValueError naming the field when
+    the list is wrong. A multi-objective study gets NSGA-II and no pruner unless the file names them
+    (a named pruner is refused: Optuna cannot prune such a study)."""
+    from ..train.metric_names import objective_problem
+    from .samplers import MULTI_OBJECTIVE_SAMPLERS
+
+    listed = [spec.objective, *spec.objective_costs]
+    if objective_problem(listed[0].metric) is not None:
+        raise ValueError(f"objective: the first objective must be a metric the evaluation reports, such "
+                         f"as score (got {listed[0].metric!r}; costs such as it come after it)")
+    for i, extra in enumerate(listed[1:], start=1):
+        problem = cost_problem(extra.metric)
+        if problem is not None:
+            raise ValueError(f"objective[{i}].metric: {problem}")
+    names = [o.metric for o in listed]
+    if len(set(names)) != len(names):
+        raise ValueError(f"objective: each metric once, got {names}")
+    if len(listed) > 1:
+        given = spec.model_fields_set
+        if spec.backend == "ray":
+            raise ValueError("objective: a multi-objective (Pareto) search runs on backend optuna only")
+        if "pruner" in given and spec.pruner.type != "none":
+            raise ValueError(f"pruner: Optuna cannot prune a multi-objective study (Trial.report and "
+                             f"should_prune do not support it); expected pruner {{type: none}} or no "
+                             f"pruner (got {spec.pruner.type!r})")
+        if spec.sampler.type not in MULTI_OBJECTIVE_SAMPLERS:
+            raise ValueError(f"sampler.type: {spec.sampler.type!r} is single-objective; a multi-objective "
+                             f"study takes one of {', '.join(MULTI_OBJECTIVE_SAMPLERS)}")
+        if "sampler" not in given:
+            spec.sampler = type(spec.sampler)(type="nsgaii")
+        if "pruner" not in given:
+            spec.pruner = type(spec.pruner)(type="none")
+    return listed

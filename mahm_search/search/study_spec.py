@@ -25,7 +25,7 @@ from .objectives import COSTS, cost_problem
 from .plots_spec import PlotsSpec
 from .pruners import PRUNERS
 from .sampler_check import check_sampler_and_pruner
-from .samplers import MULTI_OBJECTIVE_SAMPLERS, SAMPLERS
+from .samplers import SAMPLERS
 from .space import SearchSpace, load_space, resolve_space_file
 
 # What the trainer reports at each eval (train/metric_names.py, the list train.objective is checked
@@ -207,33 +207,10 @@ class StudySpec(Spec):
     @model_validator(mode="after")
     def _objectives_in_order(self):
         # `objective` stays the one metric the trainer reports (every reader's spec.objective); the
-        # costs of a Pareto search follow it in `objectives`.
-        listed = [self.objective, *self.objective_costs]
-        if objective_problem(listed[0].metric) is not None:
-            raise ValueError(f"objective: the first objective must be a metric the evaluation reports, such "
-                             f"as score (got {listed[0].metric!r}; costs such as it come after it)")
-        for i, extra in enumerate(listed[1:], start=1):
-            problem = cost_problem(extra.metric)
-            if problem is not None:
-                raise ValueError(f"objective[{i}].metric: {problem}")
-        names = [o.metric for o in listed]
-        if len(set(names)) != len(names):
-            raise ValueError(f"objective: each metric once, got {names}")
-        if len(listed) > 1:
-            if self.backend == "ray":
-                raise ValueError("objective: a multi-objective (Pareto) search runs on backend optuna only")
-            if "pruner" in self.model_fields_set and self.pruner.type != "none":
-                raise ValueError(f"pruner: Optuna cannot prune a multi-objective study (Trial.report and "
-                                 f"should_prune do not support it); expected pruner {{type: none}} or no "
-                                 f"pruner (got {self.pruner.type!r})")
-            if self.sampler.type not in MULTI_OBJECTIVE_SAMPLERS:
-                raise ValueError(f"sampler.type: {self.sampler.type!r} is single-objective; a multi-objective "
-                                 f"study takes one of {', '.join(MULTI_OBJECTIVE_SAMPLERS)}")
-            if "sampler" not in self.model_fields_set:
-                self.sampler = SamplerSpec(type="nsgaii")
-            if "pruner" not in self.model_fields_set:
-                self.pruner = PrunerSpec(type="none")
-        self._objectives = listed
+        # costs of a Pareto search follow it in `objectives` (search/objectives.py checks the list).
+        from .objectives import check_objective_list
+
+        self._objectives = check_objective_list(self)
         return self
 
     @property
