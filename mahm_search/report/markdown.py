@@ -224,7 +224,9 @@ def _pareto_lines(result: FiguresResult) -> list[str]:
     if len(metrics) < 2:
         return []
     figure = result.files["pareto"].name if "pareto" in result.files else None
-    return pareto_section(points, metrics, figure, result.factors, result.loaded.plots.label, markdown_table)
+    directions = [d.name.lower() for d in result.loaded.study.directions]
+    return pareto_section(points, metrics, figure, result.factors, result.loaded.plots.label, markdown_table,
+                          directions)
 
 
 def render_report(result: FiguresResult) -> str:

@@ -40,17 +40,22 @@ def plot_pareto(points: list[ParetoPoint], metrics: list[str], path: Path, title
     """Score (y) against the first cost (x): each configuration's mean with 95% intervals over seeds
     in both, its seeds as faint dots, the front joined by a step line and labelled with the share of
     seed resamples in which each point stays non-dominated."""
-    fig, ax = plt.subplots(figsize=FIGSIZE, dpi=DPI)
-    for p in points:
+    fig, ax = plt.subplots(figsize=(FIGSIZE[0] + 5.0, FIGSIZE[1]), dpi=DPI)
+    keys = []
+    for i, p in enumerate(points, start=1):
         colour = FRONT_COLOUR if p.on_front else OTHER_COLOUR
         xs, ys = [v[1] for v in p.values], [v[0] for v in p.values]
         ax.scatter(xs, ys, s=12, color=colour, alpha=0.35, zorder=2, linewidths=0)
         x, y = p.intervals[1], p.intervals[0]
         ax.errorbar(x.mean, y.mean, xerr=_err(x), yerr=_err(y), fmt="o" if p.on_front else "s",
-                    color=colour, ms=8 if p.on_front else 6, capsize=3, zorder=3, lw=1.2)
-        text = f"{curve_label(p.params, factors, template)}\nnon-dominated {100 * p.front_share:.0f}% (n={p.n})"
-        ax.annotate(text, (x.mean, y.mean), textcoords="offset points", xytext=(8, 6), fontsize=8,
-                    color="black" if p.on_front else "#505050")
+                    color=colour, ms=8 if p.on_front else 6, capsize=3, zorder=3, lw=1.2, alpha=0.8)
+        # numbers by the points, names in the key beside the axes: close points stay readable
+        ax.annotate(str(i), (x.mean, y.mean), textcoords="offset points", xytext=_offset(i), fontsize=9,
+                    fontweight="bold" if p.on_front else "normal", color="black" if p.on_front else "#505050")
+        keys.append(f"{i}  {curve_label(p.params, factors, template)}\n    "
+                    f"{'front' if p.on_front else 'dominated'}; non-dominated in "
+                    f"{100 * p.front_share:.0f}% of resamples; n={p.n}")
+    fig.text(0.665, 0.92, "\n".join(keys), fontsize=7.5, va="top", ha="left", family="monospace")
     front = sorted((p for p in points if p.on_front), key=lambda p: p.means[1])
     if len(front) > 1:
         ax.step([p.means[1] for p in front], [p.means[0] for p in front], where="post", color=FRONT_COLOUR,
@@ -64,9 +69,14 @@ def plot_pareto(points: list[ParetoPoint], metrics: list[str], path: Path, title
     ax.margins(0.15)
     ax.legend(fontsize=8, loc="best")
     ax.set_title(title, fontsize=10)
-    fig.set_layout_engine("constrained")
+    fig.subplots_adjust(left=0.06, right=0.65, top=0.86, bottom=0.1)
     save_figure(fig, path)
     plt.close(fig)
+
+
+def _offset(i: int) -> tuple:
+    """Points at nearly the same place get their numbers on different sides."""
+    return [(7, 5), (7, -12), (-14, 5), (-14, -12)][(i - 1) % 4]
 
 
 def _err(interval):
@@ -79,7 +89,7 @@ def pareto_frame(points: list[ParetoPoint], metrics: list[str], factors: list[st
                  template: Optional[str]) -> pd.DataFrame:
     rows = []
     for p in points:
-        row = {"configuration": curve_label(p.params, factors, template), "n": p.n,
+        row = {"#": str(len(rows) + 1), "configuration": curve_label(p.params, factors, template), "n": p.n,
                "on front": "yes" if p.on_front else "no"}
         for metric, interval in zip(metrics, p.intervals):
             row[f"{label(metric)} mean"] = f"{interval.mean:.{_digits(metric)}f}"
@@ -94,7 +104,7 @@ def _digits(metric: str) -> int:
 
 
 def pareto_section(points: list[ParetoPoint], metrics: list[str], figure: Optional[str], factors: list[str],
-                   template: Optional[str], table) -> list[str]:
+                   template: Optional[str], table, directions: Optional[list[str]] = None) -> list[str]:
     """report.md's 'Pareto front' section; `table` renders a frame as markdown."""
     if not points:
         return ["## Pareto front", "", "_No configuration has completed all objectives yet._", ""]
@@ -102,8 +112,8 @@ def pareto_section(points: list[ParetoPoint], metrics: list[str], figure: Option
     robust = robust_share(points)
     wobbly = [p for p in points if 0.05 < p.front_share < 0.95]
     lines = ["## Pareto front", "",
-             f"Objectives: {', '.join(label(m) for m in metrics)}, each "
-             "minimised unless the settings say otherwise. A configuration's point is the mean of each objective "
+             f"Objectives: {', '.join(f'{label(m)} ({d}d)' for m, d in zip(metrics, directions or ['minimize'] * len(metrics)))}"
+             ". A configuration's point is the mean of each objective "
              "over its completed seeds (95% t interval over seeds; a dash with one seed or no spread). The front "
              "is the configurations no other one beats in every objective at once. Its uncertainty over seeds: "
              "every configuration's seeds were resampled with replacement 1000 times and the front recomputed; "
