@@ -54,6 +54,8 @@ def _fail(err: MahmError) -> None:
 
 # Shared by the commands that read a study.
 STUDY = typer.Argument(..., metavar="STUDY", help="Study file.")
+SET = typer.Option(None, "--set", metavar="KEY=VALUE",
+                   help="Override a field of the file (VALUE as YAML), e.g. --set train.lr=3e-4; repeatable.")
 REPORT_OUT = typer.Option(None, "--out", help="Output folder (default <study folder>/<name>-report/).")
 
 
@@ -82,13 +84,15 @@ def run(
     address: Optional[str] = typer.Option(None, "--address", help="Ray cluster address (ray backend)."),
     retry_failed: bool = typer.Option(False, "--retry-failed",
                                       help="Train again the configurations whose trials failed with an error."),
+    overrides: Optional[List[str]] = SET,
 ):
     """Create or continue a study; rerun the same command to resume after any interruption."""
     from .search.runner import run_study
 
     try:
         run_study(study, n_trials=n_trials, workers=_workers(workers),
-                  backend=backend.value if backend else None, address=address, retry_failed=retry_failed)
+                  backend=backend.value if backend else None, address=address, retry_failed=retry_failed,
+                  overrides=overrides or ())
     except KeyboardInterrupt:
         # The interrupted trial is queued again (its checkpoint kept): the same command continues.
         typer.secho(f"interrupted: finished trials are kept; run `mahm-search run {study}` to continue",
@@ -147,11 +151,12 @@ def report(study: Path = STUDY, out: Optional[Path] = REPORT_OUT):
 def train(
     config: Path = typer.Argument(..., metavar="CONFIG", help="A TrialConfig YAML (arch/data/train/loss/mano sections)."),
     out: Path = typer.Option(Path("runs/train"), "--out", help="Run folder: checkpoints and history.csv."),
+    overrides: Optional[List[str]] = SET,
 ):
     """Train one configuration with a progress bar; writes its score-versus-steps history as CSV."""
     from .train.command import train_command
 
-    train_command(config, out)
+    train_command(config, out, overrides=overrides or ())
 
 
 @app.command()

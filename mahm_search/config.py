@@ -179,8 +179,15 @@ def trial_config(data: Any, source: str | Path = "<config>") -> TrialConfig:
     return parse_model(TrialConfig, data, source)
 
 
-def load_trial_config(path: str | Path) -> TrialConfig:
-    return trial_config(load_yaml(path), path)
+def load_trial_config(path: str | Path, overrides=()) -> TrialConfig:
+    """`overrides`: `--set KEY=VALUE` lines (overrides.py), applied before validation."""
+    from .overrides import apply_overrides, mark_overridden
+
+    data = apply_overrides(load_yaml(path), overrides, Path(path))
+    try:
+        return trial_config(data, path)
+    except ConfigError as err:
+        raise ConfigError(mark_overridden(err.problems, overrides)) from None
 
 
 def is_config_path(dotted: str) -> bool:

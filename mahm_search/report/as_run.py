@@ -173,6 +173,13 @@ def settings_as_run(loaded, records: list[StudyTrial]) -> tuple[dict[str, Any], 
         "objective": {"metric": metric, "direction": "maximize" if loaded.maximize else "minimize"},
         "memory": applied_memory(loaded, records),
     }
+    metrics = loaded.study.user_attrs.get("objective_metrics") or []
+    if len(metrics) > 1:  # a multi-objective study: the costs after the score, and their directions
+        as_run["objective"]["and"] = [{"metric": m, "direction": d.name.lower()}
+                                      for m, d in zip(metrics[1:], loaded.study.directions[1:])]
+    runs_overrides = loaded.study.user_attrs.get("overrides_runs")
+    if runs_overrides and any(runs_overrides):  # `run --set KEY=VALUE`, each distinct set of them used
+        as_run["overrides (--set)"] = [" ".join(r) if r else "none" for r in runs_overrides]
     if runs:
         configs = [flatten(r.record.config) for r in runs]
         keys = list(dict.fromkeys(k for c in configs for k in c))

@@ -49,7 +49,9 @@ def plot_importance(study: optuna.Study, path: Path, title: str, n_varied: int,
     with warnings.catch_warnings(), matplotlib.rc_context():
         warnings.simplefilter("ignore")
         try:
-            ax = optuna_mpl.plot_param_importances(study, target_name="final validation score")
+            # a multi-objective study: importance for the score, its first value
+            target = (lambda t: t.values[0]) if len(study.directions) > 1 else None
+            ax = optuna_mpl.plot_param_importances(study, target=target, target_name="final validation score")
         except (RuntimeError, ValueError, ZeroDivisionError) as err:
             return f"importance.png skipped: Optuna could not rank the params ({err})"
         ax.set_xlabel(f"importance for the final validation score (share, sums to 1; n={len(complete)} trials)")

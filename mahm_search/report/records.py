@@ -14,7 +14,7 @@ from typing import Any, Optional
 import optuna
 from optuna.trial import FrozenTrial, TrialState
 
-from ..results import params_of, study_trials, trial_key
+from ..results import params_of, primary_value, study_trials, trial_key
 from ..search.record import PRUNE_REASONS, TrialRecord
 
 # How a curve ended, when not by completing: the prune_reason user attr, or the trial's state.
@@ -44,7 +44,7 @@ class StudyTrial:
 
 
 def trial_records(study: optuna.Study) -> list[StudyTrial]:
-    maximize = study.direction == optuna.study.StudyDirection.MAXIMIZE
+    maximize = study.directions[0] == optuna.study.StudyDirection.MAXIMIZE  # the score's, first
     return [_record(t, maximize) for t in study_trials(study)]
 
 
@@ -62,13 +62,16 @@ def _finite(x: Any) -> bool:
 
 
 def _record(t: FrozenTrial, maximize: bool) -> StudyTrial:
-    curve = sorted((int(s), float(v)) for s, v in t.intermediate_values.items() if _finite(v))
+    record = TrialRecord.of(t)
+    # a multi-objective study keeps the curve in the record (Optuna takes no intermediate values there)
+    points = t.intermediate_values.items() or [(s, v) for s, v in record.curve]
+    curve = sorted((int(s), float(v)) for s, v in points if _finite(v))
     steps = [s for s, _ in curve]
     values = [v for _, v in curve]
-    final = t.value if t.state == TrialState.COMPLETE and _finite(t.value) else (values[-1] if values else None)
+    value = primary_value(t)
+    final = value if t.state == TrialState.COMPLETE and _finite(value) else (values[-1] if values else None)
     scored = values + ([final] if final is not None else [])
     best = (max if maximize else min)(scored) if scored else None
-    record = TrialRecord.of(t)
     return StudyTrial(
         number=t.number, state=t.state.name, params=params_of(t), steps=steps, values=values,
         final=final, best=best, end=_end_reason(t, record), config_key=trial_key(t),

@@ -28,7 +28,7 @@ class LoadedStudy:
 
     @property
     def maximize(self) -> bool:
-        return self.study.direction == optuna.study.StudyDirection.MAXIMIZE
+        return self.study.directions[0] == optuna.study.StudyDirection.MAXIMIZE  # the score's, first
 
     @property
     def file_metric(self) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any, Dict, Optional
 
-from ..results import StudyResults
+from ..results import StudyResults, primary_value
 from .record import TrialRecord
 
 
@@ -34,7 +34,7 @@ def best_trial(results: StudyResults, readable) -> Optional[Dict[str, Any]]:
     if trial is None:
         return None
     record = TrialRecord.of(trial)
-    return {"number": trial.number, "value": trial.value, "params": readable(trial.params),
+    return {"number": trial.number, "value": primary_value(trial), "params": readable(trial.params),
             "steps_done": record.steps_done, "rescue": record.rescue}
 
 

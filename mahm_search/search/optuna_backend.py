@@ -41,6 +41,7 @@ from ..results import study_trials
 from .storage import open_study, with_retries
 from .study_spec import load_study_spec
 from .trial import Admission, TrialObjective
+from .trackers.study import TrackerCallback, make_trackers
 from .trial_counts import count_trials
 from .wait_watch import WaitWatch
 from .optuna_private import storage_of
@@ -74,6 +75,15 @@ def _run_optuna(spec, n_trials: int, workers: Union[int, str]) -> optuna.Study:
 def run_worker_loop(spec, study: optuna.Study, n_trials: int, progress: Optional[SearchProgress] = None,
                     objective: Optional[TrialObjective] = None) -> None:
     objective = objective or TrialObjective(spec, progress=progress)
+    trackers = objective.trackers = make_trackers(spec)
+    try:
+        _worker_loop(spec, study, n_trials, progress, objective, [TrackerCallback(trackers, spec)] if trackers else [])
+    finally:
+        trackers.close()
+
+
+def _worker_loop(spec, study: optuna.Study, n_trials: int, progress: Optional[SearchProgress],
+                 objective: TrialObjective, callbacks: list) -> None:
     deadline = time.monotonic() + spec.timeout if spec.timeout else None
     heartbeat = not spec.storage_url.startswith("journal:")  # RDB storages carry heartbeats
     optuna.logging.set_verbosity(optuna.logging.ERROR)  # outcomes are printed by progress
@@ -114,7 +124,8 @@ def run_worker_loop(spec, study: optuna.Study, n_trials: int, progress: Optional
             try:
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-                    study.optimize(ask_lock.releasing(objective), n_trials=1, catch=(Exception,))
+                    study.optimize(ask_lock.releasing(objective), n_trials=1, catch=(Exception,),
+                                   callbacks=callbacks)
             except KeyboardInterrupt:
                 _requeue_own(spec, study, objective)
                 raise
@@ -235,15 +246,16 @@ def auto_worker_count_isolated(spec) -> Tuple[int, str]:
     from concurrent.futures import ProcessPoolExecutor
 
     with ProcessPoolExecutor(1, mp_context=mp.get_context("spawn")) as pool:
-        return pool.submit(_auto_worker_count_of, str(spec.path)).result()
+        return pool.submit(_auto_worker_count_of, str(spec.path), tuple(spec.overrides)).result()
 
 
-def _auto_worker_count_of(study_path: str) -> Tuple[int, str]:
-    return auto_worker_count(load_study_spec(study_path))
+def _auto_worker_count_of(study_path: str, overrides: tuple = ()) -> Tuple[int, str]:
+    return auto_worker_count(load_study_spec(study_path, overrides))
 
 
 # -- several worker processes -----------------------------------------------------------------------
-def _worker_main(study_path: str, n_trials: int, devices: Optional[str], worker: int, cpus: int = 0) -> None:
+def _worker_main(study_path: str, n_trials: int, devices: Optional[str], worker: int, cpus: int = 0,
+                 overrides: tuple = ()) -> None:
     if devices is not None:
         os.environ["CUDA_VISIBLE_DEVICES"] = devices  # before this process first imports torch
     if cpus:
@@ -254,7 +266,7 @@ def _worker_main(study_path: str, n_trials: int, devices: Optional[str], worker:
             # One intra-op pool per worker sized to its share: pools that each take every core spin
             # against each other (2 workers on 2 cores trained the quickstart's trials ~5x slower).
             torch.set_num_threads(cpus)
-    spec = load_study_spec(study_path)
+    spec = load_study_spec(study_path, overrides)
     try:
         with stops_on_full_disk(f"{spec.path} (worker-{worker})"):
             study = open_study(spec, create=True, worker=worker)
@@ -271,7 +283,7 @@ def _run_processes(spec, study: optuna.Study, n_trials: int, workers: int, progr
     procs = []
     for i in range(workers):
         devices = str(i % gpus) if gpus > 1 else None
-        p = ctx.Process(target=_worker_main, args=(str(spec.path), n_trials, devices, i, cpus), name=f"worker-{i}")
+        p = ctx.Process(target=_worker_main, args=(str(spec.path), n_trials, devices, i, cpus, tuple(spec.overrides)), name=f"worker-{i}")
         p.start()
         procs.append(p)
     try:

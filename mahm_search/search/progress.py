@@ -15,6 +15,7 @@ from optuna.trial import TrialState
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from ..results import primary_value
 from ..train.progress import LogLineReporter, format_duration, format_log_line, timestamped
 from ..train.reporter import Reporter
 from .record import TrialRecord
@@ -110,9 +111,10 @@ class SearchProgress:
             self.seen_finished = {t.number for t in trials if t.state.is_finished()}
         self.done = done
         for t in trials:
-            if t.state == TrialState.COMPLETE and t.value is not None:  # first: the line shows it
-                if self.best is None or (t.value > self.best if self.maximize else t.value < self.best):
-                    self.best = t.value
+            value = primary_value(t)
+            if t.state == TrialState.COMPLETE and value is not None:  # first: the line shows it
+                if self.best is None or (value > self.best if self.maximize else value < self.best):
+                    self.best = value
             if t.state.is_finished() and t.number not in self.seen_finished:
                 self.seen_finished.add(t.number)
                 self._print_finished(t)
@@ -158,7 +160,7 @@ class SearchProgress:
         record = TrialRecord.of(t)
         style = STATE_STYLE.get(state, "white")
         if state == "COMPLETE":
-            detail = f"{self.metric} {t.value:.4g}"
+            detail = f"{self.metric} {primary_value(t):.4g}"
         elif state == "PRUNED":
             detail = f"reason {record.prune_reason or '?'}"
         else:

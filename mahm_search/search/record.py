@@ -32,6 +32,8 @@ writer and a reader cannot drift apart: a field that is not declared here cannot
                                        set's mean hand scored on the same validation set): {key, metrics,
                                        val_scores, val_pa_scores, n_train, n_val}; None for trials
                                        recorded before it existed
+    curve                              multi-objective studies only: [[step, objective], ...] at each eval
+                                       (Optuna keeps intermediate values for single-objective studies only)
     prune_reason                       PRUNED only: one of PRUNE_REASONS
     error                              FAIL only: the exception; a FAIL without it is a dead process
 """
@@ -74,6 +76,7 @@ class TrialRecord:
     val_ids: Optional[List[int]] = None
     val_pa_scores: List[Optional[float]] = field(default_factory=list)
     blind: Optional[Dict[str, Any]] = None
+    curve: List[List[float]] = field(default_factory=list)
     prune_reason: Optional[str] = None
     error: Optional[str] = None
 

@@ -13,7 +13,7 @@ concurrent trials as the cluster's resources allow (fractional GPUs by estimate 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional, Union
+from typing import Optional, Sequence, Union
 
 from ..errors import ConfigError
 from .preflight import preflight
@@ -21,15 +21,19 @@ from .study_spec import load_study_spec
 
 
 def run_study(path: str | Path, n_trials: Optional[int] = None, workers: Union[int, str] = 1,
-              backend: Optional[str] = None, address: Optional[str] = None, retry_failed: bool = False):
+              backend: Optional[str] = None, address: Optional[str] = None, retry_failed: bool = False,
+              overrides: Sequence[str] = ()):
+    """`overrides`: `--set KEY=VALUE` lines applied to the study file before it is validated; the
+    study records them (overrides_record.py)."""
     if not (workers == "auto" or (isinstance(workers, int) and workers >= 1)):
         raise ConfigError([f"--workers: expected a positive number or 'auto', got {workers!r}"])
-    spec = load_study_spec(path)  # validates everything before any trial starts
+    spec = load_study_spec(path, overrides)  # validates everything before any trial starts
     total = n_trials if n_trials is not None else spec.n_trials
     if total < 1:
         raise ConfigError([f"{path}: --n-trials: expected a positive number, got {total}"])
     chosen = backend or spec.backend
     preflight(spec, remote_trials=chosen == "ray" and bool(address or spec.ray.address))
+    _record_overrides(spec)
     if retry_failed:
         _requeue_failed(spec)
     if chosen == "ray":
@@ -43,9 +47,19 @@ def run_study(path: str | Path, n_trials: Optional[int] = None, workers: Union[i
 
         study = run_optuna(spec, n_trials=total, workers=workers)
     from .summary import print_summary
+    from .trackers.study import log_study_best
+
+    log_study_best(spec, study)  # the trackers' study-level record: the best configuration so far
 
     print_summary(spec, study, total)
     return study
+
+
+def _record_overrides(spec) -> None:
+    from .overrides_record import record_overrides
+    from .storage import open_study
+
+    record_overrides(open_study(spec, create=True), spec)
 
 
 def _requeue_failed(spec) -> None:

@@ -216,6 +216,7 @@ def _dry_run(spec, sampler, pruner, source) -> List[str]:
     if spec.sampler.type == "tpe":
         startup = spec.sampler.args.get("n_startup_trials", 10)
         n = max(2, min(MAX_DRY_TRIALS, startup + 2)) if isinstance(startup, int) else 2
+    multi = spec.multi_objective
     stage = ["sampler"]  # who raised: the sampler (ask, suggest, tell) or the pruner (report, prune)
 
     def objective(trial) -> float:
@@ -223,6 +224,9 @@ def _dry_run(spec, sampler, pruner, source) -> List[str]:
         spec.search_space.suggest(trial, fixed)
         stage[0] = "pruner"
         value = float(10 + trial.number)
+        if multi:  # Optuna prunes single-objective studies only
+            stage[0] = "sampler"
+            return tuple(value + i for i in range(len(spec.objectives)))
         for step in (1, 2):
             trial.report(value, step)
             trial.should_prune()
@@ -232,7 +236,8 @@ def _dry_run(spec, sampler, pruner, source) -> List[str]:
     verbosity = optuna.logging.get_verbosity()
     optuna.logging.set_verbosity(optuna.logging.CRITICAL)  # the failed trial's own log line
     try:
-        study = optuna.create_study(sampler=sampler, pruner=pruner, direction=spec.objective.direction)
+        study = optuna.create_study(sampler=sampler, pruner=pruner,
+                                    directions=[o.direction for o in spec.objectives])
         study.optimize(objective, n_trials=n)  # optimize, not ask/tell: a finished grid may stop it
     except Exception as err:  # whatever it raises would fail every trial the same way
         kind = stage[0]

@@ -50,7 +50,13 @@ SAMPLERS: Dict[str, SamplerEntry] = {
     "qmc": _plain(optuna.samplers.QMCSampler),
     "gp": _plain(optuna.samplers.GPSampler, needs="scipy"),
     "cmaes": _plain(optuna.samplers.CmaEsSampler, needs="cmaes"),
+    # Multi-objective (Pareto) searches: NSGA-II is the default there; it reads the memory constraint
+    # through trial.set_constraint as TPE does.
+    "nsgaii": _plain(optuna.samplers.NSGAIISampler),
+    "nsgaiii": _plain(optuna.samplers.NSGAIIISampler),
 }
+# The samplers Optuna lets tell a trial several values.
+MULTI_OBJECTIVE_SAMPLERS = ("nsgaii", "nsgaiii", "tpe", "random", "grid", "bruteforce", "qmc", "gp")
 # Samplers whose seed is state every worker must share: GridSampler shuffles its grid with it and
 # stores only each trial's index into that shuffle (`grid_id`), so a worker or a resumed run with
 # another seed would read the stored indices as other points, repeating some and skipping others;

@@ -13,7 +13,7 @@ from optuna.trial import TrialState
 from rich.console import Console
 from rich.table import Table
 
-from ..results import StudyResults
+from ..results import StudyResults, primary_value
 from .best import best_configuration, best_trial, describe_best, short
 from .blind_check import blind_summary
 from .error_streak import error_key
@@ -43,7 +43,7 @@ def study_status(path: str | Path) -> Dict[str, Any]:
     metric = study.user_attrs.get("objective_metric") or spec.objective.metric
     blind = None
     if best_config is not None:
-        members = [(t.value, TrialRecord.of(t)) for t in complete if t.number in best_config["trials"]]
+        members = [(primary_value(t), TrialRecord.of(t)) for t in complete if t.number in best_config["trials"]]
         blind = blind_summary(members, metric, spec.objective.direction == "maximize")
     return {"study": spec.name, "storage": spec.storage_url, "metric": metric,
             "direction": spec.objective.direction, "n_trials": spec.n_trials, "done": counts.done,

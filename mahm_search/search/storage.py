@@ -149,13 +149,18 @@ def _open_study(spec, create: bool, worker: int) -> optuna.Study:
                     else " (it holds none)")
             raise StudyStorageError(f"{spec.path}: storage {url} holds no study named '{spec.name}'{held}; "
                                     f"run `mahm-search run {spec.path}` first") from None
+    directions = [o.direction for o in spec.objectives]
     study = with_retries(lambda: optuna.create_study(
         study_name=spec.name, storage=storage, sampler=sampler, pruner=pruner,
-        direction=spec.objective.direction, load_if_exists=True))
-    if study.direction.name.lower() != spec.objective.direction:
-        raise ConfigError([f"{spec.path}: objective.direction: the stored study '{spec.name}' "
-                           f"{study.direction.name.lower()}s; expected the same direction "
-                           f"(or use a new name)"])
+        directions=directions, load_if_exists=True))
+    stored_directions = [d.name.lower() for d in study.directions]
+    if stored_directions != directions:
+        if len(stored_directions) == 1 and len(directions) == 1:
+            raise ConfigError([f"{spec.path}: objective.direction: the stored study '{spec.name}' "
+                               f"{stored_directions[0]}s; expected the same direction (or use a new name)"])
+        raise ConfigError([f"{spec.path}: objective: the stored study '{spec.name}' has {len(stored_directions)} "
+                           f"objective(s) ({', '.join(stored_directions)}); expected the same objectives as when "
+                           f"it was created, {', '.join(directions)} given (or use a new name)"])
     stored = len(with_retries(lambda: study.get_trials(deepcopy=False)))
     # Each worker and each resume gets its own seed, or they would all propose the same points; not the
     # grid and QMC, whose seed is the one grid or sequence every worker and resume shares (samplers.py).
@@ -166,6 +171,8 @@ def _open_study(spec, create: bool, worker: int) -> optuna.Study:
                                          spec.sampler.args, spec.search_space)
     if "objective_metric" not in study.user_attrs:
         with_retries(lambda: study.set_user_attr("objective_metric", spec.objective.metric))
+        if spec.multi_objective:  # the Pareto search's metrics, in the order of the trials' values
+            with_retries(lambda: study.set_user_attr("objective_metrics", [o.metric for o in spec.objectives]))
         with_retries(lambda: study.set_user_attr("study_file", str(spec.path)))
     return study
 

@@ -11,20 +11,22 @@ from __future__ import annotations
 import difflib
 import re
 from pathlib import Path
-from typing import Any, ClassVar, Dict, List, Literal, Optional, Union
+from typing import Any, ClassVar, Dict, List, Literal, Optional, Sequence, Union
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
 from ..config import TrialConfig, deep_merge, get_dotted, load_yaml, set_dotted
 from ..errors import ConfigError, parse_model, problem_line
 from ..memory.units import parse_bytes, size_problem
+from ..overrides import apply_overrides, mark_overridden
 from ..spec_base import Spec
 from ..train.metric_names import OBJECTIVE_METRICS, objective_problem
+from .objectives import COSTS, cost_problem
 from .plots_spec import PlotsSpec
 from .pruners import PRUNERS
 from .sampler_check import check_sampler_and_pruner
 from .samplers import SAMPLERS
-from .space import SearchSpace, load_space
+from .space import SearchSpace, load_space, resolve_space_file
 
 # What the trainer reports at each eval (train/metric_names.py, the list train.objective is checked
 # against too); lower is better for all of them.
@@ -48,8 +50,8 @@ class ObjectiveSpec(BaseModel):
     @classmethod
     def _known(cls, v: str) -> str:
         problem = objective_problem(v)
-        if problem is not None:
-            raise ValueError(problem)
+        if problem is not None and cost_problem(v) is not None:
+            raise ValueError(problem + f"; or, after the first objective of a list, one of {', '.join(COSTS)}")
         return v
 
 
@@ -120,7 +122,10 @@ class StudySpec(Spec):
     name: str = Field(..., pattern=r"^[A-Za-z0-9_.\-]+$")
     storage: Optional[str] = None  # SQLAlchemy URL, or journal:FILE; default sqlite next to the file
     backend: Literal["optuna", "ray"] = "optuna"
+    # one metric, or a list: the metric first, then costs (search/objectives.py): a Pareto search.
+    # A list is split on reading: its first entry is `objective`, the rest `objective_costs`.
     objective: ObjectiveSpec = ObjectiveSpec()
+    objective_costs: List[ObjectiveSpec] = Field(default_factory=list, exclude=True)
     sampler: SamplerSpec = SamplerSpec()
     pruner: PrunerSpec = PrunerSpec()
     n_trials: int = Field(10, ge=1)  # COMPLETE + PRUNED + errored FAIL trials to reach (repeats count)
@@ -140,8 +145,12 @@ class StudySpec(Spec):
     ray: RaySpec = RaySpec()
     heartbeat: HeartbeatSpec = HeartbeatSpec()
     checkpoints: CheckpointsSpec = CheckpointsSpec()
+    # experiment trackers: [tensorboard, mlflow, wandb], each a name or {name: {args}} (search/trackers/)
+    trackers: List[Any] = Field(default_factory=list)
 
     _path: Path = PrivateAttr(default=Path("."))
+    _overrides: List[str] = PrivateAttr(default_factory=list)
+    _objectives: List[ObjectiveSpec] = PrivateAttr(default_factory=list)
     _base_config: Dict[str, Any] = PrivateAttr(default_factory=dict)
     _search_space: SearchSpace = PrivateAttr(default_factory=SearchSpace)
 
@@ -152,6 +161,18 @@ class StudySpec(Spec):
             return v
         raise ValueError(f"expected a file path (relative to the study file) or an inline mapping, "
                          f"got {type(v).__name__}")
+
+    @field_validator("trackers", mode="before")
+    @classmethod
+    def _trackers(cls, v):
+        from .trackers.spec import normalize_trackers
+
+        return normalize_trackers(v)
+
+    @property
+    def tracker_list(self) -> List[Dict[str, Any]]:
+        """[{name, args}] for each tracker the study names."""
+        return list(self.trackers)
 
     @field_validator("repeats", mode="before")
     @classmethod
@@ -182,6 +203,34 @@ class StudySpec(Spec):
             raise ValueError("expected a number >= 1, 'auto', or {auto: true, confidence: 0.95, max: 8}")
         return v
 
+    @model_validator(mode="before")
+    @classmethod
+    def _split_objectives(cls, data):
+        if isinstance(data, dict) and isinstance(data.get("objective"), list):
+            listed = data["objective"]
+            if not listed:
+                raise ValueError("objective: expected a metric, or a list of them (got an empty list)")
+            data = {**data, "objective": listed[0], "objective_costs": listed[1:]}
+        return data
+
+    @model_validator(mode="after")
+    def _objectives_in_order(self):
+        # `objective` stays the one metric the trainer reports (every reader's spec.objective); the
+        # costs of a Pareto search follow it in `objectives` (search/objectives.py checks the list).
+        from .objectives import check_objective_list
+
+        self._objectives = check_objective_list(self)
+        return self
+
+    @property
+    def objectives(self) -> List[ObjectiveSpec]:
+        """Every objective, the trainer's metric first (one unless the study is multi-objective)."""
+        return list(self._objectives) or [self.objective]
+
+    @property
+    def multi_objective(self) -> bool:
+        return len(self.objectives) > 1
+
     @property
     def racing(self) -> Optional[RacingSpec]:
         """The racing settings when `repeats` is auto, else None."""
@@ -204,6 +253,11 @@ class StudySpec(Spec):
     @property
     def path(self) -> Path:
         return self._path
+
+    @property
+    def overrides(self) -> List[str]:
+        """The `--set KEY=VALUE` overrides applied to the file (in order)."""
+        return list(self._overrides)
 
     @property
     def folder(self) -> Path:
@@ -238,13 +292,30 @@ class StudySpec(Spec):
         return url
 
 
-def load_study_spec(path: str | Path) -> StudySpec:
-    path = Path(path)
+def load_study_spec(path: str | Path, overrides: Sequence[str] = ()) -> StudySpec:
+    """`overrides`: `--set KEY=VALUE` lines (overrides.py), applied to the file's mapping before it is
+    validated; a problem with an overridden field names the override."""
+    try:
+        return _load_study_spec(Path(path), tuple(overrides))
+    except ConfigError as err:
+        if not overrides:
+            raise
+        raise ConfigError(mark_overridden(err.problems, overrides)) from None
+
+
+def _load_study_spec(path: Path, overrides: tuple) -> StudySpec:
     data = load_yaml(path)
     if not isinstance(data, dict):
         raise ConfigError([f"{path}: expected a mapping with at least 'name' (got {type(data).__name__})"])
-    spec = parse_model(StudySpec, data, path)
+    data = apply_overrides(data, overrides, path, {"base": lambda name: _base_file(path, name),
+                                                   "space": lambda name: resolve_space_file(name, path)})
+    try:
+        spec = parse_model(StudySpec, data, path)
+    except ConfigError as err:  # the costs of an objective list, where the file has them
+        raise ConfigError([re.sub(r": objective_costs\[(\d+)\]", lambda m: f": objective[{int(m.group(1)) + 1}]", line)
+                           for line in err.problems]) from None
     spec._path = path.resolve()
+    spec._overrides = list(overrides)
     problems: List[str] = []
 
     base, base_file = _load_base(spec, path, problems)
@@ -265,12 +336,24 @@ def load_study_spec(path: str | Path) -> StudySpec:
         space_source = path
     if not problems:
         problems.extend(_fixed_condition_problems(spec, fixed, space_source))
+    if spec.trackers:  # a tracker's package: one line naming the extra, before any trial starts
+        from .trackers.spec import missing_extras
+
+        problems.extend(missing_extras(spec.trackers, path))
     if not problems:
         problems.extend(_check_corners(spec, space_source))
         problems.extend(check_sampler_and_pruner(spec, path, space_source))
     if problems:
         raise ConfigError(problems)
     return spec
+
+
+def _base_file(path: Path, name: str) -> Path:
+    file = path.parent / name
+    if not file.is_file():
+        raise ConfigError([f"{path}: base: file '{name}' does not exist (expected a TrialConfig YAML "
+                           f"relative to the study file)"])
+    return file
 
 
 def _load_base(spec: StudySpec, path: Path, problems: List[str]) -> tuple[Dict[str, Any], Optional[Path]]:

@@ -9,7 +9,7 @@ import statistics
 
 from optuna.trial import TrialState
 
-from ..results import StudyResults
+from ..results import StudyResults, primary_value
 from .best import best_configuration, best_trial, describe_best, short
 from .blind_check import blind_summary
 from .record import TrialRecord
@@ -24,7 +24,7 @@ def summary_lines(spec, study, n_trials: int) -> list[str]:
     counts = count_trials(trials)
     states = ", ".join(f"{k} {v}" for k, v in sorted(counts.by_state.items())) or "no trials"
     lines = [f"summary: study {spec.name}: {counts.done}/{n_trials} trials done ({states})"]
-    complete = [t for t in trials if t.state == TrialState.COMPLETE and t.value is not None]
+    complete = [t for t in trials if t.state == TrialState.COMPLETE and primary_value(t) is not None]
     config = best_configuration(results, spec.search_space.readable)
     if config and config["n"] > 1:  # with repeats the best single trial is the luckiest seed
         params = ", ".join(f"{k}={short(v)}" for k, v in config["params"].items())
@@ -36,7 +36,7 @@ def summary_lines(spec, study, n_trials: int) -> list[str]:
         lines.append(f"summary: best single trial {best['number']}: {spec.objective.metric} {best['value']:.2f} mm (one seed)"
                      + (f" ({params})" if params else ""))
     if config:
-        members = [(t.value, TrialRecord.of(t)) for t in complete if t.number in config["trials"]]
+        members = [(primary_value(t), TrialRecord.of(t)) for t in complete if t.number in config["trials"]]
         lines += [f"summary: {line}" for line in blind_summary(members, spec.objective.metric, maximize)["lines"]]
     if getattr(spec, "racing", None) is not None and complete:
         from .racing import race_summary, study_race

@@ -104,8 +104,9 @@ class TrialObjective:
         # Called once the trial's seed is chosen and its repeats are queued (the worker loop's AskLock:
         # until then another worker could be proposed the same configuration and take a queued seed).
         self.after_ask: Callable[[], None] = lambda: None
+        self.trackers = None  # the study's experiment trackers (search/trackers/), set by the worker loop
 
-    def __call__(self, trial: optuna.Trial) -> float:
+    def __call__(self, trial: optuna.Trial):
         self.last_trial_id = trial_id_of(trial)
         try:
             admission = self.admit(trial)
@@ -168,7 +169,14 @@ class TrialObjective:
         config, started = admission.config, admission.started
         metric = self.spec.objective.metric
         on_eval = self.progress.trial_eval if self.progress is not None else None
-        core = TrialReporter(trial, metric, on_eval=on_eval)
+        multi = getattr(self.spec, "multi_objective", False)
+        core = TrialReporter(trial, metric, on_eval=on_eval, prunable=not multi)
+        if multi:
+            core.curve = [list(p) for p in TrialRecord.of(trial).curve]  # a retry's inherited curve
+        if self.trackers:
+            number = trial.number
+            self.trackers.trial_start(number, config.to_dict(), self.spec.search_space.readable(dict(trial.params)))
+            core.on_metrics = lambda step, metrics: self.trackers.trial_step(number, step, metrics)
         shown = self.progress.reporter_for(trial, trial.number, config.train.steps) if self.progress is not None else None
         reporter = MultiReporter(shown, core)  # shown first: an eval's line comes before a pruner stops it
         run_dir = trial_run_dir(self.spec.runs_dir, trial)
@@ -254,6 +262,10 @@ class TrialObjective:
         values = [h[metric] for h in result.history if metric in h]
         if not values:
             raise RuntimeError(f"training finished without any '{metric}' evaluation")
+        if getattr(self.spec, "multi_objective", False):  # the score, then each cost from the record
+            from .objectives import trial_values
+
+            return trial_values(self.spec.objectives, values[-1], TrialRecord.of(trial))
         return float(values[-1])
 
     @property

@@ -38,8 +38,8 @@ def _naming_the_file(err: MahmError, config_path: Path) -> MahmError:
     return err
 
 
-def train_command(config_path: Path, out: Path, console: Console | None = None) -> TrainResult:
-    config = load_trial_config(config_path)
+def train_command(config_path: Path, out: Path, console: Console | None = None, overrides=()) -> TrainResult:
+    config = load_trial_config(config_path, overrides)
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise ConfigError([f"--out: {out} is a file; expected a folder for checkpoint.pt and history.csv"])
