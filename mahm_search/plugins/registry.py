@@ -65,7 +65,7 @@ class Registry:
         self._registered: Dict[str, Callable] = {}
 
     def register(self, name: Optional[str] = None) -> Callable[[Callable], Callable]:
-        """Decorator: `@register_backbone("lab_tiny")` (default name: the function's)."""
+        """Decorator: `@register_backbone("my_net")` (default name: the function's)."""
 
         def add(fn: Callable) -> Callable:
             key = name or fn.__name__

@@ -15,7 +15,8 @@ def plugin_preflight_problems(spec) -> List[str]:
     for assignment, config in _trial_configs(spec):
         if not uses_plugins(config):
             continue
-        key = json.dumps([config.arch.model_dump(mode="json"), config.loss.model_dump(mode="json"),
+        terms = [n for n in config.loss.weights.plugin_terms() if config.loss.weights.model_extra[n] > 0]
+        key = json.dumps([config.arch.model_dump(mode="json"), terms,  # a weight's value changes no contract
                           config.train.plugin_metrics(), config.mano.model_dump(mode="json")], sort_keys=True)
         if key in seen:
             continue
