@@ -55,6 +55,8 @@ def plugin_problems(config) -> List[str]:
     gt = ground_truth(model.mano, batch)
     problems = []
     for name, fn in loss._plugins.items():
+        if loss.weights.get(name, 0.0) <= 0:  # off: never computed (the space's corners check it weighted)
+            continue
         rule = f"loss.weights.{name}: plug-in {name!r} breaks the loss-term contract"
         try:
             value = fn(outputs, batch, gt)
