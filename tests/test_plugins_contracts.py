@@ -139,3 +139,21 @@ def test_timm_backbone_trains_in_a_tiny_study(tmp_path):
     assert trial.state == TrialState.COMPLETE and trial.user_attrs["steps_done"] == 4
     estimate, peak = trial.user_attrs["memory_estimate_tensor_bytes"], trial.user_attrs["memory_peak_bytes"]
     assert abs(peak / estimate - 1) < 0.03, (estimate, peak)
+
+
+def test_a_plugin_loss_term_adds_up_over_micro_batches():
+    from mahm_search.data.dummy import dummy_batch
+    from mahm_search.train.losses import MAHMLoss
+    from mahm_search.train.targets import ground_truth
+
+    name = f"{PARTS}:mean_abs_z"
+    config = _config(loss={"weights": {name: 1.0}})
+    model, loss = build_model(config.arch).eval(), MAHMLoss(config.loss)
+    batch = dummy_batch(4, 64)
+    with torch.no_grad():
+        whole = loss.terms(model(batch["image"]), batch, ground_truth(model.mano, batch))[name]
+        den = loss.denominators(batch)
+        parts = []
+        for half in ({k: v[:1] for k, v in batch.items()}, {k: v[1:] for k, v in batch.items()}):
+            parts.append(loss.terms(model(half["image"]), half, ground_truth(model.mano, half), den)[name])
+    assert whole > 0 and torch.allclose(sum(parts), whole, rtol=1e-5)

@@ -84,7 +84,8 @@ class MAHMLoss(nn.Module):
         """Number of valid units per term (joints, hands, samples); pass the full batch's counts when
         the loss is evaluated on micro-batches of it."""
         den = {t: m.sum().clamp_min(1.0) for t, m in _masks(batch).items()}
-        den[SAMPLES] = float(batch["image"].shape[0])  # plug-in terms are batch means: scaled by their share
+        # plug-in terms are batch means, scaled by their share of it; a device op, not a host-to-device copy
+        den[SAMPLES] = torch.ones_like(batch["hand_valid"][:, 0]).sum()
         return den
 
     def stage_weights(self, n_stages: int) -> list[float]:
@@ -145,10 +146,10 @@ class MAHMLoss(nn.Module):
         elif outputs.get("joints_25d") is not None:  # the integral head has no Gaussian heatmaps
             out["heatmap"] = integral_term(outputs["joints_25d"], outputs["joint_logits"], batch, masks["heatmap"],
                                            den["heatmap"])
-        share = batch["image"].shape[0] / den.get(SAMPLES, batch["image"].shape[0])
         for name, fn in self._plugins.items():
             if self.weights.get(name, 0.0) > 0:  # like joints_pa: a term at weight 0 is not computed
-                out[name] = fn(outputs, batch, gt) * share
+                value = fn(outputs, batch, gt)
+                out[name] = value * (batch["image"].shape[0] / den[SAMPLES]) if denominators is not None and SAMPLES in denominators else value
         return out
 
     def forward(self, outputs: dict, batch: dict, gt: dict, denominators: dict | None = None):

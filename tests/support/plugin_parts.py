@@ -57,3 +57,8 @@ def mean_depth(outputs, batch, gt):
 
 def scalar_metric(outputs, batch, gt):
     return torch.zeros(())
+
+
+def mean_abs_z(outputs, batch, gt):
+    """A loss term: the batch's mean |z| of the last stage's joints, mm."""
+    return outputs["stages"][-1]["joints_3d"][..., 2].abs().mean()
