@@ -417,7 +417,8 @@ def test_a_ray_cluster_at_an_address_is_not_judged_by_this_hosts_devices(monkeyp
 
     seen = {}
     monkeypatch.setattr(module, "_device_problems", lambda spec: seen.setdefault("device", []))
-    for name in ("_folder_problems", "_mano_problems", "_data_problems", "_weights_problems", "_storage_problems"):
+    for name in ("_folder_problems", "_mano_problems", "_data_problems", "_weights_problems", "_plugin_problems",
+                 "_storage_problems"):
         monkeypatch.setattr(module, name, lambda spec: [])
     module.preflight(object(), remote_trials=True)
     assert "device" not in seen

@@ -29,9 +29,7 @@ def preflight(spec, remote_trials: bool = False) -> None:
         problems += _data_problems(spec)
     problems += _weights_problems(spec)
     if not problems:  # a plug-in's dry run needs the MANO files (and, for its weights, readable ones)
-        from .plugin_check import plugin_preflight_problems
-
-        problems += plugin_preflight_problems(spec)
+        problems += _plugin_problems(spec)
     if not remote_trials:
         problems += _device_problems(spec)
     problems += _storage_problems(spec)
@@ -81,6 +79,13 @@ def _weights_problems(spec) -> List[str]:
             said.add(problem)
             problems.append(f"{_where(spec, assignment, 'arch.backbone_weights', fields)}: {problem}")
     return problems
+
+
+def _plugin_problems(spec) -> List[str]:
+    """The plug-ins' contracts in the base and every corner of the space (search/plugin_check.py)."""
+    from .plugin_check import plugin_preflight_problems
+
+    return plugin_preflight_problems(spec)
 
 
 def _device_problems(spec) -> List[str]:
