@@ -44,7 +44,7 @@ def lab_backbone():
 def test_unknown_backbone_is_one_line_listing_what_is_registered(lab_backbone):
     [line] = _problems(arch={"backbone": "convnext_tiny"})
     assert line.startswith("study.yaml: arch.backbone: unknown backbone 'convnext_tiny'")
-    assert "resnet18, resnet34, resnet50, test_lab_tiny" in line and "timm/<name>" in line
+    assert "registered: resnet18, resnet34, resnet50, " in line and "test_lab_tiny" in line and "timm/<name>" in line
 
 
 def test_a_decorated_backbone_is_measured_by_a_dry_run_and_trains_the_mahm_head(lab_backbone):
@@ -157,3 +157,16 @@ def test_a_plugin_loss_term_adds_up_over_micro_batches():
         for half in ({k: v[:1] for k, v in batch.items()}, {k: v[1:] for k, v in batch.items()}):
             parts.append(loss.terms(model(half["image"]), half, ground_truth(model.mano, half), den)[name])
     assert whole > 0 and torch.allclose(sum(parts), whole, rtol=1e-5)
+
+
+def test_timm_backbone_loads_a_local_classifier_file(tmp_path):
+    timm = pytest.importorskip("timm", reason="the timm extra (timm, and a torchvision built for this torch) is not importable")
+    classifier = timm.create_model("resnet18d", pretrained=False)
+    torch.save(classifier.state_dict(), tmp_path / "resnet18d.pth")  # with its fc: ignored
+    arch = ArchSpec(**{**TINY, "width_mult": 1.0}, backbone="timm/resnet18d", backbone_weights=tmp_path / "resnet18d.pth")
+    body = build_model(arch).backbone.body
+    assert torch.equal(body.net.conv1[0].weight, classifier.conv1[0].weight)
+    torch.save({"conv1.0.weight": torch.zeros(1)}, tmp_path / "wrong.pth")
+    with pytest.raises(ConfigError) as err:
+        build_model(arch.model_copy(update={"backbone_weights": tmp_path / "wrong.pth"}))
+    assert "arch.backbone_weights: expected a state_dict of backbone 'timm/resnet18d'" in err.value.problems[0]
