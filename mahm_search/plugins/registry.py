@@ -12,8 +12,10 @@ No torch here: the spec modules check names against it.
 from __future__ import annotations
 
 import difflib
+import functools
 import importlib
 import os
+import sys
 from importlib import metadata
 from typing import Callable, Dict, Iterable, List, Optional, Tuple
 
@@ -56,6 +58,12 @@ def load_reference(reference: str) -> Callable:
     return obj
 
 
+@functools.lru_cache(maxsize=64)
+def _group(group: str, path: Tuple[str, ...]) -> Tuple[metadata.EntryPoint, ...]:
+    """The installed entry points of a group, read once per sys.path (a config is validated often)."""
+    return tuple(metadata.entry_points(group=group))
+
+
 class Registry:
     """Plug-ins of one kind. `builtin` names are the package's own (handled by their own code)."""
 
@@ -83,7 +91,7 @@ class Registry:
         self._registered.pop(name, None)
 
     def _entry_points(self) -> Dict[str, metadata.EntryPoint]:
-        return {ep.name: ep for ep in metadata.entry_points(group=self.group)}
+        return {ep.name: ep for ep in _group(self.group, tuple(sys.path))}
 
     def names(self) -> List[str]:
         """Every name a config may use (built-in first); loads nothing."""
