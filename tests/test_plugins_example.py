@@ -69,3 +69,33 @@ def test_no_line_of_the_package_names_the_example():
         text = path.read_text()
         for word in ("mahm_lab_plugins", "lab_tiny", "lab_direct", "freihand_like", "bone_length"):
             assert word not in text, (path, word)
+
+
+def test_entry_points_are_listed_without_importing_the_package(tmp_path, monkeypatch):
+    import sys
+
+    from mahm_search.plugins import BACKBONES, DATASETS, HEADS, LOSS_TERMS, METRICS
+
+    install_example(tmp_path / "site", monkeypatch)
+    assert "lab_tiny" in BACKBONES.names() and "lab_direct" in HEADS.names()
+    assert "freihand_like" in DATASETS.names() and "bone_length" in LOSS_TERMS.names() and "bone_error" in METRICS.names()
+    assert BACKBONES.problem("lab_tiny") is None
+    assert not any(m.startswith("mahm_lab_plugins") for m in sys.modules)  # loaded only when built
+    assert BACKBONES.get("lab_tiny").__module__ == "mahm_lab_plugins.backbone"
+
+
+def test_an_entry_point_that_does_not_load_is_one_line(tmp_path, monkeypatch):
+    from mahm_search.errors import ConfigError
+    from mahm_search.model import ArchSpec, build_model
+
+    info = tmp_path / "broken-0.1.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: broken\nVersion: 0.1\n")
+    (info / "entry_points.txt").write_text("[mahm_search.backbones]\nbroken_net = no_such_module.nets:net\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    arch = ArchSpec(backbone="broken_net", input_size=64)  # listed: the name validates without loading
+    with pytest.raises(ConfigError) as err:
+        build_model(arch)
+    [line] = err.value.problems
+    assert line.startswith("arch.backbone: backbone 'broken_net': its entry point 'no_such_module.nets:net' does "
+                           "not load (ModuleNotFoundError"), line
