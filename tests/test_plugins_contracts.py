@@ -117,6 +117,14 @@ def test_search_space_reaches_plugin_arguments_and_terms():
     assert is_config_path("loss.weights.my_term") and not is_config_path("arch.no_such_field")
 
 
+def _timm_or_skip():
+    try:
+        import timm
+    except Exception as err:  # ImportError, or RuntimeError from a torchvision built for another torch
+        pytest.skip(f"the timm extra (timm, and a torchvision built for this torch) is not importable: {err}")
+    return timm
+
+
 def test_timm_without_the_extra_is_one_line_naming_it(monkeypatch):
     monkeypatch.setitem(sys.modules, "timm", None)  # import timm raises ImportError
     [line] = _problems(arch={"backbone": "timm/resnet18d"})
@@ -124,7 +132,7 @@ def test_timm_without_the_extra_is_one_line_naming_it(monkeypatch):
 
 
 def test_timm_backbone_trains_in_a_tiny_study(tmp_path):
-    pytest.importorskip("timm", reason="the timm extra (timm, and a torchvision built for this torch) is not importable")
+    _timm_or_skip()
     import optuna
     from optuna.trial import TrialState
 
@@ -160,7 +168,7 @@ def test_a_plugin_loss_term_adds_up_over_micro_batches():
 
 
 def test_timm_backbone_loads_a_local_classifier_file(tmp_path):
-    timm = pytest.importorskip("timm", reason="the timm extra (timm, and a torchvision built for this torch) is not importable")
+    timm = _timm_or_skip()
     classifier = timm.create_model("resnet18d", pretrained=False)
     torch.save(classifier.state_dict(), tmp_path / "resnet18d.pth")  # with its fc: ignored
     arch = ArchSpec(**{**TINY, "width_mult": 1.0}, backbone="timm/resnet18d", backbone_weights=tmp_path / "resnet18d.pth")

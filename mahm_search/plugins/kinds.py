@@ -34,7 +34,7 @@ def timm_problem(name: str) -> str | None:
         return f"expected timm/<model name>, e.g. timm/resnet18d; got {name!r}"
     try:
         import timm
-    except ImportError as err:
+    except Exception as err:  # not installed, or a torchvision built for another torch (RuntimeError)
         return (f"{name!r} needs the timm extra: pip install -e '.[timm]' (or pip install timm with a torchvision "
                 f"built for your torch); import timm failed: {err}")
     if model not in timm.list_models(model):
