@@ -100,8 +100,8 @@ class TrainSpec(Spec):
 
     def plugin_metrics(self) -> List[str]:
         """Metric plug-ins to compute: train.metrics, and the objective when it names one."""
-        extra = [self.objective] if self.objective not in self.metrics and METRICS.problem(self.objective) is None \
-            and self.objective not in OBJECTIVE_METRICS else []
+        extra = [self.objective] if self.objective not in OBJECTIVE_METRICS and self.objective not in self.metrics \
+            and METRICS.problem(self.objective) is None else []
         return list(self.metrics) + extra
 
     @field_validator("objective")
