@@ -24,12 +24,7 @@ def objective_problem(name: object) -> Optional[str]:
     """None for a metric the trainer reports, else what was expected."""
     if isinstance(name, str) and name in OBJECTIVE_METRICS:
         return None
-    if isinstance(name, str) and ":" not in name:  # a registered metric plug-in
-        from ..plugins.kinds import METRICS
-
-        if name in METRICS.names():
-            return None
     close = difflib.get_close_matches(str(name), OBJECTIVE_METRICS, n=1)
     hint = f" (did you mean {close[0]!r}?)" if close else ""
     return (f"expected a metric the evaluation reports: one of {', '.join(PRIMARY)}, or mpjpe/pa_mpjpe/mpvpe "
-            f"with _right, _left, _single or _interacting, or a registered metric plug-in; got {name!r}{hint}")
+            f"with _right, _left, _single or _interacting; got {name!r}{hint}")

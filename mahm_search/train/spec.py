@@ -9,7 +9,7 @@ from pydantic import ConfigDict, Field, field_validator, model_validator
 
 from ..plugins.kinds import LOSS_TERMS, METRICS
 from ..spec_base import Spec
-from .metric_names import OBJECTIVE_METRICS, objective_problem
+from .metric_names import objective_problem
 
 
 class LossWeights(Spec):
@@ -81,7 +81,7 @@ class TrainSpec(Spec):
     micro_batches: int = Field(1, ge=1)  # gradient accumulation; batch_size stays the effective batch
     checkpoint_every: Optional[int] = Field(None, ge=1)  # None: at every eval
     objective: str = "score"  # metric name; 'score' = mean(MPJPE, MPVPE) in mm
-    # Metric plug-ins computed at every evaluation (a plug-in named as the objective is computed anyway)
+    # Metric plug-ins computed at every evaluation, reported beside the built-in metrics
     metrics: List[str] = Field(default_factory=list)
     # Start from these weights (a run's checkpoint.pt or best.pt, same architecture): fine-tuning, with
     # a fresh optimizer and schedule. Ignored when the run folder's own checkpoint resumes the run.
@@ -99,10 +99,9 @@ class TrainSpec(Spec):
         return v
 
     def plugin_metrics(self) -> List[str]:
-        """Metric plug-ins to compute: train.metrics, and the objective when it names one."""
-        extra = [self.objective] if self.objective not in OBJECTIVE_METRICS and self.objective not in self.metrics \
-            and METRICS.problem(self.objective) is None else []
-        return list(self.metrics) + extra
+        """Metric plug-ins to compute (reported beside the built-in metrics; the objective stays a built-in
+        one, which the blind baseline scores too)."""
+        return list(self.metrics)
 
     @field_validator("objective")
     @classmethod
