@@ -34,7 +34,7 @@ class LossWeights(Spec):
         for name, weight in (self.model_extra or {}).items():
             problem = LOSS_TERMS.problem(name)
             if problem is not None:
-                raise ValueError(f"{name}: not a built-in loss term ({', '.join(self.model_fields)}) and {problem}")
+                raise ValueError(f"{name}: not a built-in loss term ({', '.join(type(self).model_fields)}) and {problem}")
             if isinstance(weight, bool) or not isinstance(weight, (int, float)) or weight < 0:
                 raise ValueError(f"{name}: expected a weight >= 0, got {weight!r}")
             self.model_extra[name] = float(weight)
