@@ -23,5 +23,7 @@ __getattr__, __dir__, __all__ = lazy_exports(__name__, {
     "write_figures": ".report", "write_report": ".report",
     "write_best_config": ".export",
     "ConfigError": ".errors", "DataError": ".errors", "MahmError": ".errors",
+    "register_backbone": ".plugins", "register_head": ".plugins", "register_dataset": ".plugins",
+    "register_loss_term": ".plugins", "register_metric": ".plugins", "hand_outputs": ".model",
 })
 __all__ = sorted([*__all__, "train"])

@@ -194,11 +194,15 @@ def is_config_path(dotted: str) -> bool:
     """Whether 'arch.cascade_widths'-style path names a field of TrialConfig."""
     model: Any = TrialConfig
     for key in dotted.split("."):
+        if model is dict:  # a plug-in's keyword arguments (arch.backbone_args, data.args): any key
+            return True
         fields = getattr(model, "model_fields", None)
+        if fields is not None and key not in fields and model.model_config.get("extra") == "allow":
+            return True  # e.g. loss.weights.<plug-in term>: the model's own validator checks the name
         if fields is None or key not in fields:
             return False
         ann = fields[key].annotation
-        model = _model_in(ann)
+        model = dict if getattr(ann, "__origin__", None) is dict else _model_in(ann)
     return True
 
 

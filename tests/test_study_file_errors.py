@@ -269,7 +269,8 @@ def test_a_problem_in_a_base_file_names_the_base_file(here):
     (here / "b.yaml").write_text(_yaml(base))
     (here / STUDY).write_text(_study_text(base="b.yaml"))
     (line,) = _fails(here, "run", STUDY)
-    assert line.startswith("error: b.yaml: arch.backbone: Input should be 'resnet18'"), line
+    assert line.startswith("error: b.yaml: arch.backbone: unknown backbone 'resnet19' (did you mean 'resnet18'?); "
+                           "registered: resnet18, resnet34, resnet50"), line
 
 
 def test_a_base_objective_is_overridden_by_the_study_not_an_error(here):
@@ -416,7 +417,8 @@ def test_a_ray_cluster_at_an_address_is_not_judged_by_this_hosts_devices(monkeyp
 
     seen = {}
     monkeypatch.setattr(module, "_device_problems", lambda spec: seen.setdefault("device", []))
-    for name in ("_folder_problems", "_mano_problems", "_data_problems", "_weights_problems", "_storage_problems"):
+    for name in ("_folder_problems", "_mano_problems", "_data_problems", "_weights_problems", "_plugin_problems",
+                 "_storage_problems"):
         monkeypatch.setattr(module, name, lambda spec: [])
     module.preflight(object(), remote_trials=True)
     assert "device" not in seen

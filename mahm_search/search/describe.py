@@ -144,6 +144,11 @@ def describe(path: str | Path, batch_size: int | None = None,
     for label, config in configs:
         if batch_size is not None:
             config = config.model_copy(update={"train": config.train.model_copy(update={"batch_size": batch_size})})
+        from ..train.plugins.check import plugin_problems
+
+        problems = plugin_problems(config)  # [] without plug-ins
+        if problems:
+            raise ConfigError([f"{path}: {line}" for line in problems])
         params, forward, train = params_and_flops(config)
         memory = estimate_memory(config, device)
         out.append(Description(source, params, forward, train, memory.bytes, memory.method,

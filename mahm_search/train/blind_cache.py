@@ -44,7 +44,12 @@ def blind_key(data, mano) -> str:
         for name in fields if part else ():
             part.pop(name, None)
     tree.pop("interhand" if data.source == "synthetic" else "synthetic", None)
-    files = _annotation_files(data) if data.source == "interhand" else None
+    if data.source == "interhand":
+        files = _annotation_files(data)
+    else:  # a plug-in dataset: its source file (None for the synthetic data)
+        from ..plugins.fingerprint import plugin_fingerprint
+
+        files = plugin_fingerprint({"data": data.model_dump(mode="json")}) or None
     return hashlib.sha256(json.dumps({"format": BLIND_FORMAT, "data": tree, "files": files,
                                       "mano": mano_fingerprint(mano), "source": _source_fingerprint()},
                                      sort_keys=True).encode()).hexdigest()[:24]

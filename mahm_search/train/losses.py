@@ -38,6 +38,7 @@ from .spec import LossSpec
 MM_TO_LOSS = 0.1  # 3D distances enter the loss in centimetres
 INTEGRAL_CE_WEIGHT = 0.1  # measured on the synthetic data: 2D error 3.2 -> 2.7 px after 1600 steps
 INTEGRAL_SIGMA = 1.0
+SAMPLES = "samples"  # denominators' entry: the full batch's sample count
 TERMS = ("joints_3d", "joints_2d", "pose", "shape", "root_rel", "vertices", "heatmap", "joints_pa")
 
 
@@ -69,16 +70,23 @@ class MAHMLoss(nn.Module):
         super().__init__()
         self.spec = spec
         self.weights = dict(weights if weights is not None else spec.weights.model_dump())
+        # Loss-term plug-ins (loss.weights.<name>): fn(outputs, batch, gt) -> the batch's mean, a scalar
+        self.plugin_terms = spec.weights.plugin_terms()
+        self._plugins = plugin_term_functions(self.plugin_terms)
         self._stage_weight_tensors: dict = {}  # (n_stages, device) -> tensor, made once (see stage_terms)
 
     def set_weights(self, weights: dict[str, float]) -> None:
-        self.weights = {t: float(weights.get(t, 0.0)) for t in TERMS}  # older checkpoints lack joints_pa (off)
+        # older checkpoints lack joints_pa (off)
+        self.weights = {t: float(weights.get(t, 0.0)) for t in (*TERMS, *self.plugin_terms)}
 
     @staticmethod
     def denominators(batch: dict) -> dict[str, torch.Tensor]:
         """Number of valid units per term (joints, hands, samples); pass the full batch's counts when
         the loss is evaluated on micro-batches of it."""
-        return {t: m.sum().clamp_min(1.0) for t, m in _masks(batch).items()}
+        den = {t: m.sum().clamp_min(1.0) for t, m in _masks(batch).items()}
+        # plug-in terms are batch means, scaled by their share of it; a device op, not a host-to-device copy
+        den[SAMPLES] = torch.ones_like(batch["hand_valid"][:, 0]).sum()
+        return den
 
     def stage_weights(self, n_stages: int) -> list[float]:
         w = [self.spec.stage_decay ** (n_stages - 1 - k) for k in range(n_stages)]
@@ -138,6 +146,10 @@ class MAHMLoss(nn.Module):
         elif outputs.get("joints_25d") is not None:  # the integral head has no Gaussian heatmaps
             out["heatmap"] = integral_term(outputs["joints_25d"], outputs["joint_logits"], batch, masks["heatmap"],
                                            den["heatmap"])
+        for name, fn in self._plugins.items():
+            if self.weights.get(name, 0.0) > 0:  # like joints_pa: a term at weight 0 is not computed
+                value = fn(outputs, batch, gt)
+                out[name] = value * (batch["image"].shape[0] / den[SAMPLES]) if denominators is not None and SAMPLES in denominators else value
         return out
 
     def forward(self, outputs: dict, batch: dict, gt: dict, denominators: dict | None = None):
@@ -185,3 +197,16 @@ def integral_term(joints_25d: torch.Tensor, logits: torch.Tensor, batch: dict, m
     target = target / target.sum(-1, keepdim=True).clamp_min(1e-12)
     ce = -(target * torch.log_softmax(logits.float().flatten(2), dim=-1)).sum(-1)
     return ((err + INTEGRAL_CE_WEIGHT * ce) * mask).sum() / denominator
+
+
+def plugin_term_functions(names: list[str]) -> dict:
+    if not names:
+        return {}
+    from ..errors import ConfigError
+    from ..plugins.kinds import LOSS_TERMS
+    from ..plugins.registry import PluginError
+
+    try:
+        return {name: LOSS_TERMS.get(name) for name in names}
+    except PluginError as err:
+        raise ConfigError([str(err)]) from None

@@ -93,6 +93,13 @@ def train(config: TrialConfig, reporter: Reporter | None = None, run_dir: Path |
     memory = PeakMemory(device)
     seed_everything(spec.seed)
     check_real_mano(config.data, config.mano)
+    from .plugins.check import plugin_problems
+
+    problems = plugin_problems(config)  # [] without plug-ins; else their contracts, one line each
+    if problems:
+        from ..errors import ConfigError
+
+        raise ConfigError(problems)
 
     model = build_model(config.arch, config.mano).to(device)
     channels_last = use_channels_last(spec, device)
