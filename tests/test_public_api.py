@@ -32,7 +32,7 @@ def test_top_level_import_is_light():
 
 def test_validating_a_study_file_does_not_load_torch():
     # `mahm-search status` and a bad study file's one-line error must not wait seconds for torch.
-    code = ("import sys; from mahm_search.search.study_spec import load_study_spec; "
+    code = ("import sys; from mahm_search.study.study_spec import load_study_spec; "
             "from mahm_search.memory import parse_bytes, format_bytes; "
             "load_study_spec('studies/quickstart.yaml'); print('torch' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,

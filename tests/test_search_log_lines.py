@@ -6,7 +6,7 @@ from __future__ import annotations
 import optuna
 from optuna.trial import TrialState
 
-from mahm_search.search.progress import SearchProgress
+from mahm_search.console.progress import SearchProgress
 from mahm_search.train.reporter import Reporter
 
 

@@ -3,8 +3,8 @@
 from .._exports import lazy_exports
 
 __getattr__, __dir__, __all__ = lazy_exports(__name__, {
-    "StudySpec": ".study_spec", "load_study_spec": ".study_spec", "PlotsSpec": ".plots_spec",
-    "SearchSpace": ".space", "parse_space": ".space", "SAMPLERS": ".samplers", "PRUNERS": ".pruners",
-    "TrialObjective": ".trial", "Admission": ".trial", "TrialRecord": ".record", "write_record": ".record",
-    "run_study": ".runner", "study_status": ".status", "open_study": ".storage", "describe": ".describe",
+    "StudySpec": "..study.study_spec", "load_study_spec": "..study.study_spec", "PlotsSpec": "..study.plots_spec",
+    "SearchSpace": "..study.space", "parse_space": "..study.space", "SAMPLERS": "..study.samplers", "PRUNERS": "..study.pruners",
+    "TrialObjective": ".trial", "Admission": ".trial", "TrialRecord": "..study.record", "write_record": "..study.record",
+    "run_study": ".runner", "study_status": "..console.status", "open_study": "..study.storage", "describe": "..console.describe",
 })

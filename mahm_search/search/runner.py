@@ -17,7 +17,7 @@ from typing import Optional, Union
 
 from ..errors import ConfigError
 from .preflight import preflight
-from .study_spec import load_study_spec
+from ..study.study_spec import load_study_spec
 
 
 def run_study(path: str | Path, n_trials: Optional[int] = None, workers: Union[int, str] = 1,
@@ -39,10 +39,10 @@ def run_study(path: str | Path, n_trials: Optional[int] = None, workers: Union[i
         study = run_ray(spec, n_trials=total, workers=1 if workers == "auto" else workers,
                         address=address or spec.ray.address)
     else:
-        from .optuna_backend import run_optuna
+        from .optuna.optuna_backend import run_optuna
 
         study = run_optuna(spec, n_trials=total, workers=workers)
-    from .summary import print_summary
+    from ..console.summary import print_summary
 
     print_summary(spec, study, total)
     return study
@@ -50,7 +50,7 @@ def run_study(path: str | Path, n_trials: Optional[int] = None, workers: Union[i
 
 def _requeue_failed(spec) -> None:
     from .retry_failed import requeue_failed
-    from .storage import open_study
+    from ..study.storage import open_study
 
     numbers = requeue_failed(open_study(spec, create=True))
     shown = ", ".join(map(str, numbers)) if numbers else "none"

@@ -6,9 +6,9 @@ from .._exports import callable_package, lazy_exports
 __getattr__, __dir__, __all__ = lazy_exports(__name__, {
     "TrainSpec": ".spec", "LossSpec": ".spec", "LossWeights": ".spec",
     "train": ".trainer", "TrainResult": ".result", "Reporter": ".reporter", "MultiReporter": ".reporter",
-    "MAHMLoss": ".losses", "compute_metrics": ".metrics", "MetricAccumulator": ".metrics",
-    "evaluate_predictions": ".official_eval",
-    "blind_baseline": ".blind", "BlindBaseline": ".blind", "MeanHandPredictor": ".blind",
+    "MAHMLoss": ".loss.losses", "compute_metrics": "..metrics.metrics", "MetricAccumulator": "..metrics.metrics",
+    "evaluate_predictions": "..metrics.official_eval",
+    "blind_baseline": ".blind.blind", "BlindBaseline": ".blind.blind", "MeanHandPredictor": ".blind.blind",
 })
 
 callable_package(__name__, "train")  # from mahm_search import train; train(config, reporter, run_dir)

@@ -8,7 +8,7 @@ from typing import Annotated, List, Literal, Optional
 from pydantic import ConfigDict, Field, field_validator
 
 from ..spec_base import Spec
-from .metric_names import objective_problem
+from ..metrics.metric_names import objective_problem
 
 
 class LossWeights(Spec):

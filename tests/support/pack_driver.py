@@ -15,7 +15,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/, for `support`
 
-import mahm_search.search.optuna_backend as backend  # noqa: E402
+import mahm_search.search.optuna.optuna_backend as backend  # noqa: E402
 import torch  # noqa: E402
 import mahm_search.search.trial as trial_module  # noqa: E402
 import mahm_search.train.trainer as trainer  # noqa: E402
