@@ -9,8 +9,12 @@ from pathlib import Path
 
 import pytest
 
-PACKAGES = ["mahm_search", "mahm_search.hands", "mahm_search.data", "mahm_search.model", "mahm_search.train",
-            "mahm_search.memory", "mahm_search.search", "mahm_search.report"]
+PACKAGES = ["mahm_search", "mahm_search.hands", "mahm_search.hands.generated", "mahm_search.data",
+            "mahm_search.data.interhand", "mahm_search.model", "mahm_search.model.heads", "mahm_search.metrics",
+            "mahm_search.train", "mahm_search.train.loss", "mahm_search.train.step", "mahm_search.train.blind",
+            "mahm_search.memory", "mahm_search.study", "mahm_search.search", "mahm_search.search.optuna",
+            "mahm_search.search.packing", "mahm_search.search.stopping", "mahm_search.console",
+            "mahm_search.results", "mahm_search.report", "mahm_search.report.records", "mahm_search.report.figures"]
 
 
 @pytest.mark.parametrize("name", PACKAGES)

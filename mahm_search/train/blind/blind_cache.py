@@ -69,7 +69,7 @@ def _annotation_files(data) -> list:
 
 @functools.lru_cache(maxsize=1)
 def _source_fingerprint() -> str:
-    root = Path(__file__).resolve().parents[1]
+    root = Path(__file__).resolve().parents[2]
     digest = hashlib.sha256()
     for name in SOURCES:
         paths = sorted((root / name).rglob("*.py")) if (root / name).is_dir() else [root / name]
