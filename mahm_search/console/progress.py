@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import sys
 import time
-from typing import Optional
+from typing import Callable, Optional
 
 import optuna
 from optuna.trial import TrialState
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from ..train.progress import format_log_line
+from ..train.progress import LogLineReporter, format_duration, format_log_line, timestamped
 from ..train.reporter import Reporter
 from ..study.record import TrialRecord
 
@@ -24,69 +24,23 @@ LOG_EVERY_S = 60.0
 STATE_STYLE = {"COMPLETE": "green", "PRUNED": "yellow", "FAIL": "red"}
 
 
-class _StepReporter(Reporter):
-    """Forwards to the trial's reporter and moves the step bar."""
+class _StepBar(Reporter):
+    """Terminal mode: moves the running trial's step bar."""
 
-    def __init__(self, inner: Reporter, progress: "SearchProgress"):
-        self.inner = inner
+    def __init__(self, progress: "SearchProgress"):
         self.progress = progress
 
     def start(self, info: dict) -> None:
-        self.inner.start(info)
         self.progress.trial_step(int(info.get("start_step", 0) or 0))
 
     def step_end(self, step: int, loss: float) -> None:
-        self.inner.step_end(step, loss)
         self.progress.trial_step(step)
-
-    def report(self, step: int, metrics: dict[str, float]) -> None:
-        self.inner.report(step, metrics)
-
-    def stop(self, reason: str, step: int, message: str) -> None:
-        self.inner.stop(reason, step, message)
-
-
-class _LogLineStepReporter(Reporter):
-    """Plain mode, a trial trained in this process: a line at each eval and every LOG_EVERY_S."""
-
-    def __init__(self, inner: Reporter, progress: "SearchProgress", number: int, steps: int):
-        self.inner, self.progress, self.number, self.total = inner, progress, number, steps
-        self.step = self.first = 0
-        self.loss: Optional[float] = None
-        self.score: Optional[float] = None
-        self.started = self.last = time.monotonic()
-
-    def start(self, info: dict) -> None:
-        self.inner.start(info)
-        self.step = self.first = int(info.get("start_step", 0) or 0)
-        self.started = self.last = time.monotonic()
-
-    def step_end(self, step: int, loss: float) -> None:
-        self.inner.step_end(step, loss)
-        self.step, self.loss = step, loss
-        if time.monotonic() - self.last >= self.progress.log_every_s:
-            self.emit()
-
-    def report(self, step: int, metrics: dict[str, float]) -> None:
-        self.step, self.score = step, metrics.get(self.progress.metric)
-        self.emit()  # before the pruner may stop the trial at this eval
-        self.inner.report(step, metrics)
-
-    def stop(self, reason: str, step: int, message: str) -> None:
-        self.inner.stop(reason, step, message)
-
-    def emit(self) -> None:
-        now = time.monotonic()
-        done = self.step - self.first  # this process's steps: a resumed trial's rate starts afresh
-        eta = (now - self.started) / done * (self.total - self.step) if done > 0 else None
-        self.progress.log(format_log_line(self.step, self.total, self.loss, self.score, self.progress.best, eta,
-                                          prefix=f"trial {self.number}"))
-        self.last = now
 
 
 class SearchProgress:
     def __init__(self, total: int, metric: str, maximize: bool, workers: int = 1,
-                 console: Optional[Console] = None, plain: Optional[bool] = None):
+                 console: Optional[Console] = None, plain: Optional[bool] = None,
+                 log_every_s: float = LOG_EVERY_S, clock: Callable[[], float] = time.monotonic):
         self.total = total
         self.metric = metric
         self.maximize = maximize
@@ -94,7 +48,7 @@ class SearchProgress:
         self.console = console or Console(stderr=True)
         # plain: stdout is no terminal (a log file); explicit for tests
         self.plain = (not sys.stdout.isatty()) if plain is None else plain
-        self.log_every_s = LOG_EVERY_S
+        self.log_every_s, self.clock = log_every_s, clock
         self.local_trial: Optional[int] = None  # the trial trained in this process, if any
         self.seen_evals: dict[int, int] = {}  # other processes' trials: last eval step logged
         self.last_logged: dict[int, float] = {}
@@ -121,17 +75,21 @@ class SearchProgress:
 
     def log(self, line: str) -> None:
         """One plain line on stdout with a timestamp, flushed at once, never wrapped."""
-        print(f"{time.strftime('%Y-%m-%d %H:%M:%S')} {line}", file=sys.stdout, flush=True)
+        timestamped(line)
 
     # -- in-process events ------------------------------------------------------------------
-    def wrap_reporter(self, reporter: Reporter, number: int, steps: int) -> Reporter:
+    def reporter_for(self, trial, number: int, steps: int) -> Reporter:
+        """What shows the trial trained in this process: a log line at each eval and every
+        log_every_s (plain), or the step bar. The trial runs it before its own reporter, so an eval's
+        line is printed before the pruner may stop the trial there."""
         self.local_trial = number
         if self.plain:
-            return _LogLineStepReporter(reporter, self, number, steps)
+            return LogLineReporter(steps, every_s=self.log_every_s, clock=self.clock, prefix=f"trial {number}",
+                                   metric=self.metric, best=lambda: self.best, sink=self.log)
         self.bar.reset(self.step_task, description=f"trial {number}", total=steps, completed=0,
                        info="", visible=True)
         self.step_fraction = 0.0
-        return _StepReporter(reporter, self)
+        return _StepBar(self)
 
     def trial_step(self, step: int) -> None:
         if self.plain:
@@ -177,7 +135,7 @@ class SearchProgress:
     def _log_running(self, running) -> None:
         """Trials of other processes (workers, Ray): a line at each new eval in storage, and one at
         least every log_every_s (loss and ETA are not in storage: '-')."""
-        now = time.monotonic()
+        now = self.clock()
         for t in running:
             last = max(t.intermediate_values) if t.intermediate_values else 0
             new_eval = last > self.seen_evals.get(t.number, 0)
@@ -193,8 +151,7 @@ class SearchProgress:
         remaining = self.total - self.done - self.step_fraction
         if finished_here <= 0 or remaining <= 0:
             return "-"
-        seconds = (time.perf_counter() - self.started) / finished_here * remaining
-        return time.strftime("%H:%M:%S", time.gmtime(seconds))
+        return format_duration((time.perf_counter() - self.started) / finished_here * remaining)
 
     def _print_finished(self, t: optuna.trial.FrozenTrial) -> None:
         state = t.state.name

@@ -26,6 +26,7 @@ from ..config import TrialConfig, get_dotted, set_dotted, trial_config
 from ..memory import default_budget_bytes, plan_memory
 from ..provenance import code_version
 from ..results import config_key, params_of, trial_key
+from ..train.reporter import MultiReporter
 from ..study.record import TrialRecord, is_queued, queued_attrs, record_error, write_outcome, write_record
 from .stopping.stop import StudyStopped, stopping_error
 from .trial_reporter import TrialReporter
@@ -167,13 +168,12 @@ class TrialObjective:
         config, started = admission.config, admission.started
         metric = self.spec.objective.metric
         on_eval = self.progress.trial_eval if self.progress is not None else None
-        reporter = TrialReporter(trial, metric, on_eval=on_eval)
-        if self.progress is not None:
-            reporter = self.progress.wrap_reporter(reporter, trial.number, config.train.steps)
+        core = TrialReporter(trial, metric, on_eval=on_eval)
+        shown = self.progress.reporter_for(trial, trial.number, config.train.steps) if self.progress is not None else None
+        reporter = MultiReporter(shown, core)  # shown first: an eval's line comes before a pruner stops it
         run_dir = trial_run_dir(self.spec.runs_dir, trial)
         run_dir.mkdir(parents=True, exist_ok=True)
         write_record(trial, run_dir=str(run_dir.resolve()))
-        core = getattr(reporter, "inner", reporter)
 
         def stopped_early() -> None:
             write_outcome(trial, steps_done=core.last_step, wall_time_s=time.perf_counter() - started,

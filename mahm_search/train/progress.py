@@ -1,5 +1,5 @@
-"""How `train` shows progress: a rich bar on a terminal (ProgressReporter), plain log lines when
-stdout goes to a file (LogLineReporter, built on format_log_line, which the study runner reuses)."""
+"""How a run shows progress: a rich bar on a terminal (ProgressReporter), plain log lines when stdout
+goes to a file (LogLineReporter: `train`, and each trial a study trains in its own process)."""
 
 from __future__ import annotations
 
@@ -18,7 +18,8 @@ def _num(x: float | None) -> str:
     return "-" if x is None else f"{x:.4g}"
 
 
-def _duration(seconds: float | None) -> str:
+def format_duration(seconds: float | None) -> str:
+    """'H:MM:SS' (hours not capped at 24); '-' when unknown."""
     if seconds is None or not math.isfinite(seconds):
         return "-"
     s = int(round(seconds))
@@ -30,22 +31,33 @@ def format_log_line(step: int, total: int, loss: float | None = None, score: flo
     """One self-contained line, e.g. 'train step 120/1000 loss 0.3412 score 12.35 best 11.9 eta 0:05:12';
     None prints as '-'. key value pairs in a fixed order, so grep/awk can pull any column from a log."""
     return (f"{prefix} step {step}/{total} loss {_num(loss)} score {_num(score)} best {_num(best)} "
-            f"eta {_duration(eta_s)}")
+            f"eta {format_duration(eta_s)}")
+
+
+def timestamped(line: str, file: TextIO | None = None) -> None:
+    """Print one log line with the time first, flushed at once (several processes share a log)."""
+    print(f"{time.strftime('%Y-%m-%d %H:%M:%S')} {line}", file=file or sys.stdout, flush=True)
 
 
 class LogLineReporter(Reporter):
     """A line at every evaluation and at least every `every_s` seconds (checked after each step),
-    printed with a timestamp and flushed at once, never wrapped: for logs on clusters, where a
-    redrawn bar would be noise."""
+    timestamped, flushed at once and never wrapped: for logs on clusters, where a redrawn bar would be
+    noise. `train` prints 'train step ...'; a study prints 'trial N step ...' (`prefix`), reads its
+    score from the study's metric (`metric`) and shows the study's best so far (`best`, a callable)
+    instead of this run's."""
 
     def __init__(self, total_steps: int, file: TextIO | None = None, every_s: float = 60.0,
-                 clock: Callable[[], float] = time.monotonic):
-        self.total, self.file, self.every_s, self.clock = total_steps, file, every_s, clock
+                 clock: Callable[[], float] = time.monotonic, prefix: str = "train", metric: str = "score",
+                 best: Callable[[], float | None] | None = None, sink: Callable[[str], None] | None = None):
+        self.total, self.every_s, self.clock, self.prefix, self.metric = total_steps, every_s, clock, prefix, metric
+        self.study_best = best
+        self.sink = sink or (lambda line: timestamped(line, file))
         self.step = self.first = 0
         self.loss = self.score = self.best = None
+        self.started = self.last = clock()
 
     def start(self, info: dict) -> None:
-        self.step = self.first = info.get("start_step", 0)
+        self.step = self.first = int(info.get("start_step", 0) or 0)
         scores = [h["score"] for h in info.get("history") or [] if math.isfinite(h.get("score", math.nan))]
         self.score, self.best = (scores[-1], min(scores)) if scores else (None, None)  # score: lower is better
         self.started = self.last = self.clock()
@@ -56,7 +68,7 @@ class LogLineReporter(Reporter):
             self.emit()
 
     def report(self, step: int, metrics: dict[str, float]) -> None:
-        self.score = metrics.get("score")
+        self.step, self.score = step, metrics.get(self.metric)
         if self.score is not None and math.isfinite(self.score):
             self.best = self.score if self.best is None else min(self.best, self.score)
         self.emit()
@@ -65,8 +77,8 @@ class LogLineReporter(Reporter):
         now = self.clock()
         done = self.step - self.first  # steps of this process only: a resumed run's rate starts afresh
         eta = (now - self.started) / done * (self.total - self.step) if done > 0 else None
-        line = format_log_line(self.step, self.total, self.loss, self.score, self.best, eta)
-        print(f"{time.strftime('%Y-%m-%d %H:%M:%S')} {line}", file=self.file or sys.stdout, flush=True)
+        best = self.study_best() if self.study_best is not None else self.best
+        self.sink(format_log_line(self.step, self.total, self.loss, self.score, best, eta, prefix=self.prefix))
         self.last = now
 
 

@@ -42,32 +42,26 @@ from ..optuna.optuna_private import storage_of, trial_id_of
 
 
 class TuneReporter(Reporter):
-    """Wraps the trial's TrialReporter (`inner`): it stores the value, this forwards it to Tune."""
+    """Forwards the trial's evals to Tune (the trial's own TrialReporter stores them in Optuna)."""
 
-    def __init__(self, inner: Reporter, run_dir: Path):
-        self.inner = inner
+    def __init__(self, trial, run_dir: Path):
+        self.trial = trial
         self.run_dir = run_dir
         self.pending: Optional[dict] = None
         self._attached: Optional[tuple] = None
 
     def start(self, info: dict) -> None:
-        self.inner.start(info)
         # A scheduler may stop this trial at any report; record what is known now.
         if info.get("params_count") is not None:
-            write_record(self.inner.trial, params_count=int(info["params_count"]))
+            write_record(self.trial, params_count=int(info["params_count"]))
 
     def step_end(self, step: int, loss: float) -> None:
-        self.inner.step_end(step, loss)
         self.flush()  # the previous eval's checkpoint is on disk by now
 
     def report(self, step: int, metrics: dict[str, float]) -> None:
-        self.inner.report(step, metrics)
         finite = {k: float(v) for k, v in metrics.items() if isinstance(v, (int, float)) and math.isfinite(v)}
         # Top-level keys for the scheduler (metric, step); `metrics` for the driver's bookkeeping.
         self.pending = {"step": int(step), **finite, "metrics": finite}
-
-    def stop(self, reason: str, step: int, message: str) -> None:
-        self.inner.stop(reason, step, message)
 
     def flush(self) -> None:
         if self.pending is None:
@@ -94,8 +88,8 @@ class _TuneBridge:
     def trial_eval(self, step: int, value: float) -> None:
         pass
 
-    def wrap_reporter(self, reporter: Reporter, number: int, steps: int) -> Reporter:
-        self.reporter = TuneReporter(reporter, self.run_dir)
+    def reporter_for(self, trial, number: int, steps: int) -> Reporter:
+        self.reporter = TuneReporter(trial, self.run_dir)
         return self.reporter
 
 
