@@ -7,7 +7,7 @@
     result = train(config, run_dir=Path("runs/one"))
 
 Every public name of the sub-packages (hands, data, model, metrics, train, memory, study, search, console,
-results, report) is also importable from the sub-package itself, e.g.
+results, report, export, predict, runs) is also importable from the sub-package itself, e.g.
 `from mahm_search.model import ArchSpec, build_model`.
 """
 
@@ -21,6 +21,7 @@ __getattr__, __dir__, __all__ = lazy_exports(__name__, {
     "estimate_memory": ".memory", "plan_memory": ".memory",
     "load_study_spec": ".study", "run_study": ".search", "study_status": ".console",
     "write_figures": ".report", "write_report": ".report",
+    "write_best_config": ".export",
     "ConfigError": ".errors", "DataError": ".errors", "MahmError": ".errors",
 })
 __all__ = sorted([*__all__, "train"])

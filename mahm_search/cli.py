@@ -156,6 +156,34 @@ def train(
 
 @app.command()
 @_user_errors
+def best(study: Path = STUDY,
+         rank: int = typer.Option(1, "--rank", metavar="K", help="The K-th configuration by mean over seeds."),
+         out: Optional[Path] = typer.Option(None, "--out", help="YAML to write (default <study folder>/<name>_best.yaml).")):
+    """Write the full config of the study's best (or K-th) configuration, for `mahm-search train`."""
+    from .export.best_config import write_best_config
+
+    write_best_config(study, rank=rank, out=out)
+
+
+@app.command()
+@_user_errors
+def predict(
+    checkpoint: Path = typer.Argument(..., metavar="CHECKPOINT", help="A run's best.pt or checkpoint.pt."),
+    out: Path = typer.Option(..., "--out", help="Predictions .npz to write (the file `evaluate` reads)."),
+    interhand_root: Optional[Path] = typer.Option(None, "--interhand-root",
+                                                  help="InterHand2.6M root (default: the data the checkpoint trained on)."),
+    split: Optional[str] = typer.Option(None, "--split", help="test/val/train (InterHand2.6M, default test) or "
+                                                              "val/train (synthetic, default val)."),
+    batch_size: Optional[int] = typer.Option(None, "--batch-size", help="Samples per batch (default train.batch_size)."),
+):
+    """Run a checkpoint on every sample of a split and write the predictions .npz."""
+    from .predict.run import predict_command
+
+    predict_command(checkpoint, out, interhand_root, split, batch_size)
+
+
+@app.command()
+@_user_errors
 def describe(
     spec: Path = typer.Argument(..., metavar="SPEC_OR_STUDY", help="An arch spec, a TrialConfig or a study file."),
     batch_size: Optional[int] = typer.Option(None, "--batch-size", help="Batch size for the memory estimate."),

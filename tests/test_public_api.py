@@ -14,7 +14,8 @@ PACKAGES = ["mahm_search", "mahm_search.hands", "mahm_search.hands.generated", "
             "mahm_search.train", "mahm_search.train.loss", "mahm_search.train.step", "mahm_search.train.blind",
             "mahm_search.memory", "mahm_search.study", "mahm_search.search", "mahm_search.search.optuna",
             "mahm_search.search.packing", "mahm_search.search.stopping", "mahm_search.console",
-            "mahm_search.results", "mahm_search.report", "mahm_search.report.records", "mahm_search.report.figures"]
+            "mahm_search.results", "mahm_search.report", "mahm_search.report.records", "mahm_search.report.figures",
+            "mahm_search.export", "mahm_search.predict", "mahm_search.runs"]
 
 
 @pytest.mark.parametrize("name", PACKAGES)

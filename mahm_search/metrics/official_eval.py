@@ -61,7 +61,16 @@ def evaluate_predictions(predictions_npz: Path, interhand_root: Path, split: str
 
 def _load_predictions(path: Path) -> Dict[str, np.ndarray]:
     try:
-        with np.load(path, allow_pickle=False) as data:
+        data = np.load(path, allow_pickle=False)
+    except (OSError, ValueError, EOFError) as err:
+        why = "not an .npz archive" if "pickled" in str(err) or isinstance(err, EOFError) else str(err)
+        raise DataError(f"{path}: cannot read the predictions .npz: {why} (expected the .npz that "
+                        "`mahm-search predict` writes)") from None
+    if not isinstance(data, np.lib.npyio.NpzFile):  # a single .npy array
+        raise DataError(f"{path}: a single array, not an .npz archive (expected arrays ids, joints and "
+                        "optionally vertices, root_rel, as `mahm-search predict` writes)")
+    try:
+        with data:
             pred = {k: data[k] for k in ("ids", "joints", "vertices", "root_rel") if k in data.files}
     except (OSError, ValueError) as err:
         raise DataError(f"{path}: cannot read the predictions .npz: {err}") from None
@@ -76,6 +85,9 @@ def _load_predictions(path: Path) -> Dict[str, np.ndarray]:
             raise DataError(f"{path}: '{key}' has shape {value.shape}, expected {shapes[key]}")
     if not np.issubdtype(pred["ids"].dtype, np.integer):
         raise DataError(f"{path}: 'ids' must be integers (official image ids), got {pred['ids'].dtype}")
+    for key in ("joints", "vertices", "root_rel"):
+        if key in pred and not (np.issubdtype(pred[key].dtype, np.floating) or np.issubdtype(pred[key].dtype, np.integer)):
+            raise DataError(f"{path}: '{key}' must be real numbers (mm), got dtype {pred[key].dtype}")
     return pred
 
 

@@ -184,22 +184,37 @@ class TrialObjective:
             result = self.train_fn(config, reporter, run_dir)
         except optuna.TrialPruned:
             stopped_early()
+            self._ended(trial, run_dir)
             raise
         except Exception as err:
             if is_out_of_memory(err):
                 oom_message = f"{type(err).__name__}: {err}"[:500]
             else:
                 stopped_early()
-                if stopping_error(err, "") is None:
+                if stopping_error(err, "") is None:  # a full disk leaves the trial to resume: keep all
                     record_error(trial, err)
+                    self._ended(trial, run_dir)
                 raise
         if oom_message is not None:
             # Outside the except block: the traceback (and the tensors its frames hold) is gone.
             release_device_memory()
             stopped_early()
             write_record(trial, prune_reason="oom")
+            self._ended(trial, run_dir)
             raise optuna.TrialPruned(oom_message)
-        return self._complete(trial, result, started, metric)
+        try:
+            return self._complete(trial, result, started, metric)
+        finally:
+            self._ended(trial, run_dir)
+
+    def _ended(self, trial: optuna.Trial, run_dir: Path) -> None:
+        """The trial will never resume (Ctrl-C, a kill or a full disk never get here): apply the study's
+        checkpoints.keep to its run folder and record what is left."""
+        from ..runs.keep import keep_checkpoints
+
+        keep = getattr(getattr(self.spec, "checkpoints", None), "keep", "best")
+        kept = keep_checkpoints(run_dir, keep)
+        write_record(trial, checkpoint=str(kept) if kept is not None else None)
 
     # -- pieces ---------------------------------------------------------------------------------
     def _build_config(self, trial: optuna.Trial, params: Dict[str, Any], seed: int) -> TrialConfig:

@@ -7,7 +7,9 @@ writer and a reader cannot drift apart: a field that is not declared here cannot
 
     config_key, repeat, seed, config   what was trained (config: the TrialConfig after any rescue)
     run_dir                            the trial's run folder (checkpoint.pt to resume, best.pt with the
-                                       best evaluation's weights, history.csv); Optuna backend
+                                       best evaluation's weights, history.csv); both backends
+    checkpoint                         the checkpoint the run folder kept once the trial ended (the
+                                       study's checkpoints.keep: best.pt, checkpoint.pt), None for none
     code_version                       the code that ran it (provenance.code_version: package
                                        version, git commit when a checkout, source hash)
     memory_budget_bytes                the budget the memory gate applied
@@ -54,6 +56,7 @@ class TrialRecord:
     seed: Optional[int] = None
     config: Optional[Dict[str, Any]] = None
     run_dir: Optional[str] = None
+    checkpoint: Optional[str] = None
     code_version: Optional[str] = None
     memory_budget_bytes: Optional[int] = None
     memory_estimate_bytes: Optional[int] = None

@@ -1,4 +1,5 @@
-"""The study file's small sections: objective, sampler, pruner, ray, heartbeat and racing (repeats: auto).
+"""The study file's small sections: objective, sampler, pruner, ray, heartbeat, checkpoints and racing
+(repeats: auto).
 
 Each is a pydantic model StudySpec (study_spec.py) holds as a field; a sampler's or pruner's `type`
 must be a key of its registry (samplers.py, pruners.py).
@@ -81,6 +82,14 @@ class HeartbeatSpec(Spec):
     interval: int = Field(10, ge=1)
     grace_period: int = Field(60, ge=2)
     max_retry: int = Field(3, ge=0)
+
+
+class CheckpointsSpec(Spec):
+    """What a trial's run folder keeps once the trial has ended (runs/keep.py): best.pt (the best
+    evaluation's weights), checkpoint.pt (the last state, with the optimizer) or neither."""
+
+    model_config = ConfigDict(extra="forbid")
+    keep: Literal["best", "last", "none"] = "best"
 
 
 class RacingSpec(Spec):

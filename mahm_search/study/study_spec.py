@@ -21,7 +21,7 @@ from ..spec_base import Spec
 from ..metrics.metric_names import OBJECTIVE_METRICS
 from .plots_spec import PlotsSpec
 from .sampler_check import check_sampler_and_pruner
-from .sections import HeartbeatSpec, ObjectiveSpec, PrunerSpec, RacingSpec, RaySpec, SamplerSpec
+from .sections import CheckpointsSpec, HeartbeatSpec, ObjectiveSpec, PrunerSpec, RacingSpec, RaySpec, SamplerSpec
 from .space import SearchSpace, load_space
 
 # What the trainer reports at each eval (metrics/metric_names.py, the list train.objective is checked
@@ -54,6 +54,7 @@ class StudySpec(Spec):
     pack_gpu: bool = False
     ray: RaySpec = RaySpec()
     heartbeat: HeartbeatSpec = HeartbeatSpec()
+    checkpoints: CheckpointsSpec = CheckpointsSpec()
 
     _path: Path = PrivateAttr(default=Path("."))
     _base_config: Dict[str, Any] = PrivateAttr(default_factory=dict)

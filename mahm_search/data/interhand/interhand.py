@@ -5,7 +5,8 @@ World mm -> camera: cam = R @ (world - campos); pixels: u = x / z * fx + cx, v =
 The 42 joints become (2, 21): hand 0 = right (dataset joints 0-20), hand 1 = left (21-41); the dataset's
 per-hand order is ours. MANO's world-frame global rotation becomes R @ R_world in the camera frame (the
 rotation is about the wrist, so only MANO's trans would change further, and trans is not used).
-Samples whose required hands have no MANO fit (null) are skipped and counted in `dataset.skipped`.
+Samples whose required hands have no MANO fit (null) are skipped and counted in `dataset.skipped`
+(unless require_mano=False, as for predictions).
 Samples keep the official annotation order; `sample_ids` are their official image ids. Besides the
 common sample keys, a sample carries `hand_type` (2,): [1,0] right, [0,1] left, [1,1] interacting, as the
 official evaluation groups samples (metrics/metrics.py uses it).
@@ -58,13 +59,14 @@ class InterHandDataset(Dataset):
     """Lazily indexed InterHand2.6M split; images are read and cropped in __getitem__."""
 
     def __init__(self, spec: InterHandSpec, split: str, image_size: int, crop: CropSpec = CropSpec(),
-                 augment: bool = False, limit: Optional[int] = None):
+                 augment: bool = False, limit: Optional[int] = None, require_mano: bool = True):
         self.root = Path(spec.root)
         self.split = split
         self.image_size = image_size
         self.crop = crop
         self.augment = augment
-        self.index = build_index(self.root, split, spec, limit)
+        # require_mano=False keeps frames without MANO fits (predictions for every id `evaluate` scores)
+        self.index = build_index(self.root, split, spec, limit, require_mano=require_mano)
 
     @property
     def skipped(self) -> Dict[str, int]:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 from datetime import datetime
+from pathlib import Path
 import warnings
 from typing import Any, Dict, Optional
 
@@ -163,6 +164,12 @@ def finalize_stopped_trial(spec, study: optuna.Study, trial_id: int, error: bool
         write_outcome(target, steps_done=int(last.get("step", 0)), final_metrics=last.get("metrics", {}),
                       wall_time_s=float(last.get("time_total_s", 0.0)))
         state = TrialState.PRUNED
+    if frozen.user_attrs.get("run_dir"):  # ended for good: keep what the study says, as TrialObjective does
+        from ...runs.keep import keep_checkpoints
+
+        keep = getattr(getattr(spec, "checkpoints", None), "keep", "best")
+        kept = keep_checkpoints(Path(frozen.user_attrs["run_dir"]), keep)
+        write_record(target, checkpoint=str(kept) if kept is not None else None)
     try:
         storage.set_trial_state_values(trial_id, state)
     except (RuntimeError, optuna.exceptions.UpdateFinishedTrialError):
