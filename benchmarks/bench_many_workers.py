@@ -49,13 +49,13 @@ import torch  # noqa: E402,F401  (imported once here, shared by the forked worke
 
 from support import pg_server, ray_fakes  # noqa: E402
 from support.search import TINY_BASE  # noqa: E402
-import mahm_search.search.optuna_backend as backend  # noqa: E402
+import mahm_search.search.optuna.optuna_backend as backend  # noqa: E402
 import mahm_search.search.trial as trial_module  # noqa: E402
 from mahm_search.memory import unplanned  # noqa: E402
-from mahm_search.search.optuna_private import storage_of  # noqa: E402
-from mahm_search.search.recovery import _rdb  # noqa: E402
-from mahm_search.search.storage import open_study  # noqa: E402
-from mahm_search.search.study_spec import load_study_spec  # noqa: E402
+from mahm_search.search.optuna.optuna_private import storage_of  # noqa: E402
+from mahm_search.search.stopping.recovery import _rdb  # noqa: E402
+from mahm_search.study.storage import open_study  # noqa: E402
+from mahm_search.study.study_spec import load_study_spec  # noqa: E402
 from mahm_search.search.trial_counts import count_trials  # noqa: E402
 from many_workers_worker import TimedAskLock, proxy_main, worker_main  # noqa: E402
 

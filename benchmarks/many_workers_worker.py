@@ -15,14 +15,14 @@ from pathlib import Path
 import optuna
 
 from support import ray_fakes
-import mahm_search.search.optuna_backend as backend
-from mahm_search.search.ask_lock import AskLock
-from mahm_search.search.optuna_private import storage_of, study_id_of
-from mahm_search.search.recovery import _rdb
-from mahm_search.search.samplers import make_sampler
-from mahm_search.search.pruners import make_pruner
-from mahm_search.search.storage import open_study, sqlite_immediate
-from mahm_search.search.study_spec import load_study_spec
+import mahm_search.search.optuna.optuna_backend as backend
+from mahm_search.search.optuna.ask_lock import AskLock
+from mahm_search.search.optuna.optuna_private import storage_of, study_id_of
+from mahm_search.search.stopping.recovery import _rdb
+from mahm_search.study.samplers import make_sampler
+from mahm_search.study.pruners import make_pruner
+from mahm_search.study.storage import open_study, sqlite_immediate
+from mahm_search.study.study_spec import load_study_spec
 from mahm_search.search.trial import TrialObjective
 
 
@@ -90,7 +90,7 @@ def _open_worker_study(spec, worker: int, proxy_port, counter):
                               sampler=make_sampler(spec.sampler.type, seed, spec.sampler.args, spec.search_space))
     if spec.storage_url.startswith("sqlite"):
         TimedAskLock.lease_engine = create_engine(spec.storage_url, connect_args={"isolation_level": None})
-        sqlite_immediate(TimedAskLock.lease_engine)  # as the study's own engine (search/storage.py)
+        sqlite_immediate(TimedAskLock.lease_engine)  # as the study's own engine (study/storage.py)
     else:
         TimedAskLock.lease_engine = create_engine(spec.storage_url, pool_size=1)
     event.listen(TimedAskLock.lease_engine, "before_cursor_execute", lambda *a: next(counter))

@@ -49,7 +49,7 @@ def _fail(err: MahmError) -> None:
             typer.secho(f"error: {line}", fg="red", err=True)
         raise typer.Exit(2)
     typer.secho(f"error: {err}", fg="red", err=True)
-    raise typer.Exit(getattr(err, "exit_code", 2))  # 1: the run stopped on purpose (search/stop.py)
+    raise typer.Exit(getattr(err, "exit_code", 2))  # 1: the run stopped on purpose (search/stopping/stop.py)
 
 
 # Shared by the commands that read a study.
@@ -117,7 +117,7 @@ def _workers(value: str):
 def status(study: Path = STUDY,
            json_out: bool = typer.Option(False, "--json", help="Print JSON instead of a table.")):
     """Trials by state, the best trial, prune reasons and running trials."""
-    from .search.status import print_status
+    from .console.status import print_status
 
     print_status(study, as_json=json_out)
 
@@ -127,7 +127,7 @@ def status(study: Path = STUDY,
 def plot(study: Path = STUDY, out: Optional[Path] = REPORT_OUT,
          fmt: Fmt = typer.Option(Fmt.png, "--format", help="Figure format.")):
     """Score-versus-steps curves, ablation, history and importance figures, and trials.csv."""
-    from .report.figures import check_out_folder, write_figures
+    from .report.figures.figures import check_out_folder, write_figures
 
     if out is not None:
         check_out_folder(out)  # before anything is read: a file named by --out is one line, exit 2
@@ -138,7 +138,7 @@ def plot(study: Path = STUDY, out: Optional[Path] = REPORT_OUT,
 @_user_errors
 def report(study: Path = STUDY, out: Optional[Path] = REPORT_OUT):
     """Write report.md: settings, best configurations, ablation tables, figures and findings."""
-    from .report.figures import check_out_folder
+    from .report.figures.figures import check_out_folder
     from .report.markdown import write_report
 
     if out is not None:
@@ -196,7 +196,7 @@ def describe(
     batch_size: Optional[int] = typer.Option(None, "--batch-size", help="Batch size for the memory estimate."),
 ):
     """Parameter count, FLOPs per sample and estimated training memory."""
-    from .search.describe import describe_command
+    from .console.describe import describe_command
 
     describe_command(spec, batch_size=batch_size)
 
@@ -229,7 +229,7 @@ def evaluate(
                                             help="InterWild's aid_human_annot_{split}.txt (default: in the root)."),
 ):
     """Score any model's predictions on an InterHand2.6M split under the official protocols."""
-    from .train.official_eval import evaluate_command
+    from .metrics.official_eval import evaluate_command
 
     code = evaluate_command(predictions, interhand_root, split.value, mano_dir, subset.value, aid_list)
     if code:

@@ -25,7 +25,7 @@ BACKBONE_STRIDE = 32  # the backbone's last feature map is ceil(input_size / 32)
 def micro_batch_problem(batch_size: int, micro_batches: int, input_size: int) -> str | None:
     """Why a (batch, micro-batches, input size) cannot train, or None. Train-mode BatchNorm needs more
     than one value per channel; at the backbone's last stage a micro-batch has samples * side**2 of
-    them, and the smallest micro-batch (train/step.py split_batch) holds batch_size // micro_batches
+    them, and the smallest micro-batch (train/step/step.py split_batch) holds batch_size // micro_batches
     samples. So a one-sample micro-batch fails at 32 px (a 1x1 map) and trains from 33 px (2x2)."""
     smallest = max(batch_size // micro_batches, 1)
     side = -(-input_size // BACKBONE_STRIDE)

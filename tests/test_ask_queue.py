@@ -1,4 +1,4 @@
-"""On PostgreSQL, workers waiting for the ask lock queue in the database (search/ask_queue.py) instead of
+"""On PostgreSQL, workers waiting for the ask lock queue in the database (search/optuna/ask_queue.py) instead of
 polling its lease: a waiter sends nothing while it waits, takes the lock as soon as the holder gives it
 back, and a holder whose session ends (a killed worker) frees the queue at once."""
 
@@ -10,11 +10,11 @@ import time
 from sqlalchemy import event
 
 from support import pg_server
-from mahm_search.search.ask_lock import AskLock
-from mahm_search.search.optuna_private import storage_of
-from mahm_search.search.recovery import _rdb
-from mahm_search.search.storage import open_study
-from mahm_search.search.study_spec import load_study_spec
+from mahm_search.search.optuna.ask_lock import AskLock
+from mahm_search.search.optuna.optuna_private import storage_of
+from mahm_search.search.stopping.recovery import _rdb
+from mahm_search.study.storage import open_study
+from mahm_search.study.study_spec import load_study_spec
 from support.search import Deadline, write_study
 
 

@@ -11,7 +11,7 @@ from mahm_search.config import load_trial_config, trial_config
 from mahm_search.export import best_config_text
 from mahm_search.results import StudyResults
 from mahm_search.search.best import describe_best
-from mahm_search.search.status import study_status
+from mahm_search.console.status import study_status
 from support.search import write_study
 from support.study_factory import make_study
 

@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from mahm_search.cli import app
 from mahm_search.config import load_trial_config, trial_config
 from mahm_search.results import StudyResults
-from mahm_search.train.official_eval import evaluate_predictions
+from mahm_search.metrics.official_eval import evaluate_predictions
 from support.interhand_fixture import write_fixture
 from support.official_reference import FIXTURE_TYPES, fixture_truth, interhand26m_evaluate
 from support.search import TINY_BASE

@@ -9,7 +9,7 @@ import pytest
 from mahm_search.errors import ConfigError
 from mahm_search.runs import keep_checkpoints
 from mahm_search.search.runner import run_study
-from mahm_search.search.study_spec import load_study_spec
+from mahm_search.study.study_spec import load_study_spec
 from mahm_search.train.result import TrainResult
 from support.search import write_study
 
@@ -82,10 +82,10 @@ def test_finished_trials_keep_their_checkpoint_and_record_it(tmp_path, monkeypat
 
 def test_a_ray_trial_stopped_by_the_scheduler_keeps_its_checkpoint(tmp_path):
     pytest.importorskip("ray")
-    from mahm_search.search.optuna_private import trial_id_of
+    from mahm_search.search.optuna.optuna_private import trial_id_of
     from mahm_search.search.ray.searcher import finalize_stopped_trial
-    from mahm_search.search.record import write_record
-    from mahm_search.search.storage import open_study
+    from mahm_search.study.record import write_record
+    from mahm_search.study.storage import open_study
 
     spec = load_study_spec(write_study(tmp_path, checkpoints={"keep": "last"}))
     study = open_study(spec, create=True)

@@ -8,11 +8,11 @@ import pytest
 from typer.testing import CliRunner
 
 from mahm_search.cli import app
-from mahm_search.data.interhand_index import build_index
+from mahm_search.data.interhand.interhand_index import build_index
 from mahm_search.data.spec import InterHandSpec
 from mahm_search.errors import DataError
 from mahm_search.protocols import SUBSETS, select_subset
-from mahm_search.train.official_eval import evaluate_predictions
+from mahm_search.metrics.official_eval import evaluate_predictions
 from support.interhand_subsets import EXPECTED, write_subset_fixture
 
 

@@ -12,7 +12,7 @@ import pytest
 import torch
 
 from mahm_search.hands.joints import MANO_TO_INTERHAND
-from mahm_search.train.metrics import MetricAccumulator, compute_metrics
+from mahm_search.metrics.metrics import MetricAccumulator, compute_metrics
 from support.official_reference import (FIXTURE_TYPES, JOINT_NUM, JOINT_TYPE, ROOT_JOINT_IDX, fixture_truth,
                                         interhand26m_evaluate)
 
@@ -203,11 +203,11 @@ def test_intaghand_order_is_ours_reordered():
 
 # --- evaluate_predictions on the official-layout fixture of test_interhand.py ---------------------------
 
-from mahm_search.data.interhand import mano_to_camera  # noqa: E402
+from mahm_search.data.interhand.interhand import mano_to_camera  # noqa: E402
 from mahm_search.errors import DataError  # noqa: E402
 from mahm_search.hands.layer import TwoHandMANO  # noqa: E402
 from mahm_search.hands.spec import ManoSpec  # noqa: E402
-from mahm_search.train.official_eval import evaluate_command, evaluate_predictions  # noqa: E402
+from mahm_search.metrics.official_eval import evaluate_command, evaluate_predictions  # noqa: E402
 from support.interhand_fixture import CAMERAS, write_fixture  # noqa: E402
 
 def fixture_meshes(mano_dir):

@@ -15,7 +15,7 @@ from mahm_search.config import load_trial_config
 from mahm_search.errors import ConfigError
 from mahm_search.overrides import apply_overrides, parse_override
 from mahm_search.search.runner import run_study
-from mahm_search.search.study_spec import load_study_spec
+from mahm_search.study.study_spec import load_study_spec
 from support.search import TINY_BASE, TINY_TRAIN, use_fake_trainer, write_study
 
 

@@ -11,7 +11,7 @@ import pytest
 from mahm_search.errors import ConfigError
 from mahm_search.results import StudyResults, non_dominated, pareto_front
 from mahm_search.search.runner import run_study
-from mahm_search.search.study_spec import load_study_spec
+from mahm_search.study.study_spec import load_study_spec
 from support.search import use_fake_trainer, write_study
 
 TWO = [{"metric": "score", "direction": "minimize"}, {"metric": "memory_peak", "direction": "minimize"}]

@@ -151,8 +151,8 @@ def test_timm_backbone_trains_in_a_tiny_study(tmp_path):
 
 def test_a_plugin_loss_term_adds_up_over_micro_batches():
     from mahm_search.data.dummy import dummy_batch
-    from mahm_search.train.losses import MAHMLoss
-    from mahm_search.train.targets import ground_truth
+    from mahm_search.train.loss.losses import MAHMLoss
+    from mahm_search.train.loss.targets import ground_truth
 
     name = f"{PARTS}:mean_abs_z"
     config = _config(loss={"weights": {name: 1.0}})

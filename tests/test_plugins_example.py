@@ -53,7 +53,7 @@ def test_example_study_searches_the_lab_plugins(tmp_path, lab):
 
 def test_describe_counts_params_and_flops_of_the_plugins(lab):
     from mahm_search.config import TrialConfig
-    from mahm_search.search.describe import params_and_flops
+    from mahm_search.console.describe import params_and_flops
 
     small = TrialConfig.model_validate({"arch": {"backbone": "lab_tiny", "backbone_args": {"width": 8},
                                                  "head": "lab_direct", "input_size": 64}})

@@ -13,9 +13,9 @@ from mahm_search.cli import app
 from mahm_search.data.build import build_datasets
 from mahm_search.predict import load_trained_model
 from mahm_search.train.batches import val_batches
-from mahm_search.train.metrics import MetricAccumulator
-from mahm_search.train.step import to_device
-from mahm_search.train.targets import ground_truth
+from mahm_search.metrics.metrics import MetricAccumulator
+from mahm_search.train.step.step import to_device
+from mahm_search.train.loss.targets import ground_truth
 from mahm_search.train.trainer import train
 from support.trainer import tiny_config
 

@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 from mahm_search.cli import app
 from mahm_search.errors import ConfigError
 from mahm_search.search.runner import run_study
-from mahm_search.search.study_spec import load_study_spec
+from mahm_search.study.study_spec import load_study_spec
 from mahm_search.search.trackers import TrackerWarning
 from support.search import use_fake_trainer, write_study
 

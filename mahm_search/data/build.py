@@ -23,7 +23,7 @@ def build_datasets(data: DataSpec, mano: ManoSpec = ManoSpec()) -> Tuple[Dataset
         return (PluginDataset(data.source, "train", size, data.args),
                 PluginDataset(data.source, "val", size, data.args))
     if data.source == "interhand":
-        from .interhand import InterHandDataset
+        from .interhand.interhand import InterHandDataset
 
         ih = data.interhand
         train = InterHandDataset(ih, ih.train_split, size, data.crop, augment=True, limit=ih.max_train)

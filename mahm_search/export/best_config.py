@@ -19,9 +19,9 @@ from ..errors import ConfigError, MahmError
 from ..files import atomic_write
 from ..results import Configuration, StudyResults
 from ..search.best import describe_best
-from ..search.record import TrialRecord
-from ..search.storage import open_study
-from ..search.study_spec import load_study_spec
+from ..study.record import TrialRecord
+from ..study.storage import open_study
+from ..study.study_spec import load_study_spec
 
 
 def ranked_configuration(study_path: Path, rank: int = 1) -> Tuple[object, Configuration, int]:

@@ -20,9 +20,9 @@ from ..hands.joints import ROOT
 from .plugins.backbones import make_backbone
 from .camera import JOINT_SCALE_MM, ROOT_REL_SCALE_MM, project_weak_perspective
 from .checkpointing import checkpoint_without_stat_drift
-from .heatmap import FEED_FEATURES_PER_HAND, HeatmapHead, heatmap_joint_features
+from .heads.heatmap import FEED_FEATURES_PER_HAND, HeatmapHead, heatmap_joint_features
 from .hmr import HMR_HIDDEN, IEFRegressor
-from .joint_head import FEATURE_STRIDE, INTEGRAL_FEATURES_PER_HAND, IntegralJointHead, integral_joints
+from .heads.joint_head import FEATURE_STRIDE, INTEGRAL_FEATURES_PER_HAND, IntegralJointHead, integral_joints
 from .params import HandParamLayout
 from .spec import ArchSpec
 from .stage import MAHMStage

@@ -11,7 +11,7 @@ import cv2
 import numpy as np
 
 from ..data.crop import crop_affine, crop_sample, frame_box
-from ..data.interhand_files import read_rgb
+from ..data.interhand.interhand_files import read_rgb
 from ..data.sample import normalize_image, to_sample
 from .boxes import read_boxes
 from .overlays import DISPLAY
@@ -51,7 +51,7 @@ def _stems(images: Sequence[Path]) -> List[str]:
 def interhand_samples(root: Path, split: str, n: int, config) -> Tuple[List[dict], List[str]]:
     """The first n (evenly spaced) samples of an InterHand2.6M split with MANO fits, cropped by their
     annotated joints as in evaluation."""
-    from ..data.interhand import InterHandDataset
+    from ..data.interhand.interhand import InterHandDataset
     from ..data.spec import InterHandSpec
 
     spec = InterHandSpec(root=root, hand_type="all")

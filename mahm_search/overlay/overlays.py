@@ -85,7 +85,7 @@ def predict(model: torch.nn.Module, samples: Sequence[dict]) -> Dict[str, np.nda
 
 @torch.no_grad()
 def ground_truth(mano: torch.nn.Module, samples: Sequence[dict]) -> PlacedHands:
-    from ..train.targets import ground_truth as gt_vertices
+    from ..train.loss.targets import ground_truth as gt_vertices
 
     device = mano.faces.device  # the model's own device: moving its MANO would break the model
     batch = {k: torch.stack([s[k] for s in samples]).cpu() for k in

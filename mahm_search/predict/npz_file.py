@@ -1,4 +1,4 @@
-"""The predictions file (the format train/official_eval.py reads; README's table):
+"""The predictions file (the format metrics/official_eval.py reads; README's table):
 
     ids       (N,)          int64    official image id (InterHand2.6M) or sample index (synthetic)
     joints    (N,2,21,3)    float32  mm, hand 0 = right, InterHand2.6M joint order, each hand root-relative

@@ -20,7 +20,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from ..errors import ConfigError, DataError
 from ..train.batches import loader_workers, val_batches
-from ..train.step import autocast_for, to_device
+from ..train.step.step import autocast_for, to_device
 from .checkpoint_model import load_trained_model
 from .npz_file import write_predictions
 from .samples import prediction_set

@@ -31,13 +31,13 @@ def prediction_set(config: TrialConfig, interhand_root: Optional[Path], split: O
     if interhand_root is None and config.data.source == "interhand" and config.data.interhand is not None:
         interhand_root = config.data.interhand.root
     if interhand_root is not None:
-        from ..data.interhand import InterHandDataset
+        from ..data.interhand.interhand import InterHandDataset
         from ..data.spec import InterHandSpec
 
         split = split or "test"
         if split not in INTERHAND_SPLITS:
             raise ConfigError([f"--split: expected one of {', '.join(INTERHAND_SPLITS)} for InterHand2.6M, got '{split}'"])
-        # the selection `evaluate` scores (train/official_eval.py): every annotated sample of the split
+        # the selection `evaluate` scores (metrics/official_eval.py): every annotated sample of the split
         spec = InterHandSpec(root=Path(interhand_root), hand_type="all")
         ds = InterHandDataset(spec, split, size, config.data.crop, augment=False, require_mano=False)
         return PredictionSet(ds, ds.sample_ids.astype(np.int64), f"InterHand2.6M {split} ({len(ds)} samples)")

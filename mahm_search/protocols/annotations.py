@@ -1,6 +1,6 @@
-"""The few annotation fields the published subsets need beyond the index (data/interhand_index.py):
+"""The few annotation fields the published subsets need beyond the index (data/interhand/interhand_index.py):
 per annotation its id, hand_type_valid and the image size, and per frame joint_3d's own joint_valid.
-Streamed like the index (data/interhand_stream.py), so the 5 fps test split never sits in memory whole."""
+Streamed like the index (data/interhand/interhand_stream.py), so the 5 fps test split never sits in memory whole."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from typing import Dict, Set, Tuple
 
 import numpy as np
 
-from ..data.interhand_files import annotation_path
-from ..data.interhand_stream import _top_level, read_frames
+from ..data.interhand.interhand_files import annotation_path
+from ..data.interhand.interhand_stream import _top_level, read_frames
 from ..errors import DataError
 
 

@@ -27,9 +27,9 @@ from typing import Dict, Optional
 import numpy as np
 from tqdm import tqdm
 
-from ..data.interhand import world_to_camera
-from ..data.interhand_files import image_path, read_rgb
-from ..data.interhand_index import InterHandIndex
+from ..data.interhand.interhand import world_to_camera
+from ..data.interhand.interhand_files import image_path, read_rgb
+from ..data.interhand.interhand_index import InterHandIndex
 from ..errors import DataError
 from .annotations import annotation_fields, frame_joint_valid
 

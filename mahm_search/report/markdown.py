@@ -19,14 +19,14 @@ import pandas as pd
 import yaml
 
 from ..results import study_trials
-from .as_run import Changes, Provenance, file_changes, provenance, settings_as_run
+from .records.as_run import Changes, Provenance, file_changes, provenance, settings_as_run
 from .blind import blind_section, blind_sentences, blind_warnings
 from .convergence import convergence_findings, convergence_rows, convergence_table
 from .curves_data import configurations
 from .factors import curve_label, short_name
-from .figures import FiguresResult, write_figures
+from .figures.figures import FiguresResult, write_figures
 from .findings import findings
-from .optuna_plots import IMPORTANCE_RULE
+from .figures.optuna_plots import IMPORTANCE_RULE
 from .protocol import metric_text, val_set_text
 from .tables import (DASH, ablation_frame, best_configurations, config_order, has_memory_records, in_table_order,
                      memory_frame, shown)

@@ -12,9 +12,9 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 from ..results import ParetoPoint, StudyResults, pareto_front, robust_share
-from ..search.objectives import COSTS, label
+from ..study.objectives import COSTS, label
 from .factors import curve_label
-from .style import DPI, FIGSIZE, save_figure
+from .figures.style import DPI, FIGSIZE, save_figure
 
 FRONT_COLOUR = "#1f77b4"
 OTHER_COLOUR = "#8c8c8c"

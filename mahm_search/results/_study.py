@@ -13,7 +13,7 @@ from typing import Optional, Sequence
 
 from optuna.trial import FrozenTrial, TrialState
 
-from ..search.storage import with_retries
+from ..study.storage import with_retries
 from ._keys import params_of, trial_key
 from ._ranking import ranked
 from ._stats import Interval, mean_ci

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any, Dict, Optional
 
 from ..results import StudyResults, primary_value
-from .record import TrialRecord
+from ..study.record import TrialRecord
 
 
 def best_configuration(results: StudyResults, readable) -> Optional[Dict[str, Any]]:

@@ -173,7 +173,7 @@ def _data_problems(spec) -> List[str]:
 
 
 def _storage_problems(spec) -> List[str]:
-    from .storage_errors import describe_storage_error, sqlite_file_problem
+    from .stopping.storage_errors import describe_storage_error, sqlite_file_problem
 
     url = spec.storage_url
     if url.startswith(("sqlite:///", "journal:")):

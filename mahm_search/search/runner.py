@@ -17,7 +17,7 @@ from typing import Optional, Sequence, Union
 
 from ..errors import ConfigError
 from .preflight import preflight
-from .study_spec import load_study_spec
+from ..study.study_spec import load_study_spec
 
 
 def run_study(path: str | Path, n_trials: Optional[int] = None, workers: Union[int, str] = 1,
@@ -43,10 +43,10 @@ def run_study(path: str | Path, n_trials: Optional[int] = None, workers: Union[i
         study = run_ray(spec, n_trials=total, workers=1 if workers == "auto" else workers,
                         address=address or spec.ray.address)
     else:
-        from .optuna_backend import run_optuna
+        from .optuna.optuna_backend import run_optuna
 
         study = run_optuna(spec, n_trials=total, workers=workers)
-    from .summary import print_summary
+    from ..console.summary import print_summary
     from .trackers.study import log_study_best
 
     log_study_best(spec, study)  # the trackers' study-level record: the best configuration so far
@@ -56,15 +56,15 @@ def run_study(path: str | Path, n_trials: Optional[int] = None, workers: Union[i
 
 
 def _record_overrides(spec) -> None:
-    from .overrides_record import record_overrides
-    from .storage import open_study
+    from ..study.overrides_record import record_overrides
+    from ..study.storage import open_study
 
     record_overrides(open_study(spec, create=True), spec)
 
 
 def _requeue_failed(spec) -> None:
     from .retry_failed import requeue_failed
-    from .storage import open_study
+    from ..study.storage import open_study
 
     numbers = requeue_failed(open_study(spec, create=True))
     shown = ", ".join(map(str, numbers)) if numbers else "none"

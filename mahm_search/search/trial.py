@@ -1,6 +1,6 @@
 """One Optuna trial: sample params -> TrialConfig -> memory gate -> train -> outcome and user attrs.
 
-Outcomes (the trial's record: search/record.py):
+Outcomes (the trial's record: study/record.py):
 - COMPLETE: value = the objective at the last eval.
 - PRUNED with prune_reason `memory` (does not fit the budget even with a rescue; no step was
   trained), `pruner` (the study's pruner), `nan` (the loss became non-finite) or `oom` (the device
@@ -27,10 +27,10 @@ from ..memory import default_budget_bytes, plan_memory
 from ..provenance import code_version
 from ..results import config_key, params_of, trial_key
 from ..train.reporter import MultiReporter
-from .record import TrialRecord, is_queued, queued_attrs, record_error, write_outcome, write_record
-from .stop import StudyStopped, stopping_error
+from ..study.record import TrialRecord, is_queued, queued_attrs, record_error, write_outcome, write_record
+from .stopping.stop import StudyStopped, stopping_error
 from .trial_reporter import TrialReporter
-from .optuna_private import trial_id_of
+from .optuna.optuna_private import trial_id_of
 
 
 def retried_trial_number(trial: optuna.Trial) -> Optional[int]:
@@ -263,7 +263,7 @@ class TrialObjective:
         if not values:
             raise RuntimeError(f"training finished without any '{metric}' evaluation")
         if getattr(self.spec, "multi_objective", False):  # the score, then each cost from the record
-            from .objectives import trial_values
+            from ..study.objectives import trial_values
 
             return trial_values(self.spec.objectives, values[-1], TrialRecord.of(trial))
         return float(values[-1])

@@ -9,7 +9,7 @@ from typing import Any, Dict, Optional
 import optuna
 
 from ..train.reporter import Reporter
-from .record import write_record
+from ..study.record import write_record
 
 
 class TrialReporter(Reporter):

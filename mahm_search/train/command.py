@@ -90,7 +90,7 @@ def train_command(config_path: Path, out: Path, console: Console | None = None, 
 
 
 def _against_blind(final: dict, blind) -> str:
-    """'blind 54.49 mm, skill 0.30; PA-MPJPE 15.2 vs blind 18.90 mm': the mean hand (train/blind.py) on the
+    """'blind 54.49 mm, skill 0.30; PA-MPJPE 15.2 vs blind 18.90 mm': the mean hand (train/blind/blind.py) on the
     same validation set; skill = 1 - score / blind."""
     base = (blind or {}).get("metrics") or {}
     if "score" not in base:

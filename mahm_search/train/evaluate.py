@@ -1,6 +1,6 @@
 """Validation: the LAST stage's prediction over the whole val set, aggregated with the metrics'
 MetricAccumulator (per-joint sums and counts over the whole set, as the official evaluation averages;
-see train/metrics.py for the protocols)."""
+see metrics/metrics.py for the protocols)."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ from typing import Iterable, Optional
 import torch
 
 from ..errors import ConfigError
-from .metrics import MetricAccumulator
+from ..metrics.metrics import MetricAccumulator
 from .plugins.metrics import PluginMetrics
-from .step import autocast_for, to_device
-from .targets import ground_truth
+from .step.step import autocast_for, to_device
+from .loss.targets import ground_truth
 
 
 @torch.no_grad()

@@ -9,7 +9,7 @@ from pydantic import ConfigDict, Field, field_validator, model_validator
 
 from ..plugins.kinds import LOSS_TERMS, METRICS
 from ..spec_base import Spec
-from .metric_names import objective_problem
+from ..metrics.metric_names import objective_problem
 
 
 class LossWeights(Spec):

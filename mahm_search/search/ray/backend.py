@@ -26,17 +26,17 @@ from typing import Callable, Optional
 
 import optuna
 
-from ..error_streak import study_error_streak
-from ..progress import SearchProgress
+from ..stopping.error_streak import study_error_streak
+from ...console.progress import SearchProgress
 from .cluster import check_cluster
 from .paths import check_experiment_store, experiment_store
 from .suggestion import suggestion_info
 from .session import import_ray, ray_session
-from ..stop import StudyStopped, stopping_error
+from ..stopping.stop import StudyStopped, stopping_error
 from ...results import study_trials
-from ..storage import make_storage, open_study, with_retries
+from ...study.storage import make_storage, open_study, with_retries
 from ..trial_counts import count_trials
-from ..optuna_private import storage_of, trial_id_of
+from ..optuna.optuna_private import storage_of, trial_id_of
 from ..trackers.ray_callbacks import ray_logger_callbacks
 
 MAX_EXPERIMENTS_PER_RUN = 3  # restore the old one, then at most a couple of fresh ones
@@ -170,7 +170,7 @@ def _slots(spec, cluster: dict, workers: int) -> int:
 
 
 def _sampler(spec):
-    from ..samplers import make_sampler
+    from ...study.samplers import make_sampler
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

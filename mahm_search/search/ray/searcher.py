@@ -28,12 +28,12 @@ from ray.tune.search.optuna import OptunaSearch
 from ..racing import race_step, space_keys
 from ..trial import TrialObjective
 from ..trial_counts import count_trials
-from ..error_streak import study_error_streak
-from ..record import TrialRecord, record_error, write_outcome, write_record
+from ..stopping.error_streak import study_error_streak
+from ...study.record import TrialRecord, record_error, write_outcome, write_record
 from .paths import experiment_store
 from .stopping import stopping
 from .suggestion import CONFIG_KEY
-from ..optuna_private import storage_of, trial_id_of
+from ..optuna.optuna_private import storage_of, trial_id_of
 
 MAX_GPU_SHARERS = 8  # never split one GPU finer than this, whatever the estimates say
 

@@ -47,7 +47,7 @@ class TrackerCallback:
 
 
 def trial_end_of(spec, trial) -> Dict[str, Any]:
-    from ..record import TrialRecord
+    from ...study.record import TrialRecord
 
     record = TrialRecord.of(trial)
     return {"state": trial.state.name, "values": list(trial.values) if trial.values else None,

@@ -28,8 +28,8 @@ def plugin_problems(config) -> List[str]:
         return []
     from ...data.dummy import dummy_batch
     from ...model.builder import build_model
-    from ..losses import MAHMLoss
-    from ..targets import ground_truth
+    from ..loss.losses import MAHMLoss
+    from ..loss.targets import ground_truth
     from .metrics import metric_functions
 
     try:
