@@ -10,6 +10,7 @@ path into the file's mapping; a mapping whose keys hold dots themselves (a searc
 
 from __future__ import annotations
 
+import copy
 import re
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
@@ -49,7 +50,7 @@ def apply_overrides(data: Any, overrides: Sequence[str], source: Path,
         data = {}
     if not isinstance(data, dict):
         raise ConfigError([f"{source}: expected a mapping to apply --set to (got {type(data).__name__})"])
-    tree = _copy(data)
+    tree = copy.deepcopy(data)
     sections = file_sections or {}
     for text in overrides:
         key, value = parse_override(text)
@@ -105,14 +106,6 @@ def _longest_key(node: dict, parts: List[str], start: int) -> Optional[int]:
 
 def _holds_dotted_keys(node: dict) -> bool:
     return any(isinstance(k, str) and "." in k for k in node)
-
-
-def _copy(tree: Any) -> Any:
-    if isinstance(tree, dict):
-        return {k: _copy(v) for k, v in tree.items()}
-    if isinstance(tree, list):
-        return [_copy(v) for v in tree]
-    return tree
 
 
 def mark_overridden(problems: Sequence[str], overrides: Sequence[str]) -> List[str]:

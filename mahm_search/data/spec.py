@@ -83,10 +83,7 @@ class DataSpec(Spec):
     @field_validator("source")
     @classmethod
     def _known_source(cls, v: str) -> str:
-        problem = DATASETS.problem(v)
-        if problem is not None:
-            raise ValueError(problem)
-        return v
+        return DATASETS.validated(v)
 
     @model_validator(mode="after")
     def _interhand_needs_root(self):

@@ -64,10 +64,7 @@ class ArchSpec(Spec):
     @field_validator("head")
     @classmethod
     def _known_head(cls, v: str) -> str:
-        problem = HEADS.problem(v)
-        if problem is not None:
-            raise ValueError(problem)
-        return v
+        return HEADS.validated(v)
 
     @model_validator(mode="after")
     def _plugin_limits(self):

@@ -125,6 +125,13 @@ class Registry:
         return (f"unknown {self.kind} {name!r}{hint}; registered: {', '.join(known) or 'none'} (add one with "
                 f"@{self.decorator}, an entry point in group {self.group!r}, or 'module.path:callable')")
 
+    def validated(self, name: str) -> str:
+        """`name`, or ValueError with problem()'s line: a pydantic field validator's body."""
+        problem = self.problem(name)
+        if problem is not None:
+            raise ValueError(problem)
+        return name
+
     def get(self, name: str) -> Callable:
         """The plug-in's callable (loads its entry point or module on first use)."""
         if is_reference(name):

@@ -4,6 +4,7 @@ hold, and every corner of the search space giving a valid config."""
 
 from __future__ import annotations
 
+import copy
 import re
 from pathlib import Path
 from typing import Any, Dict, List, Optional
@@ -76,7 +77,7 @@ def check_corners(spec, source: Path) -> List[str]:
     problems: List[str] = []
     seen = set()
     for assignment in spec.search_space.corner_assignments():
-        tree = _copy(spec.base_config)
+        tree = copy.deepcopy(spec.base_config)
         for dotted, value in assignment.items():
             set_dotted(tree, dotted, value)
         try:
@@ -90,11 +91,3 @@ def check_corners(spec, source: Path) -> List[str]:
                     seen.add(key)
                     problems.append(f"{source}: space: {shown} gives an invalid config: {msg}")
     return problems
-
-
-def _copy(tree: Any) -> Any:
-    if isinstance(tree, dict):
-        return {k: _copy(v) for k, v in tree.items()}
-    if isinstance(tree, list):
-        return [_copy(v) for v in tree]
-    return tree
