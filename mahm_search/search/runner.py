@@ -33,6 +33,12 @@ def run_study(path: str | Path, n_trials: Optional[int] = None, workers: Union[i
         raise ConfigError([f"{path}: --n-trials: expected a positive number, got {total}"])
     chosen = backend or spec.backend
     preflight(spec, remote_trials=chosen == "ray" and bool(address or spec.ray.address))
+    if chosen == "ray":  # a missing extra or a bad ray.storage_path: exit 2 before the study is created
+        from .ray.paths import check_experiment_store
+        from .ray.session import import_ray
+
+        import_ray()
+        check_experiment_store(spec)
     _record_overrides(spec)
     if retry_failed:
         _requeue_failed(spec)
