@@ -84,11 +84,11 @@ t = time.perf_counter()
 index = build(Path({root!r}), "train", InterHandSpec(root={root!r}, hand_type="all"))
 print(len(index), time.perf_counter() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)
 """
-NEW = "from mahm_search.data.interhand_index import build_index as build"
+NEW = "from mahm_search.data.interhand.interhand_index import build_index as build"
 OLD = """import subprocess, types
-src = subprocess.run(["git", "-C", {repo!r}, "show", {rev!r} + ":mahm_search/data/interhand_index.py"],
+src = subprocess.run(["git", "-C", {repo!r}, "show", {rev!r} + ":mahm_search/data/interhand/interhand_index.py"],
                      capture_output=True, text=True, check=True).stdout
-src = src.replace("from ..errors", "from mahm_search.errors").replace("from .interhand_files", "from mahm_search.data.interhand_files").replace("from .spec", "from mahm_search.data.spec")
+src = src.replace("from ..errors", "from mahm_search.errors").replace("from .interhand_files", "from mahm_search.data.interhand.interhand_files").replace("from .spec", "from mahm_search.data.spec")
 old = types.ModuleType("old_index"); sys.modules["old_index"] = old; exec(compile(src, "old_index", "exec"), old.__dict__)
 build = old.build_index"""
 

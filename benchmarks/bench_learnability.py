@@ -5,7 +5,7 @@
 Trains one MAHM network per variant (the Figure 1-2 base: resnet18 x0.25, 64 px, cascade 256-128-256,
 1024 training and 128 validation samples, batch 16, seed 0) through the project's own trainer, and
 prints each one's final validation score and PA-MPJPE as a ratio of the blind baseline (the training
-set's mean hands, train/blind.py) on the same validation set. A PA-MPJPE ratio >= 1 means the
+set's mean hands, train/blind/blind.py) on the same validation set. A PA-MPJPE ratio >= 1 means the
 articulation was not learned: the fingers are no better than the mean pose's. `--train-set` scores on
 the first training samples instead of the validation ones (telling underfitting from overfitting).
 One seed per variant: differences under ~0.03 in a ratio are within seed noise (see benchmarks/README.md).

@@ -37,15 +37,15 @@ from bench_step_ratio import SEED_BEST, timed, trainer_step
 from mahm_search.config import trial_config
 from mahm_search.data.crop import augmentation_rng, crop_sample
 from mahm_search.data.dummy import dummy_batch
-from mahm_search.data.interhand import InterHandDataset
-from mahm_search.data.interhand_files import image_path, read_rgb
+from mahm_search.data.interhand.interhand import InterHandDataset
+from mahm_search.data.interhand.interhand_files import image_path, read_rgb
 from mahm_search.data.sample import to_sample
 from mahm_search.data.spec import CropSpec, InterHandSpec, SyntheticSpec
 from mahm_search.data.synthetic import SHARD_SIZE, SyntheticDataset
 from mahm_search.hands.layer import TwoHandMANO
 from mahm_search.hands.spec import ManoSpec
 from mahm_search.train.batches import cpu_share, loader_workers, train_batches
-from mahm_search.train.step import to_device
+from mahm_search.train.step.step import to_device
 
 W, H, CAMERAS = 334, 512, 8
 AUGMENT = CropSpec(jitter=0.05, scale_aug=0.2, rotation_deg=30.0)  # CropSpec() itself does not augment

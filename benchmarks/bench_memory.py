@@ -23,8 +23,8 @@ from mahm_search.model.builder import build_model
 from mahm_search.memory import estimate_memory
 from mahm_search.memory.units import format_bytes
 from mahm_search.train.device import use_channels_last
-from mahm_search.train.losses import MAHMLoss
-from mahm_search.train.step import make_grad_scaler, make_optimizer, make_training_step
+from mahm_search.train.loss.losses import MAHMLoss
+from mahm_search.train.step.step import make_grad_scaler, make_optimizer, make_training_step
 
 U = [256, 128, 64, 128, 256]
 CONFIGS = [  # (label, arch overrides, train overrides)

@@ -2,7 +2,7 @@
 
     python benchmarks/bench_memory_captured.py [--configs 6]
 
-For each of bench_memory.py's configs, the trainer's fast step (train/fast_step.py, train.compile and
+For each of bench_memory.py's configs, the trainer's fast step (train/step/fast_step.py, train.compile and
 train.cuda_graphs on) runs 3 warm-up steps, the capture and 2 replays; the measured figure is
 torch.cuda.max_memory_allocated over all of it, against memory.estimate_memory's tensor figure (which
 adds memory/estimate.py CUDA_GRAPH_ALLOWANCE_BYTES for a captured step: not measured until this runs).
@@ -21,9 +21,9 @@ from mahm_search.data.dummy import dummy_batch
 from mahm_search.memory import estimate_memory
 from mahm_search.memory.estimate import CUDA_GRAPH_ALLOWANCE_BYTES
 from mahm_search.memory.units import format_bytes
-from mahm_search.train.fast_step import FastStep, optimizer_kind
-from mahm_search.train.losses import MAHMLoss
-from mahm_search.train.step import make_grad_scaler, make_optimizer
+from mahm_search.train.step.fast_step import FastStep, optimizer_kind
+from mahm_search.train.loss.losses import MAHMLoss
+from mahm_search.train.step.step import make_grad_scaler, make_optimizer
 
 
 def measured_captured_peak(config) -> tuple[int, str]:

@@ -53,8 +53,8 @@ def child(config_json: str, cap: int) -> None:
     from mahm_search.config import trial_config
     from mahm_search.data.dummy import dummy_batch
     from mahm_search.model.builder import build_model
-    from mahm_search.train.losses import MAHMLoss
-    from mahm_search.train.step import make_optimizer, make_training_step
+    from mahm_search.train.loss.losses import MAHMLoss
+    from mahm_search.train.step.step import make_optimizer, make_training_step
 
     torch.set_num_threads(1)
     cfg = trial_config(json.loads(config_json))

@@ -24,9 +24,9 @@ import optuna  # noqa: E402
 
 from support import ray_fakes  # noqa: E402
 import mahm_search.search.trial as trial_module  # noqa: E402
-from mahm_search.search.optuna_backend import run_worker_loop  # noqa: E402
-from mahm_search.search.storage import open_study  # noqa: E402
-from mahm_search.search.study_spec import load_study_spec  # noqa: E402
+from mahm_search.search.optuna.optuna_backend import run_worker_loop  # noqa: E402
+from mahm_search.study.storage import open_study  # noqa: E402
+from mahm_search.study.study_spec import load_study_spec  # noqa: E402
 from mahm_search.search.trial import TrialObjective  # noqa: E402
 
 N_TRIALS, STEPS = 8, 8

@@ -17,7 +17,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 from support.study_factory import make_study  # noqa: E402
 
-from mahm_search.report.figures import write_figures  # noqa: E402
+from mahm_search.report.figures.figures import write_figures  # noqa: E402
 from mahm_search.report.markdown import write_report  # noqa: E402
 
 

@@ -6,7 +6,7 @@
 On the CPU the cascade head is dispatch-bound (it adds ~4% FLOPs but ~10x the backbone's op count),
 so the number of ops is the measure to cut. Unlike times, it does not depend on machine load.
 
-The step is exactly what bench_step_ratio.py times as "MAHM (trainer step)" (train/step.py). Every
+The step is exactly what bench_step_ratio.py times as "MAHM (trainer step)" (train/step/step.py). Every
 leaf aten op (below autograd, as the kernels run) is charged to:
 - forward: the innermost module whose forward is running ("stages.3.attention.cross_attn.ffn", ...;
   with --by-class, its class name);
@@ -30,8 +30,8 @@ from torch.utils._python_dispatch import TorchDispatchMode
 from mahm_search.config import trial_config
 from mahm_search.data.dummy import dummy_batch
 from mahm_search.model.builder import build_model
-from mahm_search.train.losses import MAHMLoss
-from mahm_search.train.step import make_optimizer, make_training_step
+from mahm_search.train.loss.losses import MAHMLoss
+from mahm_search.train.step.step import make_optimizer, make_training_step
 
 SEED_BEST = [1024, 512, 256, 128, 256, 512, 1024]
 PHASES = ("gt mano", "loss", "clip + zero_grad", "optimizer", "accumulate grad")

@@ -9,7 +9,7 @@ Goal (issue 3): for the seed's best config (widths 1024,512,256,128,256,512,1024
 128x128) the full training step takes at most 1.3x the backbone-only step, and achieves at least 0.5
 of the fp32 GEMM peak measured in this process (MFU).
 
-- "MAHM (trainer step)" is exactly what `mahm-search train` runs per step (train/step.py:
+- "MAHM (trainer step)" is exactly what `mahm-search train` runs per step (train/step/step.py:
   make_optimizer, make_training_step): forward, the ground truth's MANO call, MAHMLoss over every
   stage, backward, gradient clipping, fused AdamW.
 - "backbone only" is the same ResNet with one linear layer to the initial regressor's 2x61+3 numbers,
@@ -18,7 +18,7 @@ of the fp32 GEMM peak measured in this process (MFU).
   not counted, as usual for MFU).
 
 --mode fast (issue 10): both steps compiled (torch.compile, fullgraph) and, on CUDA, captured as one
-CUDA graph each, as the trainer runs them with train.compile / train.cuda_graphs on (train/fast_step.py).
+CUDA graph each, as the trainer runs them with train.compile / train.cuda_graphs on (train/step/fast_step.py).
 FLOPs are counted on the eager steps (the same maths). On the 2-core CPU inductor's C++ build of the
 seed's best config takes many minutes: use fast mode on a GPU.
 
@@ -42,10 +42,10 @@ from mahm_search.data.dummy import dummy_batch
 from mahm_search.model.backbone import ResNetBackbone
 from mahm_search.model.builder import build_model
 from mahm_search.train.device import use_channels_last
-from mahm_search.train.losses import MAHMLoss
-from mahm_search.train.capture import CapturedStep
-from mahm_search.train.fast_step import FastStep, optimizer_kind
-from mahm_search.train.step import (StepOutput, autocast_for, make_optimizer, make_training_step, make_update,
+from mahm_search.train.loss.losses import MAHMLoss
+from mahm_search.train.step.capture import CapturedStep
+from mahm_search.train.step.fast_step import FastStep, optimizer_kind
+from mahm_search.train.step.step import (StepOutput, autocast_for, make_optimizer, make_training_step, make_update,
                                     to_device)
 
 SEED_BEST = [1024, 512, 256, 128, 256, 512, 1024]

@@ -41,7 +41,7 @@ def estimate_configs(data: dict, chosen: list[dict], steps: int, out: Path) -> N
     """Memory estimate and training FLOPs of every chosen configuration not yet in the file."""
     from mahm_search.config import trial_config
     from mahm_search.memory import estimate_memory
-    from mahm_search.search.describe import params_and_flops
+    from mahm_search.console.describe import params_and_flops
 
     todo = [p for p in chosen if space.config_key(p) not in data["configs"]]
     for i, params in enumerate(todo, 1):

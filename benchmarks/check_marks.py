@@ -61,7 +61,7 @@ def main() -> int:
     from mahm_search.model.builder import build_model
     from mahm_search.train.batches import val_batches
     from mahm_search.train.checkpoint import load_checkpoint
-    from mahm_search.train.step import to_device
+    from mahm_search.train.step.step import to_device
 
     state = load_checkpoint(args.run_dir / "checkpoint.pt")
     config = trial_config(state["config"], str(args.run_dir / "checkpoint.pt"))

@@ -6,8 +6,9 @@
     print(estimate_memory(config, "cpu").bytes)
     result = train(config, run_dir=Path("runs/one"))
 
-Every public name of the sub-packages (hands, data, model, train, memory, search, report) is also
-importable from the sub-package itself, e.g. `from mahm_search.model import ArchSpec, build_model`.
+Every public name of the sub-packages (hands, data, model, metrics, train, memory, study, search, console,
+results, report, export, predict, runs) is also importable from the sub-package itself, e.g.
+`from mahm_search.model import ArchSpec, build_model`.
 """
 
 from . import train  # noqa: F401  (the training package, callable as the train function; cheap to import)
@@ -18,8 +19,11 @@ __getattr__, __dir__, __all__ = lazy_exports(__name__, {
     "TrialConfig": ".config", "trial_config": ".config", "load_trial_config": ".config",
     "TrainResult": ".train", "Reporter": ".train",
     "estimate_memory": ".memory", "plan_memory": ".memory",
-    "load_study_spec": ".search", "run_study": ".search", "study_status": ".search",
+    "load_study_spec": ".study", "run_study": ".search", "study_status": ".console",
     "write_figures": ".report", "write_report": ".report",
+    "write_best_config": ".export",
     "ConfigError": ".errors", "DataError": ".errors", "MahmError": ".errors",
+    "register_backbone": ".plugins", "register_head": ".plugins", "register_dataset": ".plugins",
+    "register_loss_term": ".plugins", "register_metric": ".plugins", "hand_outputs": ".model",
 })
 __all__ = sorted([*__all__, "train"])

@@ -49,11 +49,13 @@ def _fail(err: MahmError) -> None:
             typer.secho(f"error: {line}", fg="red", err=True)
         raise typer.Exit(2)
     typer.secho(f"error: {err}", fg="red", err=True)
-    raise typer.Exit(getattr(err, "exit_code", 2))  # 1: the run stopped on purpose (search/stop.py)
+    raise typer.Exit(getattr(err, "exit_code", 2))  # 1: the run stopped on purpose (search/stopping/stop.py)
 
 
 # Shared by the commands that read a study.
 STUDY = typer.Argument(..., metavar="STUDY", help="Study file.")
+SET = typer.Option(None, "--set", metavar="KEY=VALUE",
+                   help="Override a field of the file (VALUE as YAML), e.g. --set train.lr=3e-4; repeatable.")
 REPORT_OUT = typer.Option(None, "--out", help="Output folder (default <study folder>/<name>-report/).")
 
 
@@ -82,13 +84,15 @@ def run(
     address: Optional[str] = typer.Option(None, "--address", help="Ray cluster address (ray backend)."),
     retry_failed: bool = typer.Option(False, "--retry-failed",
                                       help="Train again the configurations whose trials failed with an error."),
+    overrides: Optional[List[str]] = SET,
 ):
     """Create or continue a study; rerun the same command to resume after any interruption."""
     from .search.runner import run_study
 
     try:
         run_study(study, n_trials=n_trials, workers=_workers(workers),
-                  backend=backend.value if backend else None, address=address, retry_failed=retry_failed)
+                  backend=backend.value if backend else None, address=address, retry_failed=retry_failed,
+                  overrides=overrides or ())
     except KeyboardInterrupt:
         # The interrupted trial is queued again (its checkpoint kept): the same command continues.
         typer.secho(f"interrupted: finished trials are kept; run `mahm-search run {study}` to continue",
@@ -113,7 +117,7 @@ def _workers(value: str):
 def status(study: Path = STUDY,
            json_out: bool = typer.Option(False, "--json", help="Print JSON instead of a table.")):
     """Trials by state, the best trial, prune reasons and running trials."""
-    from .search.status import print_status
+    from .console.status import print_status
 
     print_status(study, as_json=json_out)
 
@@ -123,7 +127,7 @@ def status(study: Path = STUDY,
 def plot(study: Path = STUDY, out: Optional[Path] = REPORT_OUT,
          fmt: Fmt = typer.Option(Fmt.png, "--format", help="Figure format.")):
     """Score-versus-steps curves, ablation, history and importance figures, and trials.csv."""
-    from .report.figures import check_out_folder, write_figures
+    from .report.figures.figures import check_out_folder, write_figures
 
     if out is not None:
         check_out_folder(out)  # before anything is read: a file named by --out is one line, exit 2
@@ -134,7 +138,7 @@ def plot(study: Path = STUDY, out: Optional[Path] = REPORT_OUT,
 @_user_errors
 def report(study: Path = STUDY, out: Optional[Path] = REPORT_OUT):
     """Write report.md: settings, best configurations, ablation tables, figures and findings."""
-    from .report.figures import check_out_folder
+    from .report.figures.figures import check_out_folder
     from .report.markdown import write_report
 
     if out is not None:
@@ -147,11 +151,42 @@ def report(study: Path = STUDY, out: Optional[Path] = REPORT_OUT):
 def train(
     config: Path = typer.Argument(..., metavar="CONFIG", help="A TrialConfig YAML (arch/data/train/loss/mano sections)."),
     out: Path = typer.Option(Path("runs/train"), "--out", help="Run folder: checkpoints and history.csv."),
+    overrides: Optional[List[str]] = SET,
 ):
     """Train one configuration with a progress bar; writes its score-versus-steps history as CSV."""
     from .train.command import train_command
 
-    train_command(config, out)
+    train_command(config, out, overrides=overrides or ())
+
+
+@app.command()
+@_user_errors
+def best(study: Path = STUDY,
+         rank: int = typer.Option(1, "--rank", metavar="K", help="The K-th configuration by mean over seeds."),
+         out: Optional[Path] = typer.Option(None, "--out", help="YAML to write (default <study folder>/<name>_best.yaml).")):
+    """Write the full config of the study's best (or K-th) configuration, for `mahm-search train`."""
+    from .export.best_config import write_best_config
+
+    write_best_config(study, rank=rank, out=out)
+
+
+@app.command()
+@_user_errors
+def predict(
+    checkpoint: Path = typer.Argument(..., metavar="CHECKPOINT", help="A run's best.pt or checkpoint.pt."),
+    out: Path = typer.Option(..., "--out", help="Predictions .npz to write (the file `evaluate` reads)."),
+    interhand_root: Optional[Path] = typer.Option(None, "--interhand-root",
+                                                  help="InterHand2.6M root (default: the data the checkpoint trained on)."),
+    split: Optional[str] = typer.Option(None, "--split", help="test/val/train (InterHand2.6M, default test) or "
+                                                              "val/train (synthetic, default val)."),
+    batch_size: Optional[int] = typer.Option(None, "--batch-size", help="Samples per batch (default train.batch_size)."),
+    overlays: int = typer.Option(0, "--overlays", metavar="N",
+                                 help="Also draw the first N samples' predicted meshes into <out stem>_overlays/."),
+):
+    """Run a checkpoint on every sample of a split and write the predictions .npz."""
+    from .predict.run import predict_command
+
+    predict_command(checkpoint, out, interhand_root, split, batch_size, overlays)
 
 
 @app.command()
@@ -161,7 +196,7 @@ def describe(
     batch_size: Optional[int] = typer.Option(None, "--batch-size", help="Batch size for the memory estimate."),
 ):
     """Parameter count, FLOPs per sample and estimated training memory."""
-    from .search.describe import describe_command
+    from .console.describe import describe_command
 
     describe_command(spec, batch_size=batch_size)
 
@@ -172,6 +207,13 @@ class Split(str, Enum):
     test = "test"
 
 
+class EvalSubset(str, Enum):  # protocols/subsets.py SUBSETS
+    all = "all"
+    interacting = "interacting"
+    interwild_annotated = "interwild_annotated"
+    intaghand = "intaghand"
+
+
 @app.command()
 @_user_errors
 def evaluate(
@@ -179,13 +221,41 @@ def evaluate(
     interhand_root: Path = typer.Option(..., "--interhand-root", help="InterHand2.6M root folder."),
     split: Split = typer.Option(Split.test, "--split", help="The split the predictions are for."),
     mano_dir: Optional[Path] = typer.Option(None, "--mano-dir", help="MANO folder (for MPVPE and mcp_scale)."),
+    subset: EvalSubset = typer.Option(EvalSubset.all, "--subset",
+                                      help="The samples a published table used: InterHand2.6M all or interacting, "
+                                           "InterWild's human-annotated set, IntagHand's interacting frames with "
+                                           "MANO fits."),
+    aid_list: Optional[Path] = typer.Option(None, "--aid-list",
+                                            help="InterWild's aid_human_annot_{split}.txt (default: in the root)."),
 ):
     """Score any model's predictions on an InterHand2.6M split under the official protocols."""
-    from .train.official_eval import evaluate_command
+    from .metrics.official_eval import evaluate_command
 
-    code = evaluate_command(predictions, interhand_root, split.value, mano_dir)
+    code = evaluate_command(predictions, interhand_root, split.value, mano_dir, subset.value, aid_list)
     if code:
         raise typer.Exit(code)
+
+
+@app.command()
+@_user_errors
+def render(
+    checkpoint: Path = typer.Argument(..., metavar="CHECKPOINT", help="A run's checkpoint.pt or best.pt."),
+    images: Optional[List[Path]] = typer.Argument(None, metavar="IMAGE", help="Image files to run the network on."),
+    boxes: Optional[Path] = typer.Option(None, "--boxes", help="boxes.json: per image [x, y, width, height] around "
+                                                              "both hands (default: the whole image)."),
+    interhand_root: Optional[Path] = typer.Option(None, "--interhand-root", help="Draw samples of an InterHand2.6M "
+                                                                                  "split instead, cropped by its annotations."),
+    split: Split = typer.Option(Split.test, "--split", help="InterHand2.6M split (with --interhand-root)."),
+    synthetic: bool = typer.Option(False, "--synthetic", help="Draw validation samples of the built-in synthetic data."),
+    n: int = typer.Option(8, "--n", min=1, help="Samples of the split (with --interhand-root or --synthetic)."),
+    truth: bool = typer.Option(False, "--truth", help="Also draw the split's ground-truth meshes."),
+    out: Path = typer.Option(Path("render"), "--out", help="Output folder: one PNG per image."),
+):
+    """Both predicted hand meshes over each image (right red, left blue), next to a side view."""
+    from .overlay.command import render_command
+
+    render_command(checkpoint, images or [], out, boxes=boxes, interhand_root=interhand_root, split=split.value,
+                   n=n, synthetic=synthetic, truth=truth)
 
 
 @data_app.command("preview")

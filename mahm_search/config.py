@@ -25,7 +25,7 @@ BACKBONE_STRIDE = 32  # the backbone's last feature map is ceil(input_size / 32)
 def micro_batch_problem(batch_size: int, micro_batches: int, input_size: int) -> str | None:
     """Why a (batch, micro-batches, input size) cannot train, or None. Train-mode BatchNorm needs more
     than one value per channel; at the backbone's last stage a micro-batch has samples * side**2 of
-    them, and the smallest micro-batch (train/step.py split_batch) holds batch_size // micro_batches
+    them, and the smallest micro-batch (train/step/step.py split_batch) holds batch_size // micro_batches
     samples. So a one-sample micro-batch fails at 32 px (a 1x1 map) and trains from 33 px (2x2)."""
     smallest = max(batch_size // micro_batches, 1)
     side = -(-input_size // BACKBONE_STRIDE)
@@ -179,19 +179,30 @@ def trial_config(data: Any, source: str | Path = "<config>") -> TrialConfig:
     return parse_model(TrialConfig, data, source)
 
 
-def load_trial_config(path: str | Path) -> TrialConfig:
-    return trial_config(load_yaml(path), path)
+def load_trial_config(path: str | Path, overrides=()) -> TrialConfig:
+    """`overrides`: `--set KEY=VALUE` lines (overrides.py), applied before validation."""
+    from .overrides import apply_overrides, mark_overridden
+
+    data = apply_overrides(load_yaml(path), overrides, Path(path))
+    try:
+        return trial_config(data, path)
+    except ConfigError as err:
+        raise ConfigError(mark_overridden(err.problems, overrides)) from None
 
 
 def is_config_path(dotted: str) -> bool:
     """Whether 'arch.cascade_widths'-style path names a field of TrialConfig."""
     model: Any = TrialConfig
     for key in dotted.split("."):
+        if model is dict:  # a plug-in's keyword arguments (arch.backbone_args, data.args): any key
+            return True
         fields = getattr(model, "model_fields", None)
+        if fields is not None and key not in fields and model.model_config.get("extra") == "allow":
+            return True  # e.g. loss.weights.<plug-in term>: the model's own validator checks the name
         if fields is None or key not in fields:
             return False
         ann = fields[key].annotation
-        model = _model_in(ann)
+        model = dict if getattr(ann, "__origin__", None) is dict else _model_in(ann)
     return True
 
 

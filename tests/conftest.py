@@ -10,7 +10,7 @@ os.environ["MAHM_MEMORY_CACHE"] = "off"
 # Likewise the InterHand2.6M index cache: tests that test it point it at their own folder.
 os.environ.setdefault("MAHM_INTERHAND_CACHE", "off")
 
-from mahm_search.hands.generated import generate_mano_files
+from mahm_search.hands.generated.generated import generate_mano_files
 
 
 @pytest.fixture(scope="session")

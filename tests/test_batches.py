@@ -12,7 +12,7 @@ from mahm_search.data.spec import CropSpec, DataSpec, SyntheticSpec
 from mahm_search.data.synthetic import SyntheticDataset
 from mahm_search.hands.layer import TwoHandMANO
 from mahm_search.train.batches import CPUS_ENV, draw_rng, loader_workers, train_batches, val_batches
-from mahm_search.train.step import to_device
+from mahm_search.train.step.step import to_device
 
 AUGMENTED = CropSpec(jitter=0.1, rotation_deg=30, scale_aug=0.2)
 

@@ -55,7 +55,7 @@ def test_a_tie_on_the_mean_goes_to_more_seeds_then_to_the_earlier_configuration(
 
 
 def test_status_json_names_both(tmp_path, monkeypatch):
-    from mahm_search.search import status as status_module
+    from mahm_search.console import status as status_module
 
     trials = [_trial(0, 48.3, False), _trial(1, 49.9, False), _trial(2, 48.9, True), _trial(3, 49.0, True)]
     study = optuna.create_study(storage=f"sqlite:///{tmp_path}/s.db", study_name="s")

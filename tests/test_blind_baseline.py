@@ -1,4 +1,4 @@
-"""The blind baseline (train/blind.py) equals a computation by hand: the training set's mean root-relative
+"""The blind baseline (train/blind/blind.py) equals a computation by hand: the training set's mean root-relative
 hands, scored with numpy the official way (per joint over the samples where it is valid, then over
 joints; InterWild's MPVPE; MRRPE), on synthetic data and on a fake InterHand2.6M tree."""
 
@@ -11,8 +11,8 @@ import torch
 from mahm_search.config import trial_config
 from mahm_search.data.build import build_datasets
 from mahm_search.hands.layer import TwoHandMANO
-from mahm_search.train import blind as blind_module
-from mahm_search.train.blind import blind_baseline
+from mahm_search.train.blind import blind as blind_module
+from mahm_search.train.blind.blind import blind_baseline
 from support.interhand_fixture import write_fixture
 
 ROOT = 20
@@ -118,7 +118,7 @@ def test_interhand_labels_read_no_image_and_match_the_samples(tmp_path, monkeypa
         "source": "interhand", "interhand": {"root": str(root), "hand_type": "all"}}})
     _, val_ds = build_datasets(config.data, config.mano)
     samples = [val_ds[i] for i in range(len(val_ds))]
-    monkeypatch.setattr("mahm_search.data.interhand.read_rgb", lambda path: pytest.fail("read an image"))
+    monkeypatch.setattr("mahm_search.data.interhand.interhand.read_rgb", lambda path: pytest.fail("read an image"))
     for i, sample in enumerate(samples):
         for key, value in val_ds.labels(i).items():
             np.testing.assert_allclose(value, sample[key].numpy(), atol=1e-5, err_msg=key)

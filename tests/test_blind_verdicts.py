@@ -17,12 +17,12 @@ import mahm_search.search.trial as trial_module
 from mahm_search.memory import unplanned
 from mahm_search.report.markdown import write_report
 from mahm_search.search.blind_check import NOT_ARTICULATED, NOT_BETTER, NOT_RECORDED, against_blind
-from mahm_search.search.optuna_backend import run_worker_loop
-from mahm_search.search.record import TrialRecord
-from mahm_search.search.status import print_status, study_status
-from mahm_search.search.storage import open_study
-from mahm_search.search.study_spec import load_study_spec
-from mahm_search.search.summary import summary_lines
+from mahm_search.search.optuna.optuna_backend import run_worker_loop
+from mahm_search.study.record import TrialRecord
+from mahm_search.console.status import print_status, study_status
+from mahm_search.study.storage import open_study
+from mahm_search.study.study_spec import load_study_spec
+from mahm_search.console.summary import summary_lines
 from mahm_search.train.result import TrainResult
 from support.search import write_study
 

@@ -10,11 +10,11 @@ import torch
 from mahm_search.config import trial_config
 from mahm_search.data.dummy import dummy_batch
 from mahm_search.model.builder import build_model
-from mahm_search.train import fast_step
-from mahm_search.train.fast_step import FastStep, optimizer_kind, use_compile, use_cuda_graphs
-from mahm_search.train.losses import MAHMLoss
+from mahm_search.train.step import fast_step
+from mahm_search.train.step.fast_step import FastStep, optimizer_kind, use_compile, use_cuda_graphs
+from mahm_search.train.loss.losses import MAHMLoss
 from mahm_search.train.schedule import make_scheduler
-from mahm_search.train.step import make_loss_forward, make_optimizer, make_training_step, make_update
+from mahm_search.train.step.step import make_loss_forward, make_optimizer, make_training_step, make_update
 
 # The small config, plus every optional path of the network and loss: self-attention,
 # an auxiliary heatmap, the 6D pose, dropout, micro-batches.

@@ -113,8 +113,8 @@ def test_glove_changes_the_pixels_not_the_labels(mano, tmp_path):
 def test_natural_spread_follows_the_pose_prior():
     """'natural' is 1.2 x the generated prior's own spread along each PCA component."""
     from mahm_search.data.synthetic_scene import NATURAL_PCA_STD, PCA_STD
-    from mahm_search.hands.generated import MANO_REST_JOINTS
-    from mahm_search.hands.pose_prior import pose_pca, sample_poses
+    from mahm_search.hands.generated.generated import MANO_REST_JOINTS
+    from mahm_search.hands.generated.pose_prior import pose_pca, sample_poses
 
     mean, components = pose_pca(MANO_REST_JOINTS)
     measured = ((sample_poses(MANO_REST_JOINTS) - mean) @ components.T).std(axis=0)[: len(NATURAL_PCA_STD)]
@@ -136,7 +136,7 @@ def test_pose_spread_changes_only_the_finger_pose(mano):
 
 def test_natural_spread_keeps_the_articulation_task(mano):
     """The blind mean pose's PA-MPJPE stays >= 15 mm (the floor that keeps the task from being trivial)."""
-    from mahm_search.train.metrics import procrustes_align
+    from mahm_search.metrics.metrics import procrustes_align
 
     params = [sample_params(sample_rng(0, "val", i)) for i in range(384)]
     joints = torch.as_tensor(pose_scenes(mano, params).joints, dtype=torch.float64)

@@ -3,7 +3,7 @@ import yaml
 import pytest
 
 from mahm_search.errors import ConfigError
-from mahm_search.search.describe import config_from_path, describe_command
+from mahm_search.console.describe import config_from_path, describe_command
 
 ARCH = {"width_mult": 0.125, "input_size": 64, "cascade_widths": [16], "ief_iters": 1}
 

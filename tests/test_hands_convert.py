@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 from mahm_search.cli import app
 from mahm_search.errors import ManoModelError
 from mahm_search.hands.convert import convert_mano_dir
-from mahm_search.hands.generated import generate_mano_files
+from mahm_search.hands.generated.generated import generate_mano_files
 from mahm_search.hands.layer import TwoHandMANO
 from mahm_search.hands.spec import ManoSpec
 

@@ -8,10 +8,10 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from mahm_search.hands import generated
-from mahm_search.hands.generated import PARENTS, default_mano_dir, generate_mano_files
+from mahm_search.hands.generated import generated
+from mahm_search.hands.generated.generated import PARENTS, default_mano_dir, generate_mano_files
 from mahm_search.hands.joints import FINGERTIP_VERTICES
-from mahm_search.hands.orient import signed_volume
+from mahm_search.hands.generated.orient import signed_volume
 
 
 @pytest.fixture(scope="module")

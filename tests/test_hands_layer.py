@@ -12,7 +12,7 @@ import torch
 from mahm_search.errors import ManoModelError
 from mahm_search.hands.joints import FINGERTIP_VERTICES, JOINT_NAMES, ROOT
 from mahm_search.hands.layer import TwoHandMANO, resolve_mano_dir
-from mahm_search.hands.mirror import mirror_axis_angle
+from mahm_search.hands.generated.mirror import mirror_axis_angle
 from mahm_search.hands.model_file import load_mano_layer
 from mahm_search.hands.spec import ManoSpec
 

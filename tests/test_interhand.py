@@ -6,7 +6,7 @@ import cv2
 import numpy as np
 import pytest
 
-from mahm_search.data.interhand import InterHandDataset
+from mahm_search.data.interhand.interhand import InterHandDataset
 from mahm_search.data.spec import CropSpec, InterHandSpec
 from mahm_search.errors import DataError
 from support.interhand_fixture import CAMERAS, write_fixture
@@ -14,7 +14,7 @@ from support.interhand_fixture import CAMERAS, write_fixture
 
 @pytest.fixture(autouse=True)
 def own_index_cache(tmp_path, monkeypatch):
-    """The index cache (data/interhand_cache.py) goes to this test's folder, not the user's."""
+    """The index cache (data/interhand/interhand_cache.py) goes to this test's folder, not the user's."""
     monkeypatch.setenv("MAHM_INTERHAND_CACHE", str(tmp_path / "index-cache"))
 
 
@@ -108,7 +108,7 @@ def test_samples_keep_the_official_order_and_ids(tmp_path):
 
 
 def test_index_without_mano_requirement_keeps_every_annotation(fixture_root):
-    from mahm_search.data.interhand_index import build_index
+    from mahm_search.data.interhand.interhand_index import build_index
 
     index = build_index(fixture_root, "val", InterHandSpec(root=fixture_root, hand_type="all"), require_mano=False)
     assert index.ids.tolist() == list(range(8))

@@ -6,9 +6,9 @@ import os
 import numpy as np
 import pytest
 
-from mahm_search.data import interhand_index
-from mahm_search.data.interhand_files import annotation_path
-from mahm_search.data.interhand_index import build_index
+from mahm_search.data.interhand import interhand_index
+from mahm_search.data.interhand.interhand_files import annotation_path
+from mahm_search.data.interhand.interhand_index import build_index
 from mahm_search.data.spec import InterHandSpec
 from support.interhand_fixture import write_fixture
 

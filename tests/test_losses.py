@@ -2,9 +2,9 @@
 
 import torch
 
-from mahm_search.train.balance import balanced_weights
-from mahm_search.train.heatmap_targets import gaussian_heatmaps
-from mahm_search.train.losses import INTEGRAL_CE_WEIGHT, TERMS, MAHMLoss
+from mahm_search.train.loss.balance import balanced_weights
+from mahm_search.train.loss.heatmap_targets import gaussian_heatmaps
+from mahm_search.train.loss.losses import INTEGRAL_CE_WEIGHT, TERMS, MAHMLoss
 from mahm_search.train.spec import LossSpec
 
 B, S = 4, 64
@@ -151,7 +151,7 @@ def test_balanced_weights_bring_terms_to_their_priorities():
 def integral_outputs(batch, offset=0.0, seed=3):
     """Integral-head outputs: (u, v) at the batch's joints (+ offset), z at the true depth, sharp logits there."""
     from mahm_search.hands.joints import ROOT
-    from mahm_search.model.joint_head import DEPTH_UNIT_MM
+    from mahm_search.model.heads.joint_head import DEPTH_UNIT_MM
 
     out = make_outputs(seed, heatmaps=False)
     uv = batch["joints_2d"] / S * 2 - 1 + offset

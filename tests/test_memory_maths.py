@@ -9,8 +9,8 @@ import torch
 from mahm_search.config import TrialConfig
 from mahm_search.data.dummy import dummy_batch
 from mahm_search.model.builder import build_model
-from mahm_search.train.losses import MAHMLoss
-from mahm_search.train.step import make_training_step
+from mahm_search.train.loss.losses import MAHMLoss
+from mahm_search.train.step.step import make_training_step
 
 
 def grads_after_step(model, config: TrialConfig, batch: dict, train_mode: bool) -> list[torch.Tensor]:

@@ -1,4 +1,4 @@
-"""Metrics against values computed by hand on small cases (the official formulas: train/metrics.py doc)."""
+"""Metrics against values computed by hand on small cases (the official formulas: metrics/metrics.py doc)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import torch
 
-from mahm_search.train.metrics import MetricAccumulator, compute_metrics, mesh_joints, procrustes_align
+from mahm_search.metrics.metrics import MetricAccumulator, compute_metrics, mesh_joints, procrustes_align
 
 # A J_regressor that reads MANO joint k off vertex k: regressed joints are then plain vertex picks.
 REG = torch.zeros(16, 778)

@@ -11,7 +11,7 @@ from mahm_search.errors import ConfigError, DataError
 from mahm_search.model.attention import CrossHandAttention, InteractingHandsAttention
 from mahm_search.model.backbone import ResNetBackbone, load_backbone_weights
 from mahm_search.model.camera import JOINT_SCALE_MM, project_weak_perspective
-from mahm_search.model.heatmap import heatmap_joint_features
+from mahm_search.model.heads.heatmap import heatmap_joint_features
 from mahm_search.model.rotations import (axis_angle_to_matrix, axis_angle_to_rot6d, matrix_to_axis_angle,
                                          rot6d_to_axis_angle, rot6d_to_matrix)
 from mahm_search.model.unet import unet_skip_sources

@@ -1,4 +1,4 @@
-"""Optuna's private API is reached through search/optuna_private.py only, on the versions it was checked on."""
+"""Optuna's private API is reached through search/optuna/optuna_private.py only, on the versions it was checked on."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 import optuna
 from packaging.specifiers import SpecifierSet
 
-from mahm_search.search import optuna_private as op
+from mahm_search.search.optuna import optuna_private as op
 
 PACKAGE = Path(op.__file__).resolve().parents[1]
 PRIVATE = re.compile(r"\._storage\b|\._trial_id\b|\._study_id\b|storages\._rdb\b")

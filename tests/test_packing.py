@@ -1,6 +1,6 @@
-"""search/packing.py: trials share one GPU by their memory estimates (fake estimates, no GPU)."""
+"""search/packing/rule.py: trials share one GPU by their memory estimates (fake estimates, no GPU)."""
 
-from mahm_search.search.packing import auto_workers, fits
+from mahm_search.search.packing.rule import auto_workers, fits
 
 GiB = 2**30
 

@@ -1,5 +1,5 @@
 """`--workers auto`: worker processes on one device, trials admitted by their memory estimates through
-the study folder's ledger (search/ledger.py, optuna_backend.PackedObjective). Fake estimates, no GPU."""
+the study folder's ledger (search/packing/ledger.py, packed.PackedObjective). Fake estimates, no GPU."""
 
 from __future__ import annotations
 
@@ -17,11 +17,12 @@ import pytest
 from optuna.trial import TrialState
 
 from mahm_search.errors import ConfigError
-from mahm_search.search import optuna_backend
+from mahm_search.search.optuna import optuna_backend
 from mahm_search.search import trial as trial_module
-from mahm_search.search.ledger import MemoryLedger
+from mahm_search.search.packing import packed
+from mahm_search.search.packing.ledger import MemoryLedger
 from mahm_search.search.runner import run_study
-from mahm_search.search.study_spec import load_study_spec
+from mahm_search.study.study_spec import load_study_spec
 from support.search import Deadline, use_fake_trainer, write_study
 
 MiB = 2**20
@@ -49,9 +50,9 @@ def _fake_estimates(monkeypatch, estimates=ESTIMATES):
 ])
 def test_auto_picks_the_count_from_the_estimates(tmp_path, monkeypatch, memory, cpus, expected):
     _fake_estimates(monkeypatch)
-    monkeypatch.setattr(optuna_backend, "cpu_share", lambda: cpus)
+    monkeypatch.setattr(packed, "cpu_share", lambda: cpus)
     spec = load_study_spec(write_study(tmp_path, memory=memory, space=SPACE))
-    count, why = optuna_backend.auto_worker_count(spec)
+    count, why = packed.auto_worker_count(spec)
     assert count == expected, why
 
 
@@ -114,7 +115,7 @@ def test_ledger_admit_waits_until_a_trial_ends(tmp_path):
 def test_a_dead_workers_entry_does_not_block_the_others(tmp_path):
     path = tmp_path / "cpu.json"
     holder = subprocess.Popen(
-        [sys.executable, "-c", "import sys, time; from mahm_search.search.ledger import MemoryLedger; "
+        [sys.executable, "-c", "import sys, time; from mahm_search.search.packing.ledger import MemoryLedger; "
          f"assert MemoryLedger({str(path)!r}).try_admit('trial_0', 9 * 2**20, 10 * 2**20); "
          "print('admitted', flush=True); time.sleep(60)"], stdout=subprocess.PIPE, text=True)
     try:

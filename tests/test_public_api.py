@@ -9,8 +9,13 @@ from pathlib import Path
 
 import pytest
 
-PACKAGES = ["mahm_search", "mahm_search.hands", "mahm_search.data", "mahm_search.model", "mahm_search.train",
-            "mahm_search.memory", "mahm_search.search", "mahm_search.report"]
+PACKAGES = ["mahm_search", "mahm_search.hands", "mahm_search.hands.generated", "mahm_search.data",
+            "mahm_search.data.interhand", "mahm_search.model", "mahm_search.model.heads", "mahm_search.metrics",
+            "mahm_search.train", "mahm_search.train.loss", "mahm_search.train.step", "mahm_search.train.blind",
+            "mahm_search.memory", "mahm_search.study", "mahm_search.search", "mahm_search.search.optuna",
+            "mahm_search.search.packing", "mahm_search.search.stopping", "mahm_search.console",
+            "mahm_search.results", "mahm_search.report", "mahm_search.report.records", "mahm_search.report.figures",
+            "mahm_search.export", "mahm_search.predict", "mahm_search.runs"]
 
 
 @pytest.mark.parametrize("name", PACKAGES)
@@ -32,7 +37,7 @@ def test_top_level_import_is_light():
 
 def test_validating_a_study_file_does_not_load_torch():
     # `mahm-search status` and a bad study file's one-line error must not wait seconds for torch.
-    code = ("import sys; from mahm_search.search.study_spec import load_study_spec; "
+    code = ("import sys; from mahm_search.study.study_spec import load_study_spec; "
             "from mahm_search.memory import parse_bytes, format_bytes; "
             "load_study_spec('studies/quickstart.yaml'); print('torch' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,

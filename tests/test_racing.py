@@ -8,7 +8,8 @@ from optuna.distributions import FloatDistribution
 from optuna.trial import TrialState, create_trial
 
 from mahm_search.search.racing import per_look_alpha, race, seeds_to_queue
-from mahm_search.search.study_spec import RacingSpec, load_study_spec
+from mahm_search.study.sections import RacingSpec
+from mahm_search.study.study_spec import load_study_spec
 
 
 def test_a_clear_winner_ends_the_race():
@@ -92,7 +93,7 @@ WIDTHS3 = [[512, 256, 512], [1024, 512, 256, 512, 1024], [1024, 512, 256, 128, 2
 
 def race_study(folder, space: dict, n_trials: int, repeats="auto"):
     """A `repeats: auto` study over `space` with a grid sampler, in `folder`: (spec, study)."""
-    from mahm_search.search.storage import open_study
+    from mahm_search.study.storage import open_study
 
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "race.yaml"
@@ -111,7 +112,7 @@ def run_race(spec, study) -> None:
     from unittest import mock
 
     from support.study_factory import stand_in_plan, stand_in_train
-    from mahm_search.search.optuna_backend import run_worker_loop
+    from mahm_search.search.optuna.optuna_backend import run_worker_loop
 
     with mock.patch.object(trial_module, "plan_memory", stand_in_plan):
         run_worker_loop(spec, study, spec.n_trials, objective=trial_module.TrialObjective(spec, train_fn=stand_in_train))
@@ -133,7 +134,7 @@ def test_racing_study_ends_when_the_race_is_over(tmp_path, capsys):
     """A finite space, every configuration tried and the race over: the run stops before n_trials,
     says why, and the summary and report.md state the race."""
     from mahm_search.report.markdown import write_report
-    from mahm_search.search.summary import summary_lines
+    from mahm_search.console.summary import summary_lines
 
     spec, study = race_study(tmp_path, {"arch.cascade_widths": {"choices": [WIDTHS3[0], WIDTHS3[2]]}},
                              n_trials=40, repeats={"auto": True, "max": 6})
@@ -150,7 +151,7 @@ def test_racing_study_ends_when_the_race_is_over(tmp_path, capsys):
 
 
 def test_racing_study_capped_by_n_trials_says_how_to_go_on(tmp_path):
-    from mahm_search.search.summary import summary_lines
+    from mahm_search.console.summary import summary_lines
 
     spec, study = race_study(tmp_path, {"arch.cascade_widths": {"choices": WIDTHS3[:2]}}, n_trials=3)
     run_race(spec, study)

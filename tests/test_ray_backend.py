@@ -126,7 +126,7 @@ def _group_alive(pgid: int) -> bool:
 
 
 def test_killed_driver_resumes_without_repeating_finished_trials(tmp_path, fakes):
-    from mahm_search.search.storage import with_retries
+    from mahm_search.study.storage import with_retries
 
     study_file = write_study(tmp_path, "crash", n_trials=4, steps=8)
     env = {k: v for k, v in os.environ.items() if k != "RAY_ADDRESS"}  # its own local Ray, never another

@@ -14,7 +14,7 @@ optuna = pytest.importorskip("optuna")
 
 from mahm_search.errors import ConfigError  # noqa: E402
 from mahm_search.search.ray.cluster import check_cluster  # noqa: E402
-from mahm_search.search.study_spec import load_study_spec  # noqa: E402
+from mahm_search.study.study_spec import load_study_spec  # noqa: E402
 
 pytestmark = pytest.mark.ray
 TESTS = Path(__file__).parent
@@ -87,7 +87,7 @@ def test_server_storage_and_shared_storage_path_pass_on_a_cluster(tmp_path):
 
 
 def test_the_same_error_three_times_stops_a_ray_study(tmp_path, driver):
-    from mahm_search.search.stop import StudyStopped
+    from mahm_search.search.stopping.stop import StudyStopped
 
     ray_driver, ray_fakes = driver
     path = tmp_path / "dies.yaml"
@@ -109,8 +109,8 @@ def test_the_same_error_three_times_stops_a_ray_study(tmp_path, driver):
 def test_a_full_disk_stops_the_ray_run_and_the_rerun_resumes_the_trial(tmp_path, driver):
     from optuna.trial import TrialState
 
-    from mahm_search.search.recovery import TMP_NAME
-    from mahm_search.search.stop import StudyStopped
+    from mahm_search.search.stopping.recovery import TMP_NAME
+    from mahm_search.search.stopping.stop import StudyStopped
 
     ray_driver, ray_fakes = driver
     path = tmp_path / "dies.yaml"

@@ -7,7 +7,7 @@ import builtins
 import pytest
 
 from mahm_search.errors import ConfigError, MahmError
-from mahm_search.search.study_spec import load_study_spec
+from mahm_search.study.study_spec import load_study_spec
 
 
 def study(tmp_path, pruner: str, args: str = "{}", extra: str = ""):
@@ -78,7 +78,7 @@ def test_racing_ray_searcher_waits_then_finishes_when_the_race_is_over(tmp_path)
 
     from mahm_search.search.ray.backend import _sampler
     from mahm_search.search.ray.searcher import AdmittingOptunaSearch
-    from mahm_search.search.storage import make_storage, open_study
+    from mahm_search.study.storage import make_storage, open_study
 
     spec = study(tmp_path, "none", extra=f"storage: sqlite:///{tmp_path}/s.db\nrepeats: auto\nn_trials: 40\n"
                                          "space: {train.lr: {choices: [0.001, 0.01]}}\n")

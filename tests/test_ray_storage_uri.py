@@ -18,7 +18,7 @@ from mahm_search.cli import app  # noqa: E402
 from mahm_search.search.ray import backend  # noqa: E402
 from mahm_search.search.ray.cluster import check_cluster  # noqa: E402
 from mahm_search.search.ray.paths import experiment_store  # noqa: E402
-from mahm_search.search.study_spec import load_study_spec  # noqa: E402
+from mahm_search.study.study_spec import load_study_spec  # noqa: E402
 from support.search import write_study  # noqa: E402
 
 pytestmark = pytest.mark.ray

@@ -13,9 +13,9 @@ from optuna.trial import TrialState, create_trial
 
 from support.study_factory import WIDTHS as DEMO_WIDTHS, make_study
 from mahm_search.report.errors import EmptyStudyError
-from mahm_search.report.figures import write_figures
+from mahm_search.report.figures.figures import write_figures
 from mahm_search.report.markdown import write_report
-from mahm_search.report.style import wants_log_scale
+from mahm_search.report.figures.style import wants_log_scale
 
 WIDTHS = "1024-512-256-128-256-512-1024"
 
@@ -199,7 +199,7 @@ def test_cascade_levels_are_ordered_by_depth_a_single_stage_first():
 def test_history_with_seeds_follows_the_best_configuration_mean_not_a_lucky_seed():
     from types import SimpleNamespace
 
-    from mahm_search.report.history_plot import best_mean_so_far
+    from mahm_search.report.figures.history_plot import best_mean_so_far
 
     def trial(number, key, final):
         return SimpleNamespace(number=number, config_key=key, final=final, state="COMPLETE")
@@ -211,7 +211,7 @@ def test_history_with_seeds_follows_the_best_configuration_mean_not_a_lucky_seed
 
 
 def test_a_study_name_the_storage_lacks_names_the_ones_it_holds(tmp_path):
-    from mahm_search.search.storage import StudyStorageError
+    from mahm_search.study.storage import StudyStorageError
 
     study = make_study(tmp_path, "cascade")
     spec = yaml.safe_load(study.read_text())

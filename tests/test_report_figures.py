@@ -15,13 +15,13 @@ from typer.testing import CliRunner
 
 from support.study_factory import N_VAL, STEPS, WIDTHS, lr_trials, make_study
 from mahm_search.cli import app
-from mahm_search.report.ablation_plot import MIN_SPAN_MM, level_note, y_limits
-from mahm_search.report.curves_plot import band_text, legend_labels
+from mahm_search.report.figures.ablation_plot import MIN_SPAN_MM, level_note, y_limits
+from mahm_search.report.figures.curves_plot import band_text, legend_labels
 from mahm_search.report.factors import (axis_label, curve_label, level_label, level_tick, short_name)
-from mahm_search.report.figures import protocol_text, write_figures
-from mahm_search.report.records import trial_records
+from mahm_search.report.figures.figures import protocol_text, write_figures
+from mahm_search.report.records.records import trial_records
 from mahm_search.results import Interval
-from mahm_search.report.style import level_colours
+from mahm_search.report.figures.style import level_colours
 
 DEEPEST = list(WIDTHS)[-1]
 

@@ -17,10 +17,10 @@ import mahm_search.provenance as provenance
 from mahm_search.report.factors import curve_label
 from mahm_search.report.markdown import markdown_table, write_report
 from mahm_search.report.protocol import val_set_text
-from mahm_search.report.records import StudyTrial
-from mahm_search.report.source import load_study, storage_text
+from mahm_search.report.records.records import StudyTrial
+from mahm_search.report.records.source import load_study, storage_text
 from mahm_search.report.tables import memory_frame
-from mahm_search.search.record import TrialRecord
+from mahm_search.study.record import TrialRecord
 from support.study_factory import WIDTHS, make_study
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -266,8 +266,8 @@ def test_figure_study_files_state_the_measured_validation_noise():
 
 def test_report_warns_when_real_data_trained_on_the_generated_mano():
     from mahm_search.report.markdown import generated_mano_warning
-    from mahm_search.report.records import StudyTrial
-    from mahm_search.search.record import TrialRecord
+    from mahm_search.report.records.records import StudyTrial
+    from mahm_search.study.record import TrialRecord
 
     def trial(number, source, generated):
         config = {"data": {"source": source}, "mano": {"generated": generated}}

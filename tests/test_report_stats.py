@@ -9,9 +9,9 @@ import pytest
 from scipy import stats as sps
 
 from mahm_search.report.compare import compare
-from mahm_search.report.records import StudyTrial
+from mahm_search.report.records.records import StudyTrial
 from mahm_search.results import mean_ci, seeds_to_resolve, val_se
-from mahm_search.search.record import TrialRecord
+from mahm_search.study.record import TrialRecord
 
 DIFFICULTY = [random.Random(i).gauss(0, 8.0) for i in range(40)]  # shared by every configuration
 

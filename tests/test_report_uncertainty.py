@@ -8,15 +8,15 @@ import json
 import optuna
 
 from support.study_factory import N_VAL, WIDTHS, lr_trials, make_study
-from mahm_search.report.ablation_plot import MIN_SPAN_MM, y_limits
+from mahm_search.report.figures.ablation_plot import MIN_SPAN_MM, y_limits
 from mahm_search.report.convergence import convergence_table
-from mahm_search.report.figures import write_figures
-from mahm_search.report.history_plot import plot_history
+from mahm_search.report.figures.figures import write_figures
+from mahm_search.report.figures.history_plot import plot_history
 from mahm_search.report.markdown import write_report
-from mahm_search.report.optuna_plots import importance_problem
-from mahm_search.report.records import trial_records
+from mahm_search.report.figures.optuna_plots import importance_problem
+from mahm_search.report.records.records import trial_records
 from mahm_search.results import Interval
-from mahm_search.search.record import TrialRecord
+from mahm_search.study.record import TrialRecord
 
 DEEPEST = list(WIDTHS)[-1]
 

@@ -16,10 +16,10 @@ from mahm_search.report.ablation import ablation_table
 from mahm_search.report.compare import compare, holm_adjust
 from mahm_search.report.convergence import convergence_findings, convergence_rows, convergence_table
 from mahm_search.report.findings import findings
-from mahm_search.report.records import StudyTrial
+from mahm_search.report.records.records import StudyTrial
 from mahm_search.results import holm, mean_ci, min_detectable_difference, paired, signed, welch
 from mahm_search.report.tables import best_configurations
-from mahm_search.search.record import TrialRecord
+from mahm_search.study.record import TrialRecord
 
 STEPS = (25, 50, 75, 100)
 

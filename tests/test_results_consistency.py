@@ -12,12 +12,12 @@ import yaml
 import mahm_search.search.trial as trial_module
 from mahm_search.report.markdown import write_report
 from mahm_search.results import StudyResults, study_trials, trial_key
-from mahm_search.search.optuna_backend import run_worker_loop
+from mahm_search.search.optuna.optuna_backend import run_worker_loop
 from mahm_search.search.racing import study_race
-from mahm_search.search.status import print_status
-from mahm_search.search.storage import open_study
-from mahm_search.search.study_spec import load_study_spec
-from mahm_search.search.summary import summary_lines
+from mahm_search.console.status import print_status
+from mahm_search.study.storage import open_study
+from mahm_search.study.study_spec import load_study_spec
+from mahm_search.console.summary import summary_lines
 from support.study_factory import DEEPEST, EVAL_EVERY, N_VAL, STEPS, stand_in_plan, stand_in_train
 
 WIDTHS = [[512, 256, 512], [int(w) for w in DEEPEST.split("-")]]

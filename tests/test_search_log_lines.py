@@ -6,7 +6,7 @@ from __future__ import annotations
 import optuna
 from optuna.trial import TrialState
 
-from mahm_search.search.progress import SearchProgress
+from mahm_search.console.progress import SearchProgress
 
 
 def test_plain_lines_at_each_eval_and_interval_and_errors_in_full(capsys):

@@ -11,7 +11,7 @@ from mahm_search.config import trial_config
 from mahm_search.search import trial as trial_module
 from mahm_search.memory import unplanned
 from mahm_search.search.runner import run_study
-from mahm_search.search.study_spec import load_study_spec
+from mahm_search.study.study_spec import load_study_spec
 from mahm_search.train.result import TrainResult
 from support.search import TINY_TRAIN, fake_train, write_study
 
@@ -91,9 +91,9 @@ def test_budget_that_fits_only_with_rescue_runs_rescued(tmp_path, monkeypatch):
 
 
 def test_a_loader_bound_study_says_so_in_its_record_table_and_summary(tmp_path, monkeypatch, no_memory_estimate):
-    from mahm_search.report.trials_table import trials_frame
-    from mahm_search.report.records import trial_records
-    from mahm_search.search.summary import summary_lines
+    from mahm_search.report.figures.trials_table import trials_frame
+    from mahm_search.report.records.records import trial_records
+    from mahm_search.console.summary import summary_lines
 
     def train(config, reporter, run_dir):
         reporter.report(2, {"score": 10.0})

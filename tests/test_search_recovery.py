@@ -12,9 +12,9 @@ import pytest
 from optuna.trial import TrialState
 
 from mahm_search.search.runner import run_study
-from mahm_search.search.stop import StudyStopped
-from mahm_search.search.storage import open_study
-from mahm_search.search.study_spec import load_study_spec
+from mahm_search.search.stopping.stop import StudyStopped
+from mahm_search.study.storage import open_study
+from mahm_search.study.study_spec import load_study_spec
 from support.search import Deadline, use_fake_trainer, write_study
 
 
@@ -104,7 +104,7 @@ def test_tmp_checkpoint_of_a_writer_killed_mid_write_is_removed(tmp_path, monkey
 
 
 def test_tmp_files_of_a_live_writer_are_kept(tmp_path):
-    from mahm_search.search.recovery import remove_dead_tmp_files
+    from mahm_search.search.stopping.recovery import remove_dead_tmp_files
 
     path = write_study(tmp_path, n_trials=2)
     spec = load_study_spec(path)

@@ -28,7 +28,9 @@ def test_tiny_study_with_repeats_then_rerun_adds_nothing(tmp_path):
         assert t.user_attrs["config"]["train"]["seed"] == t.user_attrs["seed"]
         run_dir = tmp_path / "tiny_runs" / f"trial_{t.number}"
         assert t.user_attrs["run_dir"] == str(run_dir.resolve())
-        assert (run_dir / "checkpoint.pt").is_file() and (run_dir / "best.pt").is_file()
+        # checkpoints.keep defaults to best: once the trial ended, only best.pt is left, and recorded
+        assert (run_dir / "best.pt").is_file() and not (run_dir / "checkpoint.pt").exists()
+        assert t.user_attrs["checkpoint"] == str((run_dir / "best.pt").resolve())
         # the record's estimate and measured peak are one quantity (tensor bytes), so they agree on CPU
         # (within the few hundred KB by which a real batch and step differ from the traced ones)
         estimate, peak = t.user_attrs["memory_estimate_tensor_bytes"], t.user_attrs["memory_peak_bytes"]

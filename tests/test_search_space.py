@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import optuna
 
-from mahm_search.search.choices import encode_choice
-from mahm_search.search.space import parse_space
+from mahm_search.study.choices import encode_choice
+from mahm_search.study.space import parse_space
 
 
 def test_list_choices_are_stored_readably_and_decoded():

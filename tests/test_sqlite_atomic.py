@@ -8,8 +8,8 @@ import threading
 import optuna
 from optuna.trial import TrialState
 
-from mahm_search.search.storage import make_storage
-from mahm_search.search.study_spec import load_study_spec
+from mahm_search.study.storage import make_storage
+from mahm_search.study.study_spec import load_study_spec
 from support.search import write_study
 
 

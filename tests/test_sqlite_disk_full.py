@@ -132,8 +132,8 @@ def test_full_study_database_stops_the_run_and_the_rerun_retries_the_trial(tmp_p
 def test_postgresql_full_disk_is_a_stop_naming_the_database_without_its_password():
     from sqlalchemy.exc import OperationalError
 
-    from mahm_search.search.stop import DATABASE_ATTR, stopping_error
-    from mahm_search.search.storage_errors import database_name
+    from mahm_search.search.stopping.stop import DATABASE_ATTR, stopping_error
+    from mahm_search.search.stopping.storage_errors import database_name
 
     orig = Exception('could not extend file "base/16384/16390": No space left on device\nHINT:  Check free disk space.')
     err = OperationalError("INSERT INTO trials ...", {}, orig)
@@ -154,8 +154,8 @@ def test_workers_that_all_stopped_on_purpose_stop_the_run_with_exit_1(tmp_path):
     from types import SimpleNamespace
 
     from mahm_search.errors import MahmError
-    from mahm_search.search.optuna_backend import raise_for_workers
-    from mahm_search.search.stop import StudyStopped
+    from mahm_search.search.optuna.optuna_backend import raise_for_workers
+    from mahm_search.search.stopping.stop import StudyStopped
 
     spec = SimpleNamespace(path=tmp_path / "s.yaml")
     worker = lambda i, code: SimpleNamespace(name=f"worker-{i}", exitcode=code)  # noqa: E731

@@ -66,7 +66,7 @@ def test_workers_on_postgres_survive_a_kill_without_losing_or_repeating(tmp_path
     assert not any(t.state in (TrialState.RUNNING, TrialState.WAITING) for t in trials)
     done = [t for t in trials if t.state in (TrialState.COMPLETE, TrialState.PRUNED)]
     assert not [t for t in trials if t.state == TrialState.FAIL and "error" in t.user_attrs]
-    assert len(done) == N_TRIALS  # workers asking together never overshoot (search/ask_lock.py)
+    assert len(done) == N_TRIALS  # workers asking together never overshoot (search/optuna/ask_lock.py)
     (retry,) = [t for t in trials if t.system_attrs.get("failed_trial") == killed]  # retried once
     assert retry.state == TrialState.COMPLETE and retry.params == trials[killed].params
     assert sorted(retry.intermediate_values) == list(range(2, STEPS + 1, 2))

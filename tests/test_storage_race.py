@@ -13,13 +13,13 @@ from support.search import write_study
 
 
 def _warm_up(_: int) -> None:
-    import mahm_search.search.storage  # noqa: F401  (the imports take seconds; not in the race)
-    import mahm_search.search.study_spec  # noqa: F401
+    import mahm_search.study.storage  # noqa: F401  (the imports take seconds; not in the race)
+    import mahm_search.study.study_spec  # noqa: F401
 
 
 def _open_at(study_file: str, start_at: float) -> str:
-    from mahm_search.search.storage import open_study
-    from mahm_search.search.study_spec import load_study_spec
+    from mahm_search.study.storage import open_study
+    from mahm_search.study.study_spec import load_study_spec
 
     spec = load_study_spec(study_file)
     while time.time() < start_at:  # line the processes up on the same instant
@@ -53,7 +53,7 @@ def test_schema_race_is_retried_as_each_database_reports_it():
     """The same race on PostgreSQL (two CREATE TYPE studydirection, two CREATE TABLE) and MySQL."""
     from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 
-    from mahm_search.search.storage import with_retries
+    from mahm_search.study.storage import with_retries
 
     races = [
         IntegrityError("CREATE TYPE studydirection AS ENUM ('NOT_SET', 'MINIMIZE', 'MAXIMIZE')", {}, UniqueViolation(

@@ -15,8 +15,8 @@ from typer.testing import CliRunner
 from mahm_search.cli import app
 from mahm_search.config import TrialConfig, trial_config
 from mahm_search.errors import ConfigError
-from mahm_search.search.space import parse_space
-from mahm_search.search.study_spec import KNOWN_METRICS, load_study_spec
+from mahm_search.study.space import parse_space
+from mahm_search.study.study_spec import KNOWN_METRICS, load_study_spec
 from support.search import TINY_BASE, TINY_TRAIN, write_study
 
 STUDY = "tiny.yaml"  # write_study's file name
@@ -269,7 +269,8 @@ def test_a_problem_in_a_base_file_names_the_base_file(here):
     (here / "b.yaml").write_text(_yaml(base))
     (here / STUDY).write_text(_study_text(base="b.yaml"))
     (line,) = _fails(here, "run", STUDY)
-    assert line.startswith("error: b.yaml: arch.backbone: Input should be 'resnet18'"), line
+    assert line.startswith("error: b.yaml: arch.backbone: unknown backbone 'resnet19' (did you mean 'resnet18'?); "
+                           "registered: resnet18, resnet34, resnet50"), line
 
 
 def test_a_base_objective_is_overridden_by_the_study_not_an_error(here):
@@ -349,7 +350,7 @@ def test_train_with_missing_backbone_weights_names_the_config_and_leaves_no_fold
 # -- describe ----------------------------------------------------------------------------------
 def test_describe_reads_a_study_without_space_or_base_as_a_study(here):
     # D7: a valid study (both keys optional) was read as a TrialConfig: 'name: unknown key', ...
-    from mahm_search.search.describe import configs_from_path
+    from mahm_search.console.describe import configs_from_path
 
     (here / STUDY).write_text(_yaml({"name": "tiny", "n_trials": 2, "train": TINY_TRAIN}))
     configs, source, _ = configs_from_path(here / STUDY)
@@ -416,7 +417,8 @@ def test_a_ray_cluster_at_an_address_is_not_judged_by_this_hosts_devices(monkeyp
 
     seen = {}
     monkeypatch.setattr(module, "_device_problems", lambda spec: seen.setdefault("device", []))
-    for name in ("_folder_problems", "_mano_problems", "_data_problems", "_weights_problems", "_storage_problems"):
+    for name in ("_folder_problems", "_mano_problems", "_data_problems", "_weights_problems", "_plugin_problems",
+                 "_storage_problems"):
         monkeypatch.setattr(module, name, lambda spec: [])
     module.preflight(object(), remote_trials=True)
     assert "device" not in seen
@@ -456,8 +458,8 @@ def test_conditions_that_can_hold_are_accepted(here):
 
 def test_the_study_objective_and_train_objective_share_one_metric_list():
     # B9: ObjectiveSpec had its own, narrower list; TrainSpec.objective was any string
-    from mahm_search.train.metric_names import OBJECTIVE_METRICS
-    from mahm_search.train.metrics import compute_metrics
+    from mahm_search.metrics.metric_names import OBJECTIVE_METRICS
+    from mahm_search.metrics.metrics import compute_metrics
 
     assert KNOWN_METRICS is OBJECTIVE_METRICS
     with pytest.raises(ConfigError, match=r"c.yaml: train.objective: .*got 'accuracy'"):

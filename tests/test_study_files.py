@@ -9,7 +9,7 @@ import yaml
 from typer.testing import CliRunner
 
 from mahm_search.cli import app
-from mahm_search.search.study_spec import load_study_spec
+from mahm_search.study.study_spec import load_study_spec
 from support.search import write_study
 
 REPO = Path(__file__).resolve().parents[1]

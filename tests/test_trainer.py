@@ -11,10 +11,10 @@ from typer.testing import CliRunner
 from mahm_search.cli import app
 from mahm_search.data.dummy import dummy_batch
 from mahm_search.model.builder import build_model
-from mahm_search.train import losses as losses_module
+from mahm_search.train.loss import losses as losses_module
 from mahm_search.train.checkpoint import load_checkpoint
-from mahm_search.train.losses import MAHMLoss
-from mahm_search.train.step import make_training_step
+from mahm_search.train.loss.losses import MAHMLoss
+from mahm_search.train.step.step import make_training_step
 from mahm_search.train.trainer import train
 from support.trainer import Recorder, tiny_config
 
@@ -161,7 +161,7 @@ def test_balance_auto_puts_terms_within_an_order_and_stores_weights(tmp_path):
     model = build_model(cfg.arch, cfg.mano)
     from mahm_search.data.build import build_datasets
     from mahm_search.train.batches import train_batches
-    from mahm_search.train.step import make_loss_forward, to_device
+    from mahm_search.train.step.step import make_loss_forward, to_device
 
     loss = MAHMLoss(cfg.loss, result.loss_weights)
     batch = to_device(next(iter(train_batches(build_datasets(cfg.data, cfg.mano)[0], 2, cfg.train.seed, 0, 1))),

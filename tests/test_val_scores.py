@@ -8,7 +8,7 @@ import optuna
 import pytest
 import torch
 
-from mahm_search.search.record import TrialRecord, write_outcome
+from mahm_search.study.record import TrialRecord, write_outcome
 from mahm_search.train.trainer import train
 from support.trainer import Recorder, tiny_config
 

@@ -1,4 +1,4 @@
-"""Several workers never start more trials than n_trials (search/ask_lock.py): workers that check the
+"""Several workers never start more trials than n_trials (search/optuna/ask_lock.py): workers that check the
 count together used to start up to workers-1 extra trials. Workers here are threads, each with its own
 storage connection (as processes or hosts have), started together on a barrier; on SQLite, a journal
 file and a real PostgreSQL. A lock whose holder died is taken over after the grace period."""
@@ -12,10 +12,10 @@ import optuna
 from optuna.trial import TrialState
 
 from support import pg_server
-from mahm_search.search.ask_lock import AskLock
-from mahm_search.search.optuna_backend import run_worker_loop
-from mahm_search.search.storage import open_study
-from mahm_search.search.study_spec import load_study_spec
+from mahm_search.search.optuna.ask_lock import AskLock
+from mahm_search.search.optuna.optuna_backend import run_worker_loop
+from mahm_search.study.storage import open_study
+from mahm_search.study.study_spec import load_study_spec
 from mahm_search.search.trial import TrialObjective
 from mahm_search.search.trial_counts import count_trials
 from support.search import Deadline, fake_train, use_fake_trainer, write_study
@@ -62,7 +62,7 @@ def _check_exactly_n_trials(tmp_path, monkeypatch, storage=None):
         with Deadline(90):
             trials = _run_workers(spec)
         assert count_trials(trials).done == N_TRIALS, [t.state.name for t in trials]
-        assert [t.state for t in trials] == [TrialState.COMPLETE] * N_TRIALS
+        assert [t.state for t in trials] == [TrialState.COMPLETE] * N_TRIALS, [t.user_attrs.get("error") for t in trials]
 
 
 def test_three_workers_on_sqlite_start_exactly_n_trials(tmp_path, monkeypatch):

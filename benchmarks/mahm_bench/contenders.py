@@ -18,7 +18,7 @@ from typing import Optional
 import numpy as np
 import optuna
 
-from mahm_search.search.pruners import make_pruner
+from mahm_search.study.pruners import make_pruner
 from mahm_search.search.racing import race
 
 from .replay import Clock, Log

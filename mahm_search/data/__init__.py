@@ -5,5 +5,5 @@ from .._exports import lazy_exports
 __getattr__, __dir__, __all__ = lazy_exports(__name__, {
     "DataSpec": ".spec", "SyntheticSpec": ".spec", "InterHandSpec": ".spec", "CropSpec": ".spec",
     "build_datasets": ".build", "dummy_batch": ".dummy", "SAMPLE_KEYS": ".sample",
-    "SyntheticDataset": ".synthetic", "InterHandDataset": ".interhand",
+    "SyntheticDataset": ".synthetic", "InterHandDataset": ".interhand.interhand",
 })

@@ -17,8 +17,13 @@ DEFAULT_IMAGE_SIZE = 128  # when neither data.image_size nor arch.input_size fil
 
 def build_datasets(data: DataSpec, mano: ManoSpec = ManoSpec()) -> Tuple[Dataset, Dataset]:
     size = data.image_size or DEFAULT_IMAGE_SIZE
+    if data.source not in ("synthetic", "interhand"):
+        from .plugins.dataset import PluginDataset
+
+        return (PluginDataset(data.source, "train", size, data.args),
+                PluginDataset(data.source, "val", size, data.args))
     if data.source == "interhand":
-        from .interhand import InterHandDataset
+        from .interhand.interhand import InterHandDataset
 
         ih = data.interhand
         train = InterHandDataset(ih, ih.train_split, size, data.crop, augment=True, limit=ih.max_train)

@@ -76,7 +76,7 @@ def root_relative(joints_3d: np.ndarray) -> np.ndarray:
 
 def to_sample(raw: Dict[str, Any], compact: bool = False) -> Dict[str, torch.Tensor]:
     """Raw numpy sample (uint8 RGB image) -> the torch sample dict; root_rel is derived here.
-    compact: the image stays uint8 (H, W, 3) (train/step.py to_device normalises it on the device)."""
+    compact: the image stays uint8 (H, W, 3) (train/step/step.py to_device normalises it on the device)."""
     image = raw["image"]
     out = {"image": torch.from_numpy(np.ascontiguousarray(image)) if compact else normalize_image(image)}
     for key in SAMPLE_KEYS[1:]:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import List, Literal, Optional, Union
+from typing import Any, Dict, List, Literal, Optional, Union
 
 from pydantic import ConfigDict, Field, field_validator, model_validator
 
+from ..plugins.kinds import DATASETS
 from ..spec_base import Spec
 
 
@@ -60,7 +61,9 @@ class InterHandSpec(Spec):
 class DataSpec(Spec):
     model_config = ConfigDict(extra="forbid")
 
-    source: Literal["synthetic", "interhand"] = "synthetic"
+    # synthetic, interhand, or a plug-in dataset: a registered name or module.path:callable (docs/interfaces.md)
+    source: str = "synthetic"
+    args: Dict[str, Any] = Field(default_factory=dict)  # keyword arguments of a plug-in dataset
     # Side of the square network input, pixels. None: arch.input_size (filled in by TrialConfig).
     image_size: Optional[int] = Field(None, ge=32)
     synthetic: SyntheticSpec = SyntheticSpec()
@@ -77,8 +80,15 @@ class DataSpec(Spec):
             return v
         raise ValueError("expected 'auto' or a whole number >= 0 of DataLoader worker processes")
 
+    @field_validator("source")
+    @classmethod
+    def _known_source(cls, v: str) -> str:
+        return DATASETS.validated(v)
+
     @model_validator(mode="after")
     def _interhand_needs_root(self):
+        if self.source in DATASETS.builtin and self.args:
+            raise ValueError(f"args: the {self.source} source has its own section (expected args: {{}})")
         if self.source == "interhand" and self.interhand is None:
             raise ValueError("source 'interhand' needs an 'interhand' section with at least 'root'")
         return self

@@ -23,7 +23,7 @@ from ..hands.joints import ROOT
 
 N_PCA = 12  # finger pose = first N_PCA principal components (the usual MANO pose prior)
 # Spread of the finger-pose coefficients along each component. 'natural': 1.2 x the pose prior's own
-# spread (hands/pose_prior.py; tests measure it), so the curl of all fingers dominates, as in real hands,
+# spread (hands/generated/pose_prior.py; tests measure it), so the curl of all fingers dominates, as in real hands,
 # and the minor components stay plausible. 'wide' (0.85**k) inflates the minor components to 1.5-3x
 # their natural spread: harder, since what it adds is fine articulation that is hard to see. The mean
 # pose's PA-MPJPE is 16.8 mm with 'natural' and 19.3 mm with 'wide'; knowing the curl alone removes 29%

@@ -43,7 +43,7 @@ def resolve_mano_dir(spec: ManoSpec) -> Path:
     """spec.dir, else $MAHM_MANO_DIR, else the generated MANO-format model (built once, cached)."""
     given = given_mano_dir(spec)
     if given is None:
-        from .generated import default_mano_dir
+        from .generated.generated import default_mano_dir
 
         return default_mano_dir()
     folder, origin = given

@@ -47,8 +47,14 @@ def memory_key(config_dict: Dict[str, Any], device: str) -> str:
         else:
             for field in fields:
                 tree.get(section, {}).pop(field, None)
-    text = json.dumps({"config": tree, "device": device, "torch": torch.__version__,
-                       "source": _source_fingerprint(), "format": CACHE_FORMAT}, sort_keys=True)
+    key = {"config": tree, "device": device, "torch": torch.__version__, "source": _source_fingerprint(),
+           "format": CACHE_FORMAT}
+    from ..plugins.fingerprint import plugin_fingerprint
+
+    plugins = plugin_fingerprint(config_dict, ("arch", "loss", "train"))  # their source files; loss-term plug-ins by name
+    if plugins:
+        key["plugins"] = plugins
+    text = json.dumps(key, sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 

@@ -28,7 +28,7 @@ from ..errors import MahmError
 # - the caching allocator's rounding and fragmentation (reserved over allocated), larger on small
 #   configs; the larger share keeps small trials safe.
 CUDA_WORKSPACE_BYTES = 65 * 2**20
-# A captured step (train.cuda_graphs, train/fast_step.py) keeps a static copy of the batch, static
+# A captured step (train.cuda_graphs, train/step/fast_step.py) keeps a static copy of the batch, static
 # outputs and the graph's private memory pool, which the eager cache cannot share; torch.compile may
 # add workspaces. An allowance, not a measurement: benchmarks/bench_memory_captured.py measures it on a
 # GPU (benchmarks/gpu_check.sh).
@@ -116,8 +116,8 @@ def _estimate(config: TrialConfig, device: torch.device) -> MemoryEstimate:
 
 
 def captured_step(config: TrialConfig, device: torch.device) -> bool:
-    """Whether the trial on `device` will run its step as a CUDA graph (train/fast_step.py)."""
-    from ..train.fast_step import use_cuda_graphs
+    """Whether the trial on `device` will run its step as a CUDA graph (train/step/fast_step.py)."""
+    from ..train.step.fast_step import use_cuda_graphs
 
     return use_cuda_graphs(config.train, device)
 

@@ -22,8 +22,8 @@ def _storage_bytes(t: torch.Tensor) -> tuple[int, int]:
 def saved_tensor_lower_bound(config: TrialConfig, device: torch.device) -> int:
     from ..data.dummy import dummy_batch
     from ..model.builder import build_model
-    from ..train.losses import MAHMLoss
-    from ..train.step import FUSED_ADAMW_DEVICES, make_loss_forward
+    from ..train.loss.losses import MAHMLoss
+    from ..train.step.step import FUSED_ADAMW_DEVICES, make_loss_forward
 
     spec = config.train
     micro = max(1, spec.batch_size // spec.micro_batches)
@@ -45,6 +45,6 @@ def saved_tensor_lower_bound(config: TrialConfig, device: torch.device) -> int:
     param_bytes = sum(p.numel() * p.element_size() for p in model.parameters())
     batch_bytes = sum(v.numel() * v.element_size() for v in dummy_batch(spec.batch_size, config.arch.input_size).values())
     # exp_avg and exp_avg_sq; the foreach AdamW used off CPU/CUDA adds one params-sized temporary,
-    # the fused one on CPU/CUDA none (train/step.py make_optimizer)
+    # the fused one on CPU/CUDA none (train/step/step.py make_optimizer)
     optimizer_copies = 2 if torch.device(device).type in FUSED_ADAMW_DEVICES else 3
     return int(sum(saved.values()) + batch_bytes + param_bytes * (2 + optimizer_copies))

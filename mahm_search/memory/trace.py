@@ -1,6 +1,6 @@
 """Peak training memory of a config from a traced step: no real memory, no real compute.
 
-The trainer's own step (train/step.py: make_optimizer, make_training_step) runs once on tensors
+The trainer's own step (train/step/step.py: make_optimizer, make_training_step) runs once on tensors
 without data, under LiveBytes (live.py), with AdamW's state created beforehand, i.e. the
 steady-state step a long run repeats (a common recipe runs a warm-up step first; pre-creating the
 state gives the same peak at half the cost). The peak covers params, grads, optimizer state,
@@ -57,8 +57,8 @@ def traced_peak_bytes(config: TrialConfig, device: torch.device, tensors: str = 
 def _step_peak(config: TrialConfig, model: nn.Module, device: torch.device, storage: torch.device) -> int:
     from ..data.dummy import dummy_batch
     from ..train.device import use_channels_last
-    from ..train.losses import MAHMLoss
-    from ..train.step import init_adamw_state, make_grad_scaler, make_optimizer, make_training_step
+    from ..train.loss.losses import MAHMLoss
+    from ..train.step.step import init_adamw_state, make_grad_scaler, make_optimizer, make_training_step
 
     spec = config.train
     channels_last = use_channels_last(spec, device)  # the model is converted already (traced_peak_bytes)

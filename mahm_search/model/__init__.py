@@ -5,4 +5,5 @@ from .._exports import lazy_exports
 __getattr__, __dir__, __all__ = lazy_exports(__name__, {
     "ArchSpec": ".spec", "build_model": ".builder", "MAHMNet": ".network",
     "count_parameters": ".complexity", "flops_per_sample": ".complexity",
+    "hand_outputs": ".plugins.hand_outputs",
 })

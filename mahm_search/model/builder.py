@@ -12,13 +12,20 @@ from .network import MAHMNet
 from .spec import ArchSpec
 
 
-def build_model(spec: Union[ArchSpec, dict[str, Any]], mano: ManoSpec = ManoSpec()) -> MAHMNet:
+def build_model(spec: Union[ArchSpec, dict[str, Any]], mano: ManoSpec = ManoSpec()) -> torch.nn.Module:
+    """MAHMNet, or with a plug-in arch.head the backbone followed by that head (plugins/head_net.py)."""
     if not isinstance(spec, ArchSpec):
         spec = parse_model(ArchSpec, spec, "<arch>", prefix="arch")
     from ..hands.layer import TwoHandMANO  # lazy: hands/ loads smplx and the model files
 
     layer = TwoHandMANO(mano)
-    model = MAHMNet(spec, layer, mean_finger_pose(layer, mano))
+    if spec.head != "mahm":
+        from .plugins.backbones import make_backbone
+        from .plugins.head_net import HeadNet
+
+        model = HeadNet(spec, layer, make_backbone(spec))
+    else:
+        model = MAHMNet(spec, layer, mean_finger_pose(layer, mano))
     if spec.backbone_weights is not None:
         model.backbone.load_weights(spec.backbone_weights)
     return model

@@ -17,12 +17,12 @@ import torch
 from torch import nn
 
 from ..hands.joints import ROOT
-from .backbone import ResNetBackbone
+from .plugins.backbones import make_backbone
 from .camera import JOINT_SCALE_MM, ROOT_REL_SCALE_MM, project_weak_perspective
 from .checkpointing import checkpoint_without_stat_drift
-from .heatmap import FEED_FEATURES_PER_HAND, HeatmapHead, heatmap_joint_features
+from .heads.heatmap import FEED_FEATURES_PER_HAND, HeatmapHead, heatmap_joint_features
 from .hmr import HMR_HIDDEN, IEFRegressor
-from .joint_head import FEATURE_STRIDE, INTEGRAL_FEATURES_PER_HAND, IntegralJointHead, integral_joints
+from .heads.joint_head import FEATURE_STRIDE, INTEGRAL_FEATURES_PER_HAND, IntegralJointHead, integral_joints
 from .params import HandParamLayout
 from .spec import ArchSpec
 from .stage import MAHMStage
@@ -40,13 +40,13 @@ class MAHMNet(nn.Module):
         self.mano = mano
         self.layout = HandParamLayout(spec.pose_repr, spec.pca_components)
         self.register_buffer("finger_mean", finger_mean.detach().float().cpu().clone(), persistent=False)
-        self.backbone = ResNetBackbone(spec.backbone, spec.width_mult)
+        self.backbone = make_backbone(spec)  # a ResNet, or a plug-in / timm feature extractor
         feat_dim = self.backbone.out_channels
         self.heatmap_head: Optional[HeatmapHead] = None
         self.joint_head: Optional[IntegralJointHead] = None
         channels = max(32, int(64 * spec.width_mult))
         if spec.heatmap in ("aux", "feed"):
-            self.heatmap_head = HeatmapHead(feat_dim, BACKBONE_STRIDE, spec.input_size, spec.heatmap_size, channels)
+            self.heatmap_head = HeatmapHead(feat_dim, getattr(self.backbone, "stride", BACKBONE_STRIDE), spec.input_size, spec.heatmap_size, channels)
         elif spec.heatmap == "integral":
             self.joint_head = IntegralJointHead(self.backbone.layer_out_channels[FEATURE_LAYER], channels)
         extra_dim = {"feed": FEED_FEATURES_PER_HAND, "integral": INTEGRAL_FEATURES_PER_HAND}.get(spec.heatmap, 0)

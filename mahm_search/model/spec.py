@@ -3,17 +3,23 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import List, Literal, Optional, Union
+from typing import Any, Dict, List, Literal, Optional, Union
 
 from pydantic import ConfigDict, Field, field_validator, model_validator
 
+from ..plugins.kinds import HEADS, RESNETS, backbone_problem
 from ..spec_base import Spec
 
 
 class ArchSpec(Spec):
     model_config = ConfigDict(extra="forbid")
 
-    backbone: Literal["resnet18", "resnet34", "resnet50"] = "resnet18"
+    # resnet18/34/50, timm/<name> (the timm extra), or a plug-in: a registered name or module.path:callable
+    backbone: str = "resnet18"
+    backbone_args: Dict[str, Any] = Field(default_factory=dict)  # keyword arguments of a plug-in or timm backbone
+    # The network after the backbone: 'mahm' (the cascade below), or a plug-in head (docs/interfaces.md)
+    head: str = "mahm"
+    head_args: Dict[str, Any] = Field(default_factory=dict)
     width_mult: float = Field(1.0, gt=0, le=4)  # channel multiplier, e.g. 0.25 for small CPU runs
     # A local torchvision state_dict file, or 'imagenet': the file named by $MAHM_IMAGENET_<BACKBONE>
     # (e.g. MAHM_IMAGENET_RESNET18), resolved where the model is built. Nothing is downloaded.
@@ -47,6 +53,34 @@ class ArchSpec(Spec):
             raise ValueError(f"every width must be a positive int, got {bad}")
         return v
 
+    @field_validator("backbone")
+    @classmethod
+    def _known_backbone(cls, v: str) -> str:
+        problem = backbone_problem(v)
+        if problem is not None:
+            raise ValueError(problem)
+        return v
+
+    @field_validator("head")
+    @classmethod
+    def _known_head(cls, v: str) -> str:
+        return HEADS.validated(v)
+
+    @model_validator(mode="after")
+    def _plugin_limits(self):
+        # A plug-in or timm backbone gives one feature map: no stride-8 layer for the integral joint head
+        if self.backbone not in RESNETS and self.heatmap == "integral":
+            raise ValueError(f"heatmap: 'integral' reads a ResNet's stride-8 layer; backbone {self.backbone!r} gives "
+                             f"one feature map (expected heatmap none, aux or feed)")
+        if self.backbone in RESNETS and self.backbone_args:
+            raise ValueError(f"backbone_args: {self.backbone} takes width_mult, not backbone_args (expected {{}})")
+        if self.head != "mahm" and self.heatmap != "none":
+            raise ValueError(f"heatmap: {self.heatmap!r} configures the MAHM head; head {self.head!r} makes its own "
+                             f"outputs (expected heatmap: none)")
+        if self.head == "mahm" and self.head_args:
+            raise ValueError("head_args: the MAHM head takes the arch fields, not head_args (expected {})")
+        return self
+
     @model_validator(mode="after")
     def _consistent(self):
         if isinstance(self.self_attention, list) and len(self.self_attention) != len(self.cascade_widths):
@@ -62,7 +96,7 @@ class ArchSpec(Spec):
                 raise ValueError(f"heatmap_size: 'heatmap: integral' maps are {size} px at input_size "
                                  f"{self.input_size}; leave heatmap_size out, got {self.heatmap_size}")
             self.heatmap_size = size
-        if self.backbone_weights is not None and self.width_mult != 1:
+        if self.backbone_weights is not None and self.width_mult != 1 and self.backbone in RESNETS:
             raise ValueError(f"backbone_weights: pretrained torchvision weights fit width_mult 1 only (this "
                              f"config: {self.width_mult}); set width_mult: 1 or leave backbone_weights out")
         if self.heatmap == "aux" and self.heatmap_size is None:

@@ -16,9 +16,9 @@ import pandas as pd
 
 from .curves_data import better_than_all
 from .factors import format_value, level_label, level_sort_key, level_tick, short_name
-from .records import StudyTrial
+from .records.records import StudyTrial
 from ..results import best_key, mean_ci, seed_std, val_se
-from .style import level_colours
+from .figures.style import level_colours
 
 MAX_LEVELS = 6  # a numeric factor with more distinct values (e.g. a sampled lr) is cut into quartiles
 

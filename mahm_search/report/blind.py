@@ -1,8 +1,8 @@
 """The blind baseline in the report: the value each figure draws as its chance line, the table of every
 configuration's skill against it, and report.md's section with the verdict in plain words.
 
-The blind baseline (train/blind.py) is the training set's mean hand scored on the trials' own
-validation set; each trial records it (search/record.py `blind`). The verdicts and their wording are
+The blind baseline (train/blind/blind.py) is the training set's mean hand scored on the trials' own
+validation set; each trial records it (study/record.py `blind`). The verdicts and their wording are
 search/blind_check.py's, the ones `status` and the end-of-run summary print.
 """
 
@@ -15,7 +15,7 @@ import pandas as pd
 
 from ..search.blind_check import (NOT_RECORDED, AgainstBlind, against_blind, baseline_text, trial_blind,
                                   verdict_lines)
-from .records import StudyTrial
+from .records.records import StudyTrial
 from .tables import DASH, in_table_order
 
 CHANCE_TEXT = "blind: mean hand"  # the chance line's label in every figure

@@ -22,7 +22,7 @@ from typing import Literal, Optional, Sequence
 
 import numpy as np
 
-from .records import StudyTrial
+from .records.records import StudyTrial
 from ..results import (CONFIDENCE, Interval, holm, min_detectable_difference, p_text, paired, seed_std,
                       signed, welch)
 

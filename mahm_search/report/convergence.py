@@ -28,7 +28,7 @@ from typing import Any, Optional
 
 from .curves_data import configurations, seconds_per_step
 from .factors import curve_label, level_sort_key
-from .records import StudyTrial
+from .records.records import StudyTrial
 from ..results import CONFIDENCE, Interval, holm, mean_ci, p_text, signed, welch
 
 DASH = "\u2013"

@@ -17,12 +17,12 @@ from typing import Any, Optional
 
 import pandas as pd
 
-from ..search.plots_spec import PlotsSpec
+from ..study.plots_spec import PlotsSpec
 from ..results import ranked
 from .compare import compare, finals, holm_adjust
 from .factors import curve_label, level_label, level_sort_key, template_fields
-from .records import NO_RESCUE, StudyTrial
-from .style import NEUTRAL, level_colours, palette
+from .records.records import NO_RESCUE, StudyTrial
+from .figures.style import NEUTRAL, level_colours, palette
 
 MAX_LINES = 20  # without plots.top_k, draw at most the 20 best configurations (a legend stays readable)
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 import re
 from typing import Any, Iterable, Optional
 
-from ..search.choices import decode_int_list
+from ..study.choices import decode_int_list
 from ..results import is_seed_param
-from .records import StudyTrial
+from .records.records import StudyTrial
 
 # The display name of a factor, by the last part of its dotted path (default: that part, "_" -> " ").
 SHORT_NAMES = {"self_attention": "self-attention", "cross_attention": "cross-attention",

@@ -19,7 +19,7 @@ import pandas as pd
 from .compare import METRIC_TEXT, Comparison, compare, finals, holm_adjust
 from .curves_data import configurations
 from .factors import level_label, short_name
-from .records import StudyTrial
+from .records.records import StudyTrial
 from ..results import pooled_std
 
 

@@ -19,14 +19,14 @@ import pandas as pd
 import yaml
 
 from ..results import study_trials
-from .as_run import Changes, Provenance, file_changes, provenance, settings_as_run
+from .records.as_run import Changes, Provenance, file_changes, provenance, settings_as_run
 from .blind import blind_section, blind_sentences, blind_warnings
 from .convergence import convergence_findings, convergence_rows, convergence_table
 from .curves_data import configurations
 from .factors import curve_label, short_name
-from .figures import FiguresResult, write_figures
+from .figures.figures import FiguresResult, write_figures
 from .findings import findings
-from .optuna_plots import IMPORTANCE_RULE
+from .figures.optuna_plots import IMPORTANCE_RULE
 from .protocol import metric_text, val_set_text
 from .tables import (DASH, ablation_frame, best_configurations, config_order, has_memory_records, in_table_order,
                      memory_frame, shown)
@@ -216,6 +216,19 @@ def _convergence_section(convergence, target, records, factors, template) -> lis
             markdown_table(pd.DataFrame([row for _, row in ranked])), ""]
 
 
+def _pareto_lines(result: FiguresResult) -> list[str]:
+    """A multi-objective study's front (pareto.py); nothing for a single-objective one."""
+    from .pareto import pareto_section, study_front
+
+    metrics, points = study_front(result.loaded)
+    if len(metrics) < 2:
+        return []
+    figure = result.files["pareto"].name if "pareto" in result.files else None
+    directions = [d.name.lower() for d in result.loaded.study.directions]
+    return pareto_section(points, metrics, figure, result.factors, result.loaded.plots.label, markdown_table,
+                          directions)
+
+
 def render_report(result: FiguresResult) -> str:
     loaded, records = result.loaded, result.records
     maximize = loaded.maximize
@@ -233,7 +246,7 @@ def render_report(result: FiguresResult) -> str:
              f"better, on the {val_set}, at the last evaluation of each trial unless said otherwise.", "",
              *HOW_TO_READ, "",
              *_settings_section(loaded, records, changes),
-             *_best_section(best, val_set), *_race_lines(loaded),
+             *_best_section(best, val_set), *_race_lines(loaded), *_pareto_lines(result),
              *blind_section(best, records, maximize, loaded.metric, markdown_table)]
     lines += ["## Ablation", "", f"{settings.ablation_metric.capitalize()} validation score per level "
               "over completed trials (all other factors pooled): mean (in bold when that level is shown better "

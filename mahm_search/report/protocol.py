@@ -1,7 +1,7 @@
 """What a printed score is: the metric, its evaluation protocol and the validation set it was taken on.
 
 Every table, figure axis and finding names it, because numbers from different protocols (or a
-different validation set) are not comparable (train/metrics.py documents the protocols).
+different validation set) are not comparable (metrics/metrics.py documents the protocols).
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ def _ordinal(n: int) -> str:
 
 
 def interhand_selection(ih: dict) -> list[str]:
-    """The InterHand2.6M validation samples a run keeps (data/interhand_index.py), in words: the
+    """The InterHand2.6M validation samples a run keeps (data/interhand/interhand_index.py), in words: the
     hand types with the MANO-fit requirement (build_index(require_mano=True): the official MPJPE also
     counts samples without a fit), captures, stride, fraction and the sample cap."""
     hand_type = ih.get("hand_type") or "interacting"

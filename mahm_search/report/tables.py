@@ -21,7 +21,7 @@ from ..results import ranked
 from .compare import finals
 from .curves_data import configurations
 from .factors import curve_label, level_sort_key, short_name
-from .records import StudyTrial
+from .records.records import StudyTrial
 from ..results import mean_ci, seed_std, val_se
 
 DASH = "\u2013"

@@ -13,7 +13,7 @@ from typing import Optional, Sequence
 
 from optuna.trial import FrozenTrial, TrialState
 
-from ..search.storage import with_retries
+from ..study.storage import with_retries
 from ._keys import params_of, trial_key
 from ._ranking import ranked
 from ._stats import Interval, mean_ci
@@ -24,9 +24,17 @@ def study_trials(study, states=None) -> list[FrozenTrial]:
     return with_retries(lambda: study.get_trials(deepcopy=False, states=states))
 
 
+def primary_value(trial: FrozenTrial) -> Optional[float]:
+    """The trial's score: its value, or in a multi-objective study the first of its values (the
+    trainer's metric; the costs follow it). None while it has none."""
+    values = trial.values
+    return float(values[0]) if values else None
+
+
 def completed(trial: FrozenTrial) -> bool:
     """COMPLETE with a finite value: a score that counts."""
-    return trial.state == TrialState.COMPLETE and trial.value is not None and math.isfinite(trial.value)
+    value = primary_value(trial)
+    return trial.state == TrialState.COMPLETE and value is not None and math.isfinite(value)
 
 
 @dataclass(frozen=True)
@@ -42,7 +50,7 @@ class Configuration:
     @property
     def scores(self) -> list[float]:
         """The completed seeds' final scores, in trial order."""
-        return [float(t.value) for t in self.done]
+        return [primary_value(t) for t in self.done]
 
     @property
     def interval(self) -> Interval:
@@ -83,4 +91,4 @@ class StudyResults:
     def best_trial(self) -> Optional[FrozenTrial]:
         """The best single completed trial (one seed: with repeats, the luckiest); the first on a tie."""
         done = [t for t in self.trials if completed(t)]
-        return (max if self.maximize else min)(done, key=lambda t: t.value) if done else None
+        return (max if self.maximize else min)(done, key=primary_value) if done else None

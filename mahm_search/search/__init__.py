@@ -1,10 +1,9 @@
-"""The search: study files, search spaces, the trial protocol and record, Optuna and Ray backends."""
+"""Running a study: the runner and its preflight, the trial protocol, racing, the best configuration
+and the blind check; the Optuna worker loop (optuna/), packing trials on a device (packing/), why a
+run stops (stopping/) and the Ray backend (ray/)."""
 
 from .._exports import lazy_exports
 
 __getattr__, __dir__, __all__ = lazy_exports(__name__, {
-    "StudySpec": ".study_spec", "load_study_spec": ".study_spec", "PlotsSpec": ".plots_spec",
-    "SearchSpace": ".space", "parse_space": ".space", "SAMPLERS": ".samplers", "PRUNERS": ".pruners",
-    "TrialObjective": ".trial", "Admission": ".trial", "TrialRecord": ".record", "write_record": ".record",
-    "run_study": ".runner", "study_status": ".status", "open_study": ".storage", "describe": ".describe",
+    "run_study": ".runner", "TrialObjective": ".trial", "Admission": ".trial",
 })

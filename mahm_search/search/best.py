@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from typing import Any, Dict, Optional
 
-from ..results import StudyResults
-from .record import TrialRecord
+from ..results import StudyResults, primary_value
+from ..study.record import TrialRecord
 
 
 def best_configuration(results: StudyResults, readable) -> Optional[Dict[str, Any]]:
@@ -34,7 +34,7 @@ def best_trial(results: StudyResults, readable) -> Optional[Dict[str, Any]]:
     if trial is None:
         return None
     record = TrialRecord.of(trial)
-    return {"number": trial.number, "value": trial.value, "params": readable(trial.params),
+    return {"number": trial.number, "value": primary_value(trial), "params": readable(trial.params),
             "steps_done": record.steps_done, "rescue": record.rescue}
 
 

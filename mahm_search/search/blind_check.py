@@ -1,4 +1,4 @@
-"""The best configuration against the blind baseline (train/blind.py: the training set's mean hand, scored
+"""The best configuration against the blind baseline (train/blind/blind.py: the training set's mean hand, scored
 on the same validation set): is it shown better than predicting the average hand, and is its PA-MPJPE
 shown below the mean pose's? One rule, and one wording, for `status`, the end-of-run summary and
 report.md.
@@ -23,7 +23,7 @@ import numpy as np
 from scipy import stats
 
 from ..results import mean_ci
-from .record import TrialRecord
+from ..study.record import TrialRecord
 
 ALPHA = 0.05  # one-sided level of the paired test
 NOT_RECORDED = "blind baseline: not recorded (trials from an older version)"

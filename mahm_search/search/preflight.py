@@ -28,6 +28,8 @@ def preflight(spec, remote_trials: bool = False) -> None:
     if not problems:  # the synthetic data needs MANO: its failure would repeat the MANO line
         problems += _data_problems(spec)
     problems += _weights_problems(spec)
+    if not problems:  # a plug-in's dry run needs the MANO files (and, for its weights, readable ones)
+        problems += _plugin_problems(spec)
     if not remote_trials:
         problems += _device_problems(spec)
     problems += _storage_problems(spec)
@@ -62,13 +64,14 @@ def _weights_problems(spec) -> List[str]:
     """arch.backbone_weights, in the base and in every config of the space: a missing or unreadable
     file, or one that does not fit the backbone, would fail every trial that uses it."""
     from ..model.backbone import backbone_weights_problem
+    from ..plugins.kinds import RESNETS
 
     fields = ("arch.backbone_weights", "arch.backbone", "arch.width_mult")
     problems, seen, said = [], set(), set()
     for assignment, config in _trial_configs(spec):
         arch = config.arch
         key = (arch.backbone, arch.width_mult, arch.backbone_weights)
-        if arch.backbone_weights is None or key in seen:
+        if arch.backbone_weights is None or key in seen or arch.backbone not in RESNETS:  # plug-ins: plugin_check
             continue
         seen.add(key)
         problem = backbone_weights_problem(*key)
@@ -76,6 +79,13 @@ def _weights_problems(spec) -> List[str]:
             said.add(problem)
             problems.append(f"{_where(spec, assignment, 'arch.backbone_weights', fields)}: {problem}")
     return problems
+
+
+def _plugin_problems(spec) -> List[str]:
+    """The plug-ins' contracts in the base and every corner of the space (search/plugin_check.py)."""
+    from .plugin_check import plugin_preflight_problems
+
+    return plugin_preflight_problems(spec)
 
 
 def _device_problems(spec) -> List[str]:
@@ -163,7 +173,7 @@ def _data_problems(spec) -> List[str]:
 
 
 def _storage_problems(spec) -> List[str]:
-    from .storage_errors import describe_storage_error, sqlite_file_problem
+    from .stopping.storage_errors import describe_storage_error, sqlite_file_problem
 
     url = spec.storage_url
     if url.startswith(("sqlite:///", "journal:")):

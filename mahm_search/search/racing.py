@@ -31,7 +31,7 @@ import numpy as np
 from scipy import stats
 
 from ..results import Pooled, StudyResults, config_key, pooled_std, ranked, study_trials, trial_key
-from .record import TrialRecord, queued_attrs
+from ..study.record import TrialRecord, queued_attrs
 
 
 # Pocock's (1977) nominal two-sided level per look for an overall 0.05, by number of looks K.

@@ -8,9 +8,9 @@ from __future__ import annotations
 import optuna
 from optuna.trial import TrialState
 
-from .record import TrialRecord, queued_attrs
+from ..study.record import TrialRecord, queued_attrs
 from ..results import study_trials
-from .storage import with_retries
+from ..study.storage import with_retries
 from .trial_counts import RETRY_OF_FAILED, superseded_failures
 
 

@@ -13,23 +13,33 @@ concurrent trials as the cluster's resources allow (fractional GPUs by estimate 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional, Union
+from typing import Optional, Sequence, Union
 
 from ..errors import ConfigError
 from .preflight import preflight
-from .study_spec import load_study_spec
+from ..study.study_spec import load_study_spec
 
 
 def run_study(path: str | Path, n_trials: Optional[int] = None, workers: Union[int, str] = 1,
-              backend: Optional[str] = None, address: Optional[str] = None, retry_failed: bool = False):
+              backend: Optional[str] = None, address: Optional[str] = None, retry_failed: bool = False,
+              overrides: Sequence[str] = ()):
+    """`overrides`: `--set KEY=VALUE` lines applied to the study file before it is validated; the
+    study records them (overrides_record.py)."""
     if not (workers == "auto" or (isinstance(workers, int) and workers >= 1)):
         raise ConfigError([f"--workers: expected a positive number or 'auto', got {workers!r}"])
-    spec = load_study_spec(path)  # validates everything before any trial starts
+    spec = load_study_spec(path, overrides)  # validates everything before any trial starts
     total = n_trials if n_trials is not None else spec.n_trials
     if total < 1:
         raise ConfigError([f"{path}: --n-trials: expected a positive number, got {total}"])
     chosen = backend or spec.backend
     preflight(spec, remote_trials=chosen == "ray" and bool(address or spec.ray.address))
+    if chosen == "ray":  # a missing extra or a bad ray.storage_path: exit 2 before the study is created
+        from .ray.paths import check_experiment_store
+        from .ray.session import import_ray
+
+        import_ray()
+        check_experiment_store(spec)
+    _record_overrides(spec)
     if retry_failed:
         _requeue_failed(spec)
     if chosen == "ray":
@@ -39,18 +49,28 @@ def run_study(path: str | Path, n_trials: Optional[int] = None, workers: Union[i
         study = run_ray(spec, n_trials=total, workers=1 if workers == "auto" else workers,
                         address=address or spec.ray.address)
     else:
-        from .optuna_backend import run_optuna
+        from .optuna.optuna_backend import run_optuna
 
         study = run_optuna(spec, n_trials=total, workers=workers)
-    from .summary import print_summary
+    from ..console.summary import print_summary
+    from .trackers.study import log_study_best
+
+    log_study_best(spec, study)  # the trackers' study-level record: the best configuration so far
 
     print_summary(spec, study, total)
     return study
 
 
+def _record_overrides(spec) -> None:
+    from ..study.overrides_record import record_overrides
+    from ..study.storage import open_study
+
+    record_overrides(open_study(spec, create=True), spec)
+
+
 def _requeue_failed(spec) -> None:
     from .retry_failed import requeue_failed
-    from .storage import open_study
+    from ..study.storage import open_study
 
     numbers = requeue_failed(open_study(spec, create=True))
     shown = ", ".join(map(str, numbers)) if numbers else "none"

@@ -1,6 +1,6 @@
 """One Optuna trial: sample params -> TrialConfig -> memory gate -> train -> outcome and user attrs.
 
-Outcomes (the trial's record: search/record.py):
+Outcomes (the trial's record: study/record.py):
 - COMPLETE: value = the objective at the last eval.
 - PRUNED with prune_reason `memory` (does not fit the budget even with a rescue; no step was
   trained), `pruner` (the study's pruner), `nan` (the loss became non-finite) or `oom` (the device
@@ -27,10 +27,10 @@ from ..memory import default_budget_bytes, plan_memory
 from ..provenance import code_version
 from ..results import config_key, params_of, trial_key
 from ..train.reporter import MultiReporter
-from .record import TrialRecord, is_queued, queued_attrs, record_error, write_outcome, write_record
-from .stop import StudyStopped, stopping_error
+from ..study.record import TrialRecord, is_queued, queued_attrs, record_error, write_outcome, write_record
+from .stopping.stop import StudyStopped, stopping_error
 from .trial_reporter import TrialReporter
-from .optuna_private import trial_id_of
+from .optuna.optuna_private import trial_id_of
 
 
 def retried_trial_number(trial: optuna.Trial) -> Optional[int]:
@@ -104,8 +104,9 @@ class TrialObjective:
         # Called once the trial's seed is chosen and its repeats are queued (the worker loop's AskLock:
         # until then another worker could be proposed the same configuration and take a queued seed).
         self.after_ask: Callable[[], None] = lambda: None
+        self.trackers = None  # the study's experiment trackers (search/trackers/), set by the worker loop
 
-    def __call__(self, trial: optuna.Trial) -> float:
+    def __call__(self, trial: optuna.Trial):
         self.last_trial_id = trial_id_of(trial)
         try:
             admission = self.admit(trial)
@@ -168,7 +169,14 @@ class TrialObjective:
         config, started = admission.config, admission.started
         metric = self.spec.objective.metric
         on_eval = self.progress.trial_eval if self.progress is not None else None
-        core = TrialReporter(trial, metric, on_eval=on_eval)
+        multi = getattr(self.spec, "multi_objective", False)
+        core = TrialReporter(trial, metric, on_eval=on_eval, prunable=not multi)
+        if multi:
+            core.curve = [list(p) for p in TrialRecord.of(trial).curve]  # a retry's inherited curve
+        if self.trackers:
+            number = trial.number
+            self.trackers.trial_start(number, config.to_dict(), self.spec.search_space.readable(dict(trial.params)))
+            core.on_metrics = lambda step, metrics: self.trackers.trial_step(number, step, metrics)
         shown = self.progress.reporter_for(trial, trial.number, config.train.steps) if self.progress is not None else None
         reporter = MultiReporter(shown, core)  # shown first: an eval's line comes before a pruner stops it
         run_dir = trial_run_dir(self.spec.runs_dir, trial)
@@ -184,22 +192,37 @@ class TrialObjective:
             result = self.train_fn(config, reporter, run_dir)
         except optuna.TrialPruned:
             stopped_early()
+            self._ended(trial, run_dir)
             raise
         except Exception as err:
             if is_out_of_memory(err):
                 oom_message = f"{type(err).__name__}: {err}"[:500]
             else:
                 stopped_early()
-                if stopping_error(err, "") is None:
+                if stopping_error(err, "") is None:  # a full disk leaves the trial to resume: keep all
                     record_error(trial, err)
+                    self._ended(trial, run_dir)
                 raise
         if oom_message is not None:
             # Outside the except block: the traceback (and the tensors its frames hold) is gone.
             release_device_memory()
             stopped_early()
             write_record(trial, prune_reason="oom")
+            self._ended(trial, run_dir)
             raise optuna.TrialPruned(oom_message)
-        return self._complete(trial, result, started, metric)
+        try:
+            return self._complete(trial, result, started, metric)
+        finally:
+            self._ended(trial, run_dir)
+
+    def _ended(self, trial: optuna.Trial, run_dir: Path) -> None:
+        """The trial will never resume (Ctrl-C, a kill or a full disk never get here): apply the study's
+        checkpoints.keep to its run folder and record what is left."""
+        from ..runs.keep import keep_checkpoints
+
+        keep = getattr(getattr(self.spec, "checkpoints", None), "keep", "best")
+        kept = keep_checkpoints(run_dir, keep)
+        write_record(trial, checkpoint=str(kept) if kept is not None else None)
 
     # -- pieces ---------------------------------------------------------------------------------
     def _build_config(self, trial: optuna.Trial, params: Dict[str, Any], seed: int) -> TrialConfig:
@@ -239,6 +262,10 @@ class TrialObjective:
         values = [h[metric] for h in result.history if metric in h]
         if not values:
             raise RuntimeError(f"training finished without any '{metric}' evaluation")
+        if getattr(self.spec, "multi_objective", False):  # the score, then each cost from the record
+            from ..study.objectives import trial_values
+
+            return trial_values(self.spec.objectives, values[-1], TrialRecord.of(trial))
         return float(values[-1])
 
     @property

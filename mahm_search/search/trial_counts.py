@@ -5,7 +5,7 @@ Not counted: FAIL trials whose process died (SIGKILL, Ctrl-C): RetryHeartbeatSta
 re-queues them as WAITING retries, which count once they finish. So after any interruption a rerun
 reaches exactly n_trials finished trials, with any number of workers: a worker starts a trial only
 while counted plus RUNNING trials are fewer than n_trials, checked under the storage's AskLock
-(search/ask_lock.py).
+(search/optuna/ask_lock.py).
 Nor an errored FAIL whose configuration `run --retry-failed` queued again (system attr
 RETRY_OF_FAILED on the new trial): the new trial counts instead.
 """
@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import optuna
 from optuna.trial import TrialState
 
-from .record import TrialRecord
+from ..study.record import TrialRecord
 
 RETRY_OF_FAILED = "retry_of_failed"  # on a trial queued by --retry-failed: the errored trial's number
 

@@ -9,12 +9,17 @@ from typing import Any, Dict, Optional
 import optuna
 
 from ..train.reporter import Reporter
-from .record import write_record
+from ..study.record import write_record
 
 
 class TrialReporter(Reporter):
-    def __init__(self, trial: optuna.Trial, metric: str, on_eval=None):
+    def __init__(self, trial: optuna.Trial, metric: str, on_eval=None, prunable: bool = True):
         self.trial = trial
+        # A multi-objective study cannot take intermediate values or prune (Optuna): the curve is kept
+        # in the trial's record instead.
+        self.prunable = prunable
+        self.curve: list = []
+        self.on_metrics = None
         self.metric = metric
         self.on_eval = on_eval
         self.info: Dict[str, Any] = {}
@@ -32,9 +37,17 @@ class TrialReporter(Reporter):
     def report(self, step: int, metrics: dict[str, float]) -> None:
         self.last_step = step
         self.last_metrics = dict(metrics)
+        if self.on_metrics is not None:  # the study's trackers (search/trackers/): every metric of the eval
+            self.on_metrics(step, self.last_metrics)
         value = metrics.get(self.metric)
         if value is None or not math.isfinite(value):
             return  # the trainer stops non-finite runs itself (reason 'nan')
+        if not self.prunable:
+            self.curve.append([int(step), float(value)])
+            write_record(self.trial, curve=self.curve)
+            if self.on_eval is not None:
+                self.on_eval(step, float(value))
+            return
         with warnings.catch_warnings():
             # A retry inherits the dead trial's values; Optuna keeps those and ignores a re-report.
             warnings.filterwarnings("ignore", message=".*already reported")

@@ -81,7 +81,7 @@ class LoaderView(Dataset):
 def train_batches(ds: Dataset, batch_size: int, seed: int, start_step: int, end_step: int,
                   num_workers: int = 0, pin_memory: bool = False) -> DataLoader:
     """Batches for steps start_step..end_step-1, the same tensors for any num_workers; images may come
-    compact (uint8): train/step.py to_device makes them the model's input."""
+    compact (uint8): train/step/step.py to_device makes them the model's input."""
     sampler = StepBatchSampler(len(ds), batch_size, seed, start_step, end_step)
     # No cv2.setNumThreads(1) in the workers: with OpenCV 5's pthreads pool, calling it in a child forked
     # after the parent ran a parallel OpenCV op blocks forever (pthread_join on the parent's threads).

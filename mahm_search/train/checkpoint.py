@@ -84,16 +84,19 @@ def save_best(path: Path, config: dict, step: int, model_state: dict, metrics: d
     save_checkpoint(path, {"config": config, "step": step, "model": model_state, "metrics": dict(metrics)})
 
 
-def load_weights(path: Path) -> dict:
-    """A run checkpoint's or a best.pt's config, step and model weights (for train.init_from)."""
+def load_weights(path: Path, what: str = "train.init_from") -> dict:
+    """A run checkpoint's or a best.pt's config, step and model weights (for train.init_from, predict);
+    `what` names the option that gave the file in every error line."""
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
     except FileNotFoundError:
-        raise CheckpointError(f"{path}: train.init_from: file does not exist") from None
+        raise CheckpointError(f"{path}: {what}: file does not exist") from None
+    except IsADirectoryError:
+        raise CheckpointError(f"{path}: {what}: is a folder; expected a {CHECKPOINT_NAME} or {BEST_NAME}") from None
     except Exception as err:  # refused pickle, corrupt or truncated file: never executed
-        raise CheckpointError(f"{path}: train.init_from: cannot read it as a checkpoint of tensors and plain "
+        raise CheckpointError(f"{path}: {what}: cannot read it as a checkpoint of tensors and plain "
                               f"data ({type(err).__name__}: {str(err).splitlines()[0][:200]})") from None
     if not isinstance(state, dict) or not WEIGHTS_KEYS <= set(state):
-        raise CheckpointError(f"{path}: train.init_from: expected a mahm-search {CHECKPOINT_NAME} or {BEST_NAME} "
+        raise CheckpointError(f"{path}: {what}: expected a mahm-search {CHECKPOINT_NAME} or {BEST_NAME} "
                               "(with config, step and model)")
     return state

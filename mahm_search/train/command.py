@@ -38,8 +38,8 @@ def _naming_the_file(err: MahmError, config_path: Path) -> MahmError:
     return err
 
 
-def train_command(config_path: Path, out: Path, console: Console | None = None) -> TrainResult:
-    config = load_trial_config(config_path)
+def train_command(config_path: Path, out: Path, console: Console | None = None, overrides=()) -> TrainResult:
+    config = load_trial_config(config_path, overrides)
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise ConfigError([f"--out: {out} is a file; expected a folder for checkpoint.pt and history.csv"])
@@ -90,7 +90,7 @@ def train_command(config_path: Path, out: Path, console: Console | None = None) 
 
 
 def _against_blind(final: dict, blind) -> str:
-    """'blind 54.49 mm, skill 0.30; PA-MPJPE 15.2 vs blind 18.90 mm': the mean hand (train/blind.py) on the
+    """'blind 54.49 mm, skill 0.30; PA-MPJPE 15.2 vs blind 18.90 mm': the mean hand (train/blind/blind.py) on the
     same validation set; skill = 1 - score / blind."""
     base = (blind or {}).get("metrics") or {}
     if "score" not in base:

@@ -1,6 +1,6 @@
 """Validation: the LAST stage's prediction over the whole val set, aggregated with the metrics'
 MetricAccumulator (per-joint sums and counts over the whole set, as the official evaluation averages;
-see train/metrics.py for the protocols)."""
+see metrics/metrics.py for the protocols)."""
 
 from __future__ import annotations
 
@@ -9,27 +9,34 @@ from typing import Iterable, Optional
 import torch
 
 from ..errors import ConfigError
-from .metrics import MetricAccumulator
-from .step import autocast_for, to_device
-from .targets import ground_truth
+from ..metrics.metrics import MetricAccumulator
+from .plugins.metrics import PluginMetrics
+from .step.step import autocast_for, to_device
+from .loss.targets import ground_truth
 
 
 @torch.no_grad()
 def evaluate(model: torch.nn.Module, batches: Iterable[dict], device: torch.device, spec,
-             channels_last: bool = False, accumulator: Optional[MetricAccumulator] = None) -> dict[str, float]:
-    """Metrics of the set. Pass `accumulator` (e.g. keep_per_sample=True) to read more from it after."""
+             channels_last: bool = False, accumulator: Optional[MetricAccumulator] = None,
+             plugins: bool = True) -> dict[str, float]:
+    """Metrics of the set. Pass `accumulator` (e.g. keep_per_sample=True) to read more from it after.
+    plugins: also the metric plug-ins of spec (train.metrics, a plug-in objective)."""
     was_training = model.training
     model.eval()
     acc = accumulator if accumulator is not None else MetricAccumulator()
+    plugins = PluginMetrics(spec.plugin_metrics()) if plugins and spec.plugin_metrics() else None
     try:
         for cpu_batch in batches:
             batch = to_device(cpu_batch, device, channels_last)
             with autocast_for(device, spec):
-                last = model(batch["image"])["stages"][-1]
-            acc.update(last, batch, ground_truth(model.mano, batch)["vertices"], j_regressor=model.mano.J_regressor)
+                outputs = model(batch["image"])
+            gt = ground_truth(model.mano, batch)
+            acc.update(outputs["stages"][-1], batch, gt["vertices"], j_regressor=model.mano.J_regressor)
+            if plugins is not None:
+                plugins.update(outputs, batch, gt)
     finally:
         model.train(was_training)
-    return {k: float(v) for k, v in acc.compute().items()}
+    return {**{k: float(v) for k, v in acc.compute().items()}, **(plugins.compute() if plugins is not None else {})}
 
 
 def with_objective(metrics: dict[str, float], objective: str) -> dict[str, float]:

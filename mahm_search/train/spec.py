@@ -5,16 +5,18 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, List, Literal, Optional
 
-from pydantic import ConfigDict, Field, field_validator
+from pydantic import ConfigDict, Field, field_validator, model_validator
 
+from ..plugins.kinds import LOSS_TERMS, METRICS
 from ..spec_base import Spec
-from .metric_names import objective_problem
+from ..metrics.metric_names import objective_problem
 
 
 class LossWeights(Spec):
-    """One weight per loss term; every entry is searchable (e.g. `loss.weights.joints_3d`)."""
+    """One weight per loss term; every entry is searchable (e.g. `loss.weights.joints_3d`). A registered
+    loss-term plug-in is switched on by giving it a weight here (`loss.weights.my_term: 0.5`)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="allow")
 
     joints_3d: float = Field(1.0, ge=0)
     joints_2d: float = Field(1.0, ge=0)
@@ -26,6 +28,21 @@ class LossWeights(Spec):
     # Procrustes-aligned joints (PA-MPJPE as a loss): the only term blind to where the hand points, so the
     # finger articulation is not drowned by the global-rotation error. 0 = off (not computed).
     joints_pa: float = Field(0.0, ge=0)
+
+    @model_validator(mode="after")
+    def _plugin_terms(self):
+        for name, weight in (self.model_extra or {}).items():
+            problem = LOSS_TERMS.problem(name)
+            if problem is not None:
+                raise ValueError(f"{name}: not a built-in loss term ({', '.join(type(self).model_fields)}) and {problem}")
+            if isinstance(weight, bool) or not isinstance(weight, (int, float)) or weight < 0:
+                raise ValueError(f"{name}: expected a weight >= 0, got {weight!r}")
+            self.model_extra[name] = float(weight)
+        return self
+
+    def plugin_terms(self) -> List[str]:
+        """The loss-term plug-ins this config weights, in the order given."""
+        return list(self.model_extra or {})
 
 
 class LossSpec(Spec):
@@ -64,11 +81,27 @@ class TrainSpec(Spec):
     micro_batches: int = Field(1, ge=1)  # gradient accumulation; batch_size stays the effective batch
     checkpoint_every: Optional[int] = Field(None, ge=1)  # None: at every eval
     objective: str = "score"  # metric name; 'score' = mean(MPJPE, MPVPE) in mm
+    # Metric plug-ins computed at every evaluation, reported beside the built-in metrics
+    metrics: List[str] = Field(default_factory=list)
     # Start from these weights (a run's checkpoint.pt or best.pt, same architecture): fine-tuning, with
     # a fresh optimizer and schedule. Ignored when the run folder's own checkpoint resumes the run.
     init_from: Optional[Path] = None
     seed: int = 0
     device: Literal["auto", "cpu", "cuda"] = "auto"
+
+    @field_validator("metrics")
+    @classmethod
+    def _known_metrics(cls, v: List[str]) -> List[str]:
+        for name in v:
+            problem = METRICS.problem(name)
+            if problem is not None:
+                raise ValueError(problem)
+        return v
+
+    def plugin_metrics(self) -> List[str]:
+        """Metric plug-ins to compute (reported beside the built-in metrics; the objective stays a built-in
+        one, which the blind baseline scores too)."""
+        return list(self.metrics)
 
     @field_validator("objective")
     @classmethod

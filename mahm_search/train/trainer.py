@@ -23,22 +23,22 @@ import numpy as np
 import torch
 
 from ..config import TrialConfig
-from .balance import balanced_weights, calibrate
+from .loss.balance import balanced_weights, calibrate
 from .batches import loader_workers, train_batches, val_batches
-from .blind import blind_baseline
+from .blind.blind import blind_baseline
 from .checkpoint import (BEST_NAME, CHECKPOINT_NAME, CheckpointError, load_checkpoint, load_weights, rng_states,
                          save_best, save_checkpoint, set_rng_states)
 from .device import resolve_device, use_channels_last
 from .evaluate import evaluate, sample_ids, sample_scores, with_objective
-from .losses import MAHMLoss
-from .metrics import MetricAccumulator
-from .peak_memory import PeakMemory
+from .loss.losses import MAHMLoss
+from ..metrics.metrics import MetricAccumulator
+from .step.peak_memory import PeakMemory
 from .reporter import Reporter
 from .result import TrainResult
 from .resume import check_same_config, warn_schedule_change
-from .fast_step import make_fast_step, optimizer_kind
+from .step.fast_step import make_fast_step, optimizer_kind
 from .schedule import make_scheduler, scheduled_lr
-from .step import lr_to_device, make_grad_scaler, make_loss_forward, make_optimizer, to_device
+from .step.step import lr_to_device, make_grad_scaler, make_loss_forward, make_optimizer, to_device
 
 
 def seed_everything(seed: int) -> None:
@@ -49,7 +49,7 @@ def seed_everything(seed: int) -> None:
 
 class Pending:
     """A step's loss and terms, to be read on the host later (a step's outputs are its caller's own
-    tensors: a captured step hands out copies of its static outputs, train/capture.py)."""
+    tensors: a captured step hands out copies of its static outputs, train/step/capture.py)."""
 
     def __init__(self, step: int, lr: float, out):
         self.step, self.lr, self.loss, self.terms = step, lr, out.loss, out.terms
@@ -93,6 +93,13 @@ def train(config: TrialConfig, reporter: Reporter | None = None, run_dir: Path |
     memory = PeakMemory(device)
     seed_everything(spec.seed)
     check_real_mano(config.data, config.mano)
+    from .plugins.check import plugin_problems
+
+    problems = plugin_problems(config)  # [] without plug-ins; else their contracts, one line each
+    if problems:
+        from ..errors import ConfigError
+
+        raise ConfigError(problems)
 
     model = build_model(config.arch, config.mano).to(device)
     channels_last = use_channels_last(spec, device)

@@ -15,7 +15,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/, for `support`
 
-import mahm_search.search.optuna_backend as backend  # noqa: E402
+import mahm_search.search.optuna.optuna_backend as backend  # noqa: E402
+import mahm_search.search.packing.packed as packed  # noqa: E402
 import torch  # noqa: E402
 import mahm_search.search.trial as trial_module  # noqa: E402
 import mahm_search.train.trainer as trainer  # noqa: E402
@@ -44,7 +45,7 @@ def timed_train(config, reporter, run_dir):
 
 trial_module.plan_memory = fake_plan
 trainer.train = timed_train
-backend.cpu_share = lambda: 8  # memory, not this machine's cores, decides the count
+backend.cpu_share = packed.cpu_share = lambda: 8  # memory, not this machine's cores, decides the count
 
 if __name__ == "__main__":
     from mahm_search.cli import main

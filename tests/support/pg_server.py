@@ -50,8 +50,9 @@ def _free_port() -> int:
 
 
 @contextmanager
-def postgres_server() -> Iterator[str]:
-    """Yields the URL of the server's `postgres` database (superuser `postgres`, no password)."""
+def postgres_server(settings: Optional[dict] = None) -> Iterator[str]:
+    """Yields the URL of the server's `postgres` database (superuser `postgres`, no password).
+    `settings`: more server settings (`-c name=value`), e.g. {"max_connections": 400}."""
     user = _run_as()
     folder = tempfile.mkdtemp(prefix="mahm-pg-")
     os.chmod(folder, 0o755)
@@ -62,7 +63,9 @@ def postgres_server() -> Iterator[str]:
     port = _free_port()
     run = dict(user=user, check=True, capture_output=True, text=True)
     subprocess.run([_bin("initdb"), "-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8"], **run)
-    options = f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c max_connections=100 -c fsync=off"
+    settings = {"max_connections": 100, **(settings or {})}
+    options = f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off" + "".join(
+        f" -c {name}={value}" for name, value in settings.items())
     subprocess.run([_bin("pg_ctl"), "-D", data, "-o", options, "-l", os.path.join(folder, "log"), "-w",
                     "start"], **run)
     try:

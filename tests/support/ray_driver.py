@@ -13,7 +13,7 @@ from support import ray_fakes  # noqa: E402
 
 import mahm_search.search.trial as trial_module  # noqa: E402
 from mahm_search.search.ray import run_ray  # noqa: E402
-from mahm_search.search.study_spec import load_study_spec  # noqa: E402
+from mahm_search.study.study_spec import load_study_spec  # noqa: E402
 
 
 def run_with_fakes(study_file, n_trials=None, train_fn=None):

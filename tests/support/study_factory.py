@@ -25,9 +25,9 @@ from optuna.trial import TrialState, create_trial
 
 import mahm_search.search.trial as trial_module
 from mahm_search.memory import MemoryPlan
-from mahm_search.search.optuna_backend import run_worker_loop
-from mahm_search.search.storage import open_study
-from mahm_search.search.study_spec import load_study_spec
+from mahm_search.search.optuna.optuna_backend import run_worker_loop
+from mahm_search.study.storage import open_study
+from mahm_search.study.study_spec import load_study_spec
 from mahm_search.search.trial import TrialObjective
 from mahm_search.train.result import TrainResult
 

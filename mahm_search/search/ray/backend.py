@@ -26,17 +26,18 @@ from typing import Callable, Optional
 
 import optuna
 
-from ..error_streak import study_error_streak
-from ..progress import SearchProgress
+from ..stopping.error_streak import study_error_streak
+from ...console.progress import SearchProgress
 from .cluster import check_cluster
 from .paths import check_experiment_store, experiment_store
 from .suggestion import suggestion_info
 from .session import import_ray, ray_session
-from ..stop import StudyStopped, stopping_error
+from ..stopping.stop import StudyStopped, stopping_error
 from ...results import study_trials
-from ..storage import make_storage, open_study, with_retries
+from ...study.storage import make_storage, open_study, with_retries
 from ..trial_counts import count_trials
-from ..optuna_private import storage_of, trial_id_of
+from ..optuna.optuna_private import storage_of, trial_id_of
+from ..trackers.ray_callbacks import ray_logger_callbacks
 
 MAX_EXPERIMENTS_PER_RUN = 3  # restore the old one, then at most a couple of fresh ones
 
@@ -132,7 +133,9 @@ def _run_experiment(spec, study, n_trials: int, workers: int, cluster: dict,
                 trial_name_creator=trial_name, trial_dirname_creator=trial_name),
             run_config=tune.RunConfig(
                 name=point.next_name, storage_path=store.tune_path(), storage_filesystem=store.tune_filesystem,
-                verbose=0, log_to_file=True, callbacks=[StorageProgressCallback()],
+                verbose=0, log_to_file=True,
+                # the study's trackers as Tune's own logger callbacks (search/trackers/ray_callbacks.py)
+                callbacks=[StorageProgressCallback(), *ray_logger_callbacks(spec)],
                 stop=StopOnStoppingError(),  # a trial's full disk stops them all (stopping.py)
                 checkpoint_config=tune.CheckpointConfig(num_to_keep=1),
                 # A dead worker process (or node) restarts its trial from its last Tune checkpoint, up
@@ -167,7 +170,7 @@ def _slots(spec, cluster: dict, workers: int) -> int:
 
 
 def _sampler(spec):
-    from ..samplers import make_sampler
+    from ...study.samplers import make_sampler
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 from datetime import datetime
+from pathlib import Path
 import warnings
 from typing import Any, Dict, Optional
 
@@ -27,12 +28,12 @@ from ray.tune.search.optuna import OptunaSearch
 from ..racing import race_step, space_keys
 from ..trial import TrialObjective
 from ..trial_counts import count_trials
-from ..error_streak import study_error_streak
-from ..record import TrialRecord, record_error, write_outcome, write_record
+from ..stopping.error_streak import study_error_streak
+from ...study.record import TrialRecord, record_error, write_outcome, write_record
 from .paths import experiment_store
 from .stopping import stopping
 from .suggestion import CONFIG_KEY
-from ..optuna_private import storage_of, trial_id_of
+from ..optuna.optuna_private import storage_of, trial_id_of
 
 MAX_GPU_SHARERS = 8  # never split one GPU finer than this, whatever the estimates say
 
@@ -163,6 +164,12 @@ def finalize_stopped_trial(spec, study: optuna.Study, trial_id: int, error: bool
         write_outcome(target, steps_done=int(last.get("step", 0)), final_metrics=last.get("metrics", {}),
                       wall_time_s=float(last.get("time_total_s", 0.0)))
         state = TrialState.PRUNED
+    if frozen.user_attrs.get("run_dir"):  # ended for good: keep what the study says, as TrialObjective does
+        from ...runs.keep import keep_checkpoints
+
+        keep = getattr(getattr(spec, "checkpoints", None), "keep", "best")
+        kept = keep_checkpoints(Path(frozen.user_attrs["run_dir"]), keep)
+        write_record(target, checkpoint=str(kept) if kept is not None else None)
     try:
         storage.set_trial_state_values(trial_id, state)
     except (RuntimeError, optuna.exceptions.UpdateFinishedTrialError):

@@ -18,10 +18,10 @@ import optuna
 from optuna.trial import TrialState
 from ray import tune
 
-from ..recovery import queue_retry
+from ..stopping.recovery import queue_retry
 from ...results import study_trials
-from ..storage import with_retries
-from ..optuna_private import storage_of, trial_id_of
+from ...study.storage import with_retries
+from ..optuna.optuna_private import storage_of, trial_id_of
 
 STOP_KEY = "mahm_stopping_error"
 

@@ -33,12 +33,12 @@ from ...train.batches import CPUS_ENV
 from ...train.checkpoint import CHECKPOINT_NAME
 from ...train.reporter import Reporter
 from .suggestion import suggestion_info
-from ..storage import make_storage, with_retries
-from ..record import write_record
-from ..stop import stopping_error
+from ...study.storage import make_storage, with_retries
+from ...study.record import write_record
+from ..stopping.stop import stopping_error
 from ..trial import Admission, TrialObjective, trial_run_dir
 from .stopping import report_stop
-from ..optuna_private import storage_of, trial_id_of
+from ..optuna.optuna_private import storage_of, trial_id_of
 
 
 class TuneReporter(Reporter):
