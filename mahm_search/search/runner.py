@@ -64,8 +64,10 @@ def run_study(path: str | Path, n_trials: Optional[int] = None, workers: Union[i
 def _record_overrides(spec) -> None:
     from ..study.overrides_record import record_overrides
     from ..study.storage import open_study
+    from .stopping.stop import stops_on_full_disk
 
-    record_overrides(open_study(spec, create=True), spec)
+    with stops_on_full_disk(str(spec.path)):  # the run's first write to the study database
+        record_overrides(open_study(spec, create=True), spec)
 
 
 def _requeue_failed(spec) -> None:
