@@ -48,8 +48,9 @@ def _fail(err: MahmError) -> None:
         for line in err.problems:
             typer.secho(f"error: {line}", fg="red", err=True)
         raise typer.Exit(2)
-    typer.secho(f"error: {err}", fg="red", err=True)
-    raise typer.Exit(getattr(err, "exit_code", 2))  # 1: the run stopped on purpose (search/stop.py)
+    typer.secho(f"{getattr(err, 'prefix', 'error')}: {err}", fg="red", err=True)
+    # 1: the run stopped on purpose (search/stop.py); 75: preempted, rerun to continue (search/preempt/)
+    raise typer.Exit(getattr(err, "exit_code", 2))
 
 
 # Shared by the commands that read a study.

@@ -43,6 +43,8 @@ from .study_spec import load_study_spec
 from .trial import Admission, TrialObjective
 from .trial_counts import count_trials
 from .wait_watch import WaitWatch
+from .preempt import EXIT_PREEMPTED, PreemptedRun, forward_to, graceful_signals
+from .preempt.worker import check_preempted
 from .optuna_private import storage_of
 
 POLL_S = 2.0
@@ -73,7 +75,14 @@ def _run_optuna(spec, n_trials: int, workers: Union[int, str]) -> optuna.Study:
 
 def run_worker_loop(spec, study: optuna.Study, n_trials: int, progress: Optional[SearchProgress] = None,
                     objective: Optional[TrialObjective] = None) -> None:
+    """Run trials until the study is done; a signal checkpoints the trial and exits (preempt/)."""
     objective = objective or TrialObjective(spec, progress=progress)
+    with graceful_signals():
+        _worker_loop(spec, study, n_trials, progress, objective)
+
+
+def _worker_loop(spec, study: optuna.Study, n_trials: int, progress: Optional[SearchProgress],
+                 objective: TrialObjective) -> None:
     deadline = time.monotonic() + spec.timeout if spec.timeout else None
     heartbeat = not spec.storage_url.startswith("journal:")  # RDB storages carry heartbeats
     optuna.logging.set_verbosity(optuna.logging.ERROR)  # outcomes are printed by progress
@@ -82,6 +91,7 @@ def run_worker_loop(spec, study: optuna.Study, n_trials: int, progress: Optional
     ask_lock = AskLock(study, spec)
     race_keys = space_keys(spec, objective.fixed) if spec.racing is not None else None
     while deadline is None or time.monotonic() < deadline:
+        check_preempted(spec, study, objective)
         unqueued = recover(study, spec)  # dead trials whose retry is about to be queued
         trials = study_trials(study)
         counts = count_trials(trials)
@@ -122,6 +132,7 @@ def run_worker_loop(spec, study: optuna.Study, n_trials: int, progress: Optional
             err, objective.stopping_error = objective.stopping_error, None
             _requeue_own(spec, study, objective)
             raise err
+        check_preempted(spec, study, objective)  # raises: the trial is queued to resume
         streak.add(_own_trial(study, objective))  # raises after K same errors in a row
 
 
@@ -260,7 +271,7 @@ def _worker_main(study_path: str, n_trials: int, devices: Optional[str], worker:
             study = open_study(spec, create=True, worker=worker)
             run_worker_loop(spec, study, n_trials, objective=PackedObjective(spec))
     except MahmError as err:  # one line, as the CLI prints it, not a child's traceback
-        print(f"error: worker-{worker}: {err}", file=sys.stderr, flush=True)
+        print(f"{getattr(err, 'prefix', 'error')}: worker-{worker}: {err}", file=sys.stderr, flush=True)
         sys.exit(getattr(err, "exit_code", 2))
 
 
@@ -269,21 +280,23 @@ def _run_processes(spec, study: optuna.Study, n_trials: int, workers: int, progr
     gpus = _cuda_device_count()
     cpus = max(1, cpu_share() // workers)  # the workers share this host's cores, whatever their GPUs
     procs = []
-    for i in range(workers):
-        devices = str(i % gpus) if gpus > 1 else None
-        p = ctx.Process(target=_worker_main, args=(str(spec.path), n_trials, devices, i, cpus), name=f"worker-{i}")
-        p.start()
-        procs.append(p)
-    try:
-        while any(p.is_alive() for p in procs):
-            trials = study_trials(study)
-            progress.refresh(trials, count_trials(trials).done)
+    with graceful_signals(announce=False, on_signal=forward_to(procs)):  # `kill PID` reaches only us
+        for i in range(workers):
+            devices = str(i % gpus) if gpus > 1 else None
+            p = ctx.Process(target=_worker_main, args=(str(spec.path), n_trials, devices, i, cpus),
+                            name=f"worker-{i}")
+            p.start()
+            procs.append(p)
+        try:
+            while any(p.is_alive() for p in procs):
+                trials = study_trials(study)
+                progress.refresh(trials, count_trials(trials).done)
+                for p in procs:
+                    p.join(timeout=POLL_S / len(procs))
+        except KeyboardInterrupt:
             for p in procs:
-                p.join(timeout=POLL_S / len(procs))
-    except KeyboardInterrupt:
-        for p in procs:
-            p.terminate()  # SIGTERM to our own children; their trials go stale and are retried
-        raise
+                p.terminate()  # SIGTERM to our own children; their trials go stale and are retried
+            raise
     raise_for_workers(spec, procs)
 
 
@@ -294,6 +307,9 @@ def raise_for_workers(spec, procs) -> None:
     if not failed:
         return
     names = ", ".join(p.name for p in failed)
+    if all(p.exitcode == EXIT_PREEMPTED for p in failed):
+        raise PreemptedRun(f"{spec.path}: worker(s) {names} stopped by a signal, trials checkpointed and "
+                           f"queued to resume; rerun the same command to continue (exit {EXIT_PREEMPTED})")
     if all(p.exitcode == StudyStopped.exit_code for p in failed):
         raise StudyStopped(f"{spec.path}: worker(s) {names} stopped (why: above); rerun the same command "
                            "to continue the study once that is fixed")

@@ -32,6 +32,9 @@ writer and a reader cannot drift apart: a field that is not declared here cannot
                                        recorded before it existed
     prune_reason                       PRUNED only: one of PRUNE_REASONS
     error                              FAIL only: the exception; a FAIL without it is a dead process
+    interrupted                        FAIL only: a preemption (search/preempt/): {reason, step,
+                                       checkpointed, at}; not counted, queued to resume from that step
+    resumed_from_step                  the checkpoint step a retry continued from (0: from scratch)
 """
 
 from __future__ import annotations
@@ -73,6 +76,8 @@ class TrialRecord:
     blind: Optional[Dict[str, Any]] = None
     prune_reason: Optional[str] = None
     error: Optional[str] = None
+    interrupted: Optional[Dict[str, Any]] = None
+    resumed_from_step: Optional[int] = None
 
     @classmethod
     def of(cls, trial: Any) -> "TrialRecord":
