@@ -35,7 +35,7 @@ from .racing import race_step, race_summary, space_keys
 from .error_streak import ErrorStreak
 from .ledger import MemoryLedger
 from .record import TrialRecord
-from .recovery import queue_retry, recover
+from .recovery import beats, queue_retry, recover
 from .stop import StudyStopped, stops_on_full_disk
 from ..results import study_trials
 from .storage import open_study, with_retries
@@ -84,7 +84,7 @@ def run_worker_loop(spec, study: optuna.Study, n_trials: int, progress: Optional
 def _worker_loop(spec, study: optuna.Study, n_trials: int, progress: Optional[SearchProgress],
                  objective: TrialObjective) -> None:
     deadline = time.monotonic() + spec.timeout if spec.timeout else None
-    heartbeat = not spec.storage_url.startswith("journal:")  # RDB storages carry heartbeats
+    heartbeat = beats(study)  # RDB and journal storages (search/journal/)
     optuna.logging.set_verbosity(optuna.logging.ERROR)  # outcomes are printed by progress
     waiting = WaitWatch(spec)
     streak = ErrorStreak(spec)

@@ -111,6 +111,7 @@ class StudySpec(Spec):
 
     name: str = Field(..., pattern=r"^[A-Za-z0-9_.\-]+$")
     storage: Optional[str] = None  # SQLAlchemy URL, or journal:FILE; default sqlite next to the file
+    journal_lock: Literal["symlink", "open"] = "symlink"  # a journal's lock; open: O_EXCL, for NFSv3+
     backend: Literal["optuna", "ray"] = "optuna"
     objective: ObjectiveSpec = ObjectiveSpec()
     sampler: SamplerSpec = SamplerSpec()

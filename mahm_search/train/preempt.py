@@ -3,19 +3,21 @@
 The trainer only reads the request (`requested()`, once per step); nothing in train/ installs a
 signal handler, so train() called from Python (a notebook) keeps Python's own Ctrl-C
 (KeyboardInterrupt). The search workers set the request from their signal handlers
-(search/preempt/signals.py); a Ray trial also watches a stop file its driver writes (`watch_file`).
+(search/preempt/signals.py); a Ray trial, in another process than its driver's handlers, also
+watches a request its driver stores in the study (`watch`, polled at most once a second).
 After the checkpoint the trainer raises `Preempted`: the run can continue from that checkpoint with
 no step lost.
 """
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-from typing import Optional
+import time
+from typing import Callable, Optional
 
 _reason: Optional[str] = None
-_watched: Optional[Path] = None
+_source: Optional[Callable[[], Optional[str]]] = None
+_every_s = 1.0
+_polled = 0.0
 
 
 class Preempted(Exception):
@@ -36,24 +38,21 @@ def request(reason: str) -> None:
 
 def requested() -> Optional[str]:
     """The reason a stop was asked for (e.g. 'SIGTERM'), else None. Cheap: read at every step."""
-    if _reason is None and _watched is not None and os.path.exists(_watched):
-        request(_read_reason(_watched))
+    global _polled
+    if _reason is None and _source is not None and time.monotonic() - _polled >= _every_s:
+        _polled = time.monotonic()
+        found = _source()
+        if found:
+            request(found)
     return _reason
 
 
 def clear() -> None:
-    global _reason, _watched
-    _reason, _watched = None, None
+    global _reason, _source
+    _reason, _source = None, None
 
 
-def watch_file(path: Optional[Path]) -> None:
-    """Also stop when `path` exists (it holds the reason): a driver asking a trial in another process."""
-    global _watched
-    _watched = Path(path) if path is not None else None
-
-
-def _read_reason(path: Path) -> str:
-    try:
-        return path.read_text().strip() or "stop file"
-    except OSError:
-        return "stop file"
+def watch(source: Optional[Callable[[], Optional[str]]], every_s: float = 1.0) -> None:
+    """Also stop when `source()` returns a reason (a driver asking a trial in another process)."""
+    global _source, _every_s, _polled
+    _source, _every_s, _polled = source, every_s, 0.0

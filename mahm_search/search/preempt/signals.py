@@ -25,11 +25,11 @@ SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGINT", "SIGUSR1
 
 
 @contextmanager
-def graceful_signals(announce: bool = True, on_signal: Optional[Callable[[int], None]] = None) -> Iterator[None]:
+def graceful_signals(announce: bool = True, on_signal: Optional[Callable[[int], None]] = None) -> Iterator[Optional[Callable]]:
     """Handle SIGTERM/SIGINT/SIGUSR1 as a preemption inside the block (main thread only; elsewhere a
     no-op). `on_signal(signum)` also runs on every signal (a parent forwarding it to its workers)."""
     if threading.current_thread() is not threading.main_thread():
-        yield
+        yield None
         return
     seen: list = []
 
@@ -50,7 +50,7 @@ def graceful_signals(announce: bool = True, on_signal: Optional[Callable[[int], 
 
     previous = {s: signal.signal(s, handle) for s in SIGNALS}
     try:
-        yield
+        yield handle  # to put back after a library that takes a signal over (Ray Tune)
     finally:
         for s, handler in previous.items():
             signal.signal(s, handler)
