@@ -83,10 +83,20 @@ def run(
     address: Optional[str] = typer.Option(None, "--address", help="Ray cluster address (ray backend)."),
     retry_failed: bool = typer.Option(False, "--retry-failed",
                                       help="Train again the configurations whose trials failed with an error."),
+    slurm: Optional[str] = typer.Option(None, "--slurm", metavar="KEY=VALUE,...",
+                                        help="Submit the workers as a SLURM job array through submitit, e.g. "
+                                             "'partition=gpu,gpus_per_node=1,timeout_min=1440,array=8' (over the "
+                                             "study's slurm: section)."),
+    no_slurm: bool = typer.Option(False, "--no-slurm", help="Run here even if the study has a slurm: section."),
 ):
     """Create or continue a study; rerun the same command to resume after any interruption."""
     from .search.runner import run_study
 
+    if not no_slurm and _submits(study, slurm):
+        from .search.slurm import submit_study
+
+        submit_study(study, slurm, n_trials=n_trials)
+        return
     try:
         run_study(study, n_trials=n_trials, workers=_workers(workers),
                   backend=backend.value if backend else None, address=address, retry_failed=retry_failed)
@@ -95,6 +105,15 @@ def run(
         typer.secho(f"interrupted: finished trials are kept; run `mahm-search run {study}` to continue",
                     fg="yellow", err=True)
         raise typer.Exit(130)
+
+
+def _submits(study: Path, flag: Optional[str]) -> bool:
+    """--slurm given, or the study file has a slurm: section."""
+    if flag is not None:
+        return True
+    from .search.study_spec import load_study_spec
+
+    return load_study_spec(study).slurm is not None
 
 
 def _workers(value: str):

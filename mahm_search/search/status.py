@@ -20,6 +20,7 @@ from .error_streak import error_key
 from .record import TrialRecord
 from .storage import open_study
 from .study_spec import load_study_spec
+from .slurm.jobs import job_lines
 from .trial_counts import count_trials
 
 
@@ -48,7 +49,8 @@ def study_status(path: str | Path) -> Dict[str, Any]:
     return {"study": spec.name, "storage": spec.storage_url, "metric": metric,
             "direction": spec.objective.direction, "n_trials": spec.n_trials, "done": counts.done,
             "states": counts.by_state, "best": best, "best_configuration": best_config, "blind": blind, "prune_reasons": dict(reasons), "running": running,
-            "errors": failure_groups(trials)}
+            "errors": failure_groups(trials), "slurm_jobs": job_lines(spec),
+            "interrupted": [t.number for t in trials if TrialRecord.of(t).interrupted]}
 
 
 def failure_groups(trials) -> list:
@@ -102,6 +104,11 @@ def print_status(path: str | Path, as_json: bool = False) -> None:
         rows = [(r["number"], r["step"] if r["step"] is not None else "-",
                  f"{r['last_value']:.4g}" if r["last_value"] is not None else "-") for r in status["running"]]
         console.print(_table("Running trials", ("trial", "step", f"last {status['metric']}"), rows))
+    if status["interrupted"]:
+        print(f"Interrupted (preempted, queued to resume; not counted): trials "
+              f"{', '.join(map(str, status['interrupted']))}", flush=True)
+    for line in status["slurm_jobs"]:
+        print(line, flush=True)
     if status["errors"]:
         console.file.flush()
         print("Failed trials by error:")

@@ -24,6 +24,7 @@ from .plots_spec import PlotsSpec
 from .pruners import PRUNERS
 from .sampler_check import check_sampler_and_pruner
 from .samplers import SAMPLERS
+from .slurm.options import SlurmOptions
 from .space import SearchSpace, load_space
 
 # What the trainer reports at each eval (train/metric_names.py, the list train.objective is checked
@@ -37,6 +38,7 @@ def _registered(name: str, registry: dict) -> str:
         hint = f" (did you mean {close[0]!r}?)" if close else ""
         raise ValueError(f"expected one of {', '.join(map(repr, registry))}, got {name!r}{hint}")
     return name
+
 
 
 class ObjectiveSpec(BaseModel):
@@ -132,6 +134,7 @@ class StudySpec(Spec):
     pack_gpu: bool = False
     ray: RaySpec = RaySpec()
     heartbeat: HeartbeatSpec = HeartbeatSpec()
+    slurm: Optional[SlurmOptions] = None  # `run --slurm`'s defaults (search/slurm/options.py)
 
     _path: Path = PrivateAttr(default=Path("."))
     _base_config: Dict[str, Any] = PrivateAttr(default_factory=dict)
