@@ -80,7 +80,7 @@ with graceful_signals():
     os.kill(os.getpid(), signal.{first})
     time.sleep(0.05)
     print("requested", preempt.requested(), flush=True)
-    os.kill(os.getpid(), signal.{first})  # an echo (the process group's copy): ignored
+    os.kill(os.getpid(), signal.SIGUSR1)  # an echo (a forwarded copy, whichever signal): ignored
     time.sleep({gap})
     os.kill(os.getpid(), signal.{second})
     time.sleep(5)
@@ -90,14 +90,12 @@ print("still running after the second signal", flush=True)
 
 @pytest.mark.parametrize("first,second", [("SIGTERM", "SIGTERM"), ("SIGINT", "SIGINT"), ("SIGUSR1", "SIGTERM")])
 def test_the_first_signal_asks_and_a_second_exits_at_once(first, second):
-    started = time.monotonic()
     out = subprocess.run([sys.executable, "-c", SCRIPT.format(first=first, second=second, gap=1.2)],
                          capture_output=True, text=True, env=ENV, timeout=60)
     assert f"requested {first}" in out.stdout
-    assert "still running" not in out.stdout
+    assert "still running" not in out.stdout  # it slept 5 s after the second signal: it did not wait
     assert out.returncode == 128 + getattr(signal, second), out.stderr
     assert f"preempt signal {second} again: exiting at once" in out.stdout
-    assert time.monotonic() - started < 5
 
 
 def _trials(folder: Path):

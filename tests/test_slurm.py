@@ -5,6 +5,7 @@ through submitit's checkpoint/requeue, and the study ends with exactly n_trials.
 from __future__ import annotations
 
 import os
+import signal
 import time
 from pathlib import Path
 
@@ -58,6 +59,14 @@ def _trials(folder: Path):
         return []
 
 
+def _tasks(controller_pid: int) -> list[int]:
+    """The job's task processes (children of submitit's local controller)."""
+    try:
+        return [int(p) for p in Path(f"/proc/{controller_pid}/task/{controller_pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
 def test_a_local_array_requeues_a_timed_out_job_and_completes_exactly_n_trials(tmp_path, monkeypatch):
     monkeypatch.setenv("PYTHONPATH", str(ROOT))  # the jobs import this checkout
     monkeypatch.setenv("OMP_NUM_THREADS", "1")
@@ -72,9 +81,12 @@ def test_a_local_array_requeues_a_timed_out_job_and_completes_exactly_n_trials(t
         time.sleep(0.3)
     else:
         raise AssertionError("no job trained a trial")
+    # submitit's signal before the time limit (SLURM's --signal=USR2@90), to every task still running;
+    # with timeout_min=30 submitit counts it as a timeout (it guarantees only timeout - 10 minutes)
     interrupted = [j for j in jobs if not j.done()]
     for job in interrupted:
-        job._interrupt()  # submitit's timeout signal, as SLURM's before the time limit
+        for pid in _tasks(job._process.pid):
+            os.kill(pid, signal.SIGUSR2)
     for job in jobs:
         job.result()
     trials = _trials(tmp_path)
@@ -87,7 +99,7 @@ def test_a_local_array_requeues_a_timed_out_job_and_completes_exactly_n_trials(t
         retry = next(r for r in counted if r.system_attrs.get("failed_trial") == t.number)
         assert retry.user_attrs["resumed_from_step"] == t.user_attrs["interrupted"]["step"]  # 0 steps lost
         assert retry.user_attrs["steps_done"] == 8
-    logs = "".join(j.stdout() or "" for j in interrupted)
-    assert "slurm requeue job" in logs and "preempted step" in logs
+    logs = "".join((j.stdout() or "") + (j.stderr() or "") for j in interrupted)
+    assert "slurm requeue job" in logs and "preempted step" in logs and "this job is timed-out" in logs
     assert not [t for t in trials if t.state in (TrialState.RUNNING, TrialState.WAITING)]
     assert any(str(jobs[0].job_id) in line for line in job_lines(load_study_spec(path)))

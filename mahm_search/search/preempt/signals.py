@@ -1,8 +1,9 @@
 """Signal handlers of a search worker: SIGTERM, SIGINT or SIGUSR1 (SLURM's preemption warning, e.g.
 `--signal=USR1@90`) ask the running trial to checkpoint at its next step and stop (train/preempt.py);
 a second signal exits at once (the trial is then a dead process: the stale-trial retry takes it).
-The same signal again within ECHO_S of the first is taken for an echo (a Ctrl-C reaches the whole
-process group, and the parent of several workers forwards it too), not for the second signal.
+Any signal within ECHO_S of the first is taken for its echo, not for the second signal: a Ctrl-C
+reaches the whole process group and the parent of several workers forwards it too; SLURM's SIGTERM
+reaches every process while a batch script may forward its warning as SIGUSR1.
 
 Installed only around a worker's loop and a Ray trial, in the main thread, and the previous handlers
 are restored afterwards: train() called from Python (a notebook) keeps Python's Ctrl-C.
@@ -20,7 +21,7 @@ from typing import Callable, Iterator, Optional
 from ...train import preempt
 from .events import log_event
 
-ECHO_S = 1.0  # a repeat of the first signal sooner than this is its echo, not a second signal
+ECHO_S = 1.0  # a signal sooner than this after the first is its echo, not a second signal
 SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGINT", "SIGUSR1") if hasattr(signal, name))
 
 
@@ -35,8 +36,8 @@ def graceful_signals(announce: bool = True, on_signal: Optional[Callable[[int], 
 
     def handle(signum, frame) -> None:
         name = signal.Signals(signum).name
-        if seen and seen[0][0] == signum and _now() - seen[0][1] < ECHO_S:
-            return  # the same signal twice at once: the process group's and a parent's forwarded copy
+        if seen and _now() - seen[0][1] < ECHO_S:
+            return  # an echo: the process group's copy and a parent's (or a batch script's) forwarded one
         seen.append((signum, _now()))
         if on_signal is not None:
             on_signal(signum)

@@ -28,7 +28,8 @@ def submit_study(path, flag: Optional[str] = None, n_trials: Optional[int] = Non
     from .worker import StudyWorker
 
     logs = Path(spec.folder) / f"{spec.name}_slurm_logs"
-    executor = submitit.AutoExecutor(folder=logs / "%j", cluster=options.cluster)
+    executor = submitit.AutoExecutor(folder=logs / "%j", cluster=options.cluster,
+                                     **{f"{options.cluster}_max_num_timeout": options.max_num_timeout})
     try:
         executor.update_parameters(name=f"mahm-{spec.name}", **options.executor_parameters())
     except (AssertionError, NameError, ValueError, TypeError) as err:

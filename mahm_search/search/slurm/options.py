@@ -1,7 +1,7 @@
 """What `--slurm "partition=gpu,gpus_per_node=1,timeout_min=1440,array=8"` or a study's `slurm:`
 section asks for: `array` jobs (each one worker), optional `array_parallelism`, `cluster` (slurm;
 `local` runs the jobs on this machine through submitit's LocalExecutor, for a try-out), `wait` (stay
-until the jobs end), and submitit's own parameters: its shared ones (timeout_min, gpus_per_node,
+until the jobs end), `max_num_timeout` (requeues after a time limit), and submitit's own parameters: its shared ones (timeout_min, gpus_per_node,
 cpus_per_task, mem_gb, nodes, tasks_per_node, name) and any SLURM one (partition, account, qos,
 constraint, signal_delay_s, additional_parameters ...), which submitit checks itself."""
 
@@ -25,6 +25,9 @@ class SlurmOptions(BaseModel):
     cluster: Literal["slurm", "local"] = "slurm"
     wait: Optional[bool] = None  # stay until every job has ended (default: only with cluster: local)
     timeout_min: int = Field(60, ge=1)
+    # requeues after reaching the time limit (a preemption does not use one up); submitit's default is 3,
+    # too few for a study that outlives many jobs
+    max_num_timeout: int = Field(30, ge=0)
 
     def executor_parameters(self) -> Dict[str, Any]:
         """submitit.AutoExecutor.update_parameters' arguments: shared names as they are, the rest
