@@ -9,6 +9,7 @@ __getattr__, __dir__, __all__ = lazy_exports(__name__, {
     "MAHMLoss": ".losses", "compute_metrics": ".metrics", "MetricAccumulator": ".metrics",
     "evaluate_predictions": ".official_eval",
     "blind_baseline": ".blind", "BlindBaseline": ".blind", "MeanHandPredictor": ".blind",
+    "Preempted": ".preempt",
 })
 
 callable_package(__name__, "train")  # from mahm_search import train; train(config, reporter, run_dir)
