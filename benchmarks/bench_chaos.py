@@ -478,7 +478,11 @@ def run_round(storage: str, workers: int, args, rng: random.Random, root: Path, 
                     sig = SIGNALS[len(rnd.kills) % len(SIGNALS)]
                     trigger = sig.name
                     rc_signal = deliver(proc, sig)
-                    if rc_signal not in (EXIT_PREEMPTED, 0):
+                    early = rc_signal in (-sig.value, 128 + sig.value) and not [
+                        t for t in load_trials(url) if t.state.name == "RUNNING"]
+                    if early:  # before `run` installed its handlers (interpreter start-up): no trial yet
+                        trigger = f"{sig.name}, landed before the handlers"
+                    elif rc_signal not in (EXIT_PREEMPTED, 0):
                         extra.append((None, f"signal {len(rnd.kills) + 1} ({sig.name}): the run exited "
                                             f"{rc_signal}, expected {EXIT_PREEMPTED} (preempted) or 0"))
                     if rc_signal == 0:

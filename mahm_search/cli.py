@@ -90,6 +90,13 @@ def run(
     no_slurm: bool = typer.Option(False, "--no-slurm", help="Run here even if the study has a slurm: section."),
 ):
     """Create or continue a study; rerun the same command to resume after any interruption."""
+    from .search.preempt.signals import graceful_signals
+
+    with graceful_signals():  # before the heavy imports: a signal from here on ends in exit 75
+        _run(study, n_trials, workers, backend, address, retry_failed, slurm, no_slurm)
+
+
+def _run(study, n_trials, workers, backend, address, retry_failed, slurm, no_slurm) -> None:
     from .search.runner import run_study
 
     if not no_slurm and _submits(study, slurm):

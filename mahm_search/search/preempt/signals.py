@@ -22,6 +22,7 @@ from ...train import preempt
 from .events import log_event
 
 ECHO_S = 1.0  # a signal sooner than this after the first is its echo, not a second signal
+_SEEN: list = []  # (signum, time) of the signals handled so far
 SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGINT", "SIGUSR1") if hasattr(signal, name))
 
 
@@ -32,7 +33,7 @@ def graceful_signals(announce: bool = True, on_signal: Optional[Callable[[int], 
     if threading.current_thread() is not threading.main_thread():
         yield None
         return
-    seen: list = []
+    seen = _SEEN  # shared by nested blocks (run_study's and its worker loop's): one first signal
 
     def handle(signum, frame) -> None:
         name = signal.Signals(signum).name
@@ -56,6 +57,7 @@ def graceful_signals(announce: bool = True, on_signal: Optional[Callable[[int], 
         for s, handler in previous.items():
             signal.signal(s, handler)
         preempt.clear()
+        _SEEN.clear()
 
 
 def _now() -> float:

@@ -36,6 +36,7 @@ from .suggestion import suggestion_info
 from .session import import_ray, ray_session
 from ..stop import StudyStopped, stopping_error
 from ..preempt import graceful_signals, preempted_run
+from ...train import preempt
 from ..preempt.ray_side import (DriverRequest, keep_out_tune_handlers, requeue_stopped, store_request,
                                 tune_signals_callback)
 from ...results import study_trials
@@ -68,6 +69,8 @@ def run_ray(spec, n_trials: int, workers: int = 1, address: Optional[str] = None
     with ray_session(address, num_cpus=None if address else local_cpus(spec)) as ray, progress, \
             graceful_signals(on_signal=lambda signum: DriverRequest.ask(study, signum)) as handler:
         DriverRequest.handler = handler  # put back after Tune takes SIGUSR1 (preempt/ray_side.py)
+        if preempt.requested() is not None:  # a signal while Ray started: no trial is asked for
+            DriverRequest.reason = preempt.requested()
         check_cluster(spec, ray.nodes())  # before any trial: a file storage on a multi-host cluster
         StorageProgressCallback.live = (study, progress)
         progress.refresh(study_trials(study), _done(study))  # trials finished before this run are not re-printed
