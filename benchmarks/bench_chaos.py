@@ -217,6 +217,7 @@ MODES = ["random", "checkpoint write", "random", "after checkpoint", "random", "
          "after trial end"]
 EVAL_LINE = re.compile(r"trial \d+ step \d+/\d+ loss [-+0-9.e]*\d score ")
 END_LINE = re.compile(r"trial \d+ (complete|pruned) ")
+ANY_EVAL = re.compile(r"trial \d+ step \d+/\d+ loss \S+ score \d")  # this process's trial or another's (Ray)
 
 
 def _ckpt_mtimes(runs: Path) -> dict:
@@ -254,11 +255,11 @@ def wait_for(mode: str, proc: subprocess.Popen, folder: Path, log_path: Path, ti
             return None, "tmp file seen"
         if mode == "after checkpoint" and any(m != base.get(k) for k, m in _ckpt_mtimes(runs).items()):
             return None, "checkpoint replaced"
-        if mode in ("after eval", "after trial end"):
+        if mode in ("after eval", "any eval", "after trial end"):
             with open(log_path, errors="replace") as f:
                 f.seek(seen)
                 new = f.read()
-            if (EVAL_LINE if mode == "after eval" else END_LINE).search(new):
+            if {"after eval": EVAL_LINE, "any eval": ANY_EVAL}.get(mode, END_LINE).search(new):
                 return None, "log line seen"
             seen += len(new.rsplit("\n", 1)[0]) + 1 if "\n" in new else 0
         time.sleep(0.01)
@@ -455,8 +456,10 @@ def run_round(storage: str, workers: int, args, rng: random.Random, root: Path, 
             log_path = folder / f"launch{len(logs):02d}.log"
             logs.append(log_path)
             mode = MODES[len(rnd.kills) % len(MODES)]
-            if args.signal or args.backend == "ray":
-                mode = "random"  # a signal's moment is random; the write-triggered modes are SIGKILL's
+            if args.signal:
+                mode = "signal"  # after the run's first eval line, a random part of a trial later
+            elif args.backend == "ray":
+                mode = "random"  # the write-triggered modes read the Optuna backend's log lines
             if mode == "after eval" and workers > 1:
                 mode = "random"  # spawned workers print no eval lines
             hi = estimate["startup_s"] + 1.5 * estimate["trial_s"]
@@ -471,6 +474,14 @@ def run_round(storage: str, workers: int, args, rng: random.Random, root: Path, 
                         rc = proc.wait(timeout=delay)
                     except subprocess.TimeoutExpired:
                         rc = None
+                elif mode == "signal":  # some steps done (start-up times vary too much on a busy host)
+                    rc, trigger = wait_for("any eval", proc, folder, log_path,
+                                           FINAL_TIMEOUT_S, old_tmp)
+                    if rc is None:
+                        try:
+                            rc = proc.wait(timeout=rng.uniform(0.0, estimate["trial_s"]))
+                        except subprocess.TimeoutExpired:
+                            rc = None
                 else:
                     rc, trigger = wait_for(mode, proc, folder, log_path,
                                            estimate["startup_s"] + 2 * estimate["trial_s"], old_tmp)

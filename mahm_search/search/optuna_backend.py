@@ -75,14 +75,9 @@ def _run_optuna(spec, n_trials: int, workers: Union[int, str]) -> optuna.Study:
 
 def run_worker_loop(spec, study: optuna.Study, n_trials: int, progress: Optional[SearchProgress] = None,
                     objective: Optional[TrialObjective] = None) -> None:
-    """Run trials until the study is done; a signal checkpoints the trial and exits (preempt/)."""
+    """Run trials until the study is done; under graceful_signals (run_study's, or a spawned worker's)
+    a signal checkpoints the trial and raises PreemptedRun (search/preempt/)."""
     objective = objective or TrialObjective(spec, progress=progress)
-    with graceful_signals():
-        _worker_loop(spec, study, n_trials, progress, objective)
-
-
-def _worker_loop(spec, study: optuna.Study, n_trials: int, progress: Optional[SearchProgress],
-                 objective: TrialObjective) -> None:
     deadline = time.monotonic() + spec.timeout if spec.timeout else None
     heartbeat = beats(study)  # RDB and journal storages (search/journal/)
     optuna.logging.set_verbosity(optuna.logging.ERROR)  # outcomes are printed by progress
@@ -267,7 +262,7 @@ def _worker_main(study_path: str, n_trials: int, devices: Optional[str], worker:
             torch.set_num_threads(cpus)
     spec = load_study_spec(study_path)
     try:
-        with stops_on_full_disk(f"{spec.path} (worker-{worker})"):
+        with stops_on_full_disk(f"{spec.path} (worker-{worker})"), graceful_signals():
             study = open_study(spec, create=True, worker=worker)
             run_worker_loop(spec, study, n_trials, objective=PackedObjective(spec))
     except MahmError as err:  # one line, as the CLI prints it, not a child's traceback
