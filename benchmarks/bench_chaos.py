@@ -383,6 +383,14 @@ def steps_lost(trials) -> list:
     return out
 
 
+def preempted_where(trials, before: dict) -> str:
+    """Where a signal landed: the trials it preempted (new `interrupted` FAILs) and their step."""
+    hit = [t for t in trials if t.user_attrs.get("interrupted") and before.get(t.number) != "FAIL"]
+    if not hit:
+        return "no trial training (start-up, admission, waiting or between trials)"
+    return "; ".join(f"trial {t.number} preempted at step {t.user_attrs['interrupted']['step']}" for t in hit)
+
+
 SIGNAL_EXIT_S = 300  # a step and a checkpoint write, on a loaded 2-core machine
 
 
@@ -492,7 +500,7 @@ def run_round(storage: str, workers: int, args, rng: random.Random, root: Path, 
                     early = rc_signal in (-sig.value, 128 + sig.value) and not [
                         t for t in load_trials(url) if t.state.name == "RUNNING"]
                     if early:  # before `run` installed its handlers (interpreter start-up): no trial yet
-                        trigger = f"{sig.name}, landed before the handlers"
+                        trigger = f"{sig.name}, landed outside the handlers (interpreter start-up or exit)"
                     elif rc_signal not in (EXIT_PREEMPTED, 0):
                         extra.append((None, f"signal {len(rnd.kills) + 1} ({sig.name}): the run exited "
                                             f"{rc_signal}, expected {EXIT_PREEMPTED} (preempted) or 0"))
@@ -506,6 +514,8 @@ def run_round(storage: str, workers: int, args, rng: random.Random, root: Path, 
                 time.sleep(0.3)  # let spawned workers' deaths settle before reading the folder
                 kill = Kill(len(rnd.kills) + 1, folder.name, delay, mode=mode, trigger=trigger)
                 kill.where, kill.hit, kill.ckpt, kill.tmp_files = classify(folder, url, before, args, old_tmp)
+                if args.signal:  # a graceful stop leaves no RUNNING trial: say which trial it preempted
+                    kill.where = preempted_where(load_trials(url), before)
                 kills.append(kill)
                 rnd.kills.append(kill)
                 shown = mode if mode == "random" else f"{mode}: {trigger}"
