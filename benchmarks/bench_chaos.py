@@ -584,6 +584,8 @@ def main() -> int:
                         help="preempt instead of kill: SIGTERM, SIGINT and SIGUSR1 in turn to the run's main "
                              "process, which must exit 75; checks that no step is lost")
     parser.add_argument("--backend", default="optuna", choices=["optuna", "ray"])
+    parser.add_argument("--startup-s", type=float, default=6.0,
+                        help="a run's start-up time, for the kills' random window (a busy host: 30 or more)")
     parser.add_argument("--workers", default="1,2")
     parser.add_argument("--n-trials", type=int, default=4)
     parser.add_argument("--steps", type=int, default=8)
@@ -610,7 +612,7 @@ def main() -> int:
     root = Path(tempfile.mkdtemp(prefix="mahm-chaos-"))
     env = {**os.environ, "MAHM_CACHE_DIR": str(root / "cache"), "PYTHONUNBUFFERED": "1"}
     rng = random.Random(args.seed)
-    estimate = {"startup_s": 6.0, "trial_s": 10.0}
+    estimate = {"startup_s": args.startup_s, "trial_s": 10.0}
     rounds: list[Round] = []
     skipped: dict = {}
     storages = [s.strip() for s in args.storage.split(",") if s.strip()]
