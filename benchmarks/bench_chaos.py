@@ -487,7 +487,10 @@ def run_round(storage: str, workers: int, args, rng: random.Random, root: Path, 
                                            FINAL_TIMEOUT_S, old_tmp)
                     if rc is None:
                         try:
-                            rc = proc.wait(timeout=rng.uniform(0.0, estimate["trial_s"]))
+                            # Ray's trials run side by side and its trial_s includes its start-up: a
+                            # few seconds, or the study often ends first
+                            rc = proc.wait(timeout=rng.uniform(0.0, estimate["trial_s"] if args.backend == "optuna"
+                                                               else 3.0))
                         except subprocess.TimeoutExpired:
                             rc = None
                 else:
