@@ -54,8 +54,6 @@ def storage_failure(spec, err: BaseException) -> MahmError:
 def _make_storage(spec) -> optuna.storages.BaseStorage:
     url = spec.storage_url
     if url.startswith("journal:"):
-        from optuna.storages.journal import JournalFileBackend
-
         return journal_storage(url[len("journal:"):], spec)
     sqlite = url.startswith("sqlite")
     # isolation_level=None: the sqlite3 driver opens no transaction of its own; sqlite_immediate's
