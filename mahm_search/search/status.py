@@ -60,14 +60,17 @@ def failure_groups(trials) -> list:
     for t in trials:
         if t.state != TrialState.FAIL:
             continue
-        error = TrialRecord.of(t).error
-        key = error_key(error) if error is not None else ""
-        group = groups.setdefault(key, {"error": error or DIED, "count": 0, "trials": []})
+        record = TrialRecord.of(t)
+        error = record.error
+        key = error_key(error) if error is not None else ("preempted" if record.interrupted else "")
+        group = groups.setdefault(key, {"error": error or (PREEMPTED if record.interrupted else DIED),
+                                        "count": 0, "trials": []})
         group["count"] += 1
         group["trials"].append(t.number)
     return sorted(groups.values(), key=lambda g: -g["count"])
 
 
+PREEMPTED = "preempted by a signal at a checkpoint (not counted); the trial resumes from that step"
 DIED = "the process died (killed, Ctrl-C or a full disk); the trial is retried from its checkpoint"
 
 
