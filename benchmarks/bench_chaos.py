@@ -1,7 +1,13 @@
 """Chaos benchmark (issue 11): SIGKILL a study's whole process group at random moments, rerun, and
 check the finished study with plain Optuna. Goal: every kill survived.
 
-    python benchmarks/bench_chaos.py [--kills 12] [--quick] [--storage sqlite,postgres] [--workers 1,2]
+    python benchmarks/bench_chaos.py [--kills 12] [--quick] [--storage sqlite,postgres,journal] [--workers 1,2]
+        [--signal] [--backend optuna|ray]
+
+--signal preempts instead: SIGTERM, SIGINT and SIGUSR1 in turn, at a random moment, to the run's main
+process, which must checkpoint its trial and exit 75; every preempted trial's retry must resume from
+the very step it stopped at (0 steps lost), on top of the checks below. --backend ray runs the study
+on Ray Tune (1 worker). --storage journal: a journal file (its heartbeat: search/journal/).
 
 For each (storage, workers) configuration it runs a tiny study (the real trainer: resnet18 x0.25 at
 64 px, 8 steps, an eval and a checkpoint every 2 steps; heartbeat interval 1 s, grace period 3 s).
@@ -64,6 +70,8 @@ sys.path.insert(0, str(ROOT / "tests"))
 from support.search import TINY_BASE  # noqa: E402
 
 NAME = "chaos"
+SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGUSR1)
+EXIT_PREEMPTED = 75  # mahm_search.search.preempt.EXIT_PREEMPTED
 FINAL_TIMEOUT_S = 600
 EARLY_EXITS_MAX = 3  # a relaunch that keeps exiting non-zero before its kill: give the study up
 
@@ -115,7 +123,9 @@ def write_study(folder: Path, args, storage_url: Optional[str]) -> Path:
     return path
 
 
-def storage_url(folder: Path, pg_url: Optional[str]) -> str:
+def storage_url(folder: Path, pg_url: Optional[str], storage: str = "sqlite") -> str:
+    if storage == "journal":
+        return f"journal:{folder}/{NAME}.log"
     return pg_url or f"sqlite:///{folder}/{NAME}.db"
 
 
@@ -123,14 +133,19 @@ def load_trials(url: str):
     import optuna
 
     optuna.logging.set_verbosity(optuna.logging.ERROR)
+    storage = url
+    if url.startswith("journal:"):
+        if not Path(url[len("journal:"):]).exists():
+            return []
+        storage = optuna.storages.JournalStorage(optuna.storages.journal.JournalFileBackend(url[len("journal:"):]))
     try:
-        return optuna.load_study(study_name=NAME, storage=url).get_trials()
+        return optuna.load_study(study_name=NAME, storage=storage).get_trials()
     except KeyError:
         return []
 
 
-def launch(path: Path, workers: int, log, env) -> subprocess.Popen:
-    cmd = [sys.executable, "-m", "mahm_search.cli", "run", str(path)]
+def launch(path: Path, workers: int, log, env, backend: str = "optuna") -> subprocess.Popen:
+    cmd = [sys.executable, "-m", "mahm_search.cli", "run", str(path), "--backend", backend]
     if workers > 1:
         cmd += ["--workers", str(workers)]
     return subprocess.Popen(cmd, cwd=path.parent, stdout=log, stderr=subprocess.STDOUT, env=env,
@@ -202,6 +217,7 @@ MODES = ["random", "checkpoint write", "random", "after checkpoint", "random", "
          "after trial end"]
 EVAL_LINE = re.compile(r"trial \d+ step \d+/\d+ loss [-+0-9.e]*\d score ")
 END_LINE = re.compile(r"trial \d+ (complete|pruned) ")
+ANY_EVAL = re.compile(r"trial \d+ step \d+/\d+ loss \S+ score \d")  # this process's trial or another's (Ray)
 
 
 def _ckpt_mtimes(runs: Path) -> dict:
@@ -239,11 +255,11 @@ def wait_for(mode: str, proc: subprocess.Popen, folder: Path, log_path: Path, ti
             return None, "tmp file seen"
         if mode == "after checkpoint" and any(m != base.get(k) for k, m in _ckpt_mtimes(runs).items()):
             return None, "checkpoint replaced"
-        if mode in ("after eval", "after trial end"):
+        if mode in ("after eval", "any eval", "after trial end"):
             with open(log_path, errors="replace") as f:
                 f.seek(seen)
                 new = f.read()
-            if (EVAL_LINE if mode == "after eval" else END_LINE).search(new):
+            if {"after eval": EVAL_LINE, "any eval": ANY_EVAL}.get(mode, END_LINE).search(new):
                 return None, "log line seen"
             seen += len(new.rsplit("\n", 1)[0]) + 1 if "\n" in new else 0
         time.sleep(0.01)
@@ -289,12 +305,14 @@ def check_study(folder: Path, url: str, args, workers: int, kills: list, logs: l
         if t.state == TrialState.COMPLETE and sorted(steps) != schedule:
             out.append((t.number, f"trial {t.number} COMPLETE with steps {sorted(steps)} != {schedule}"))
 
-    engine = sqlalchemy.create_engine(url)
-    with engine.connect() as conn:
-        dups = conn.execute(sqlalchemy.text(
-            "SELECT trial_id, step, COUNT(*) FROM trial_intermediate_values GROUP BY trial_id, step "
-            "HAVING COUNT(*) > 1")).fetchall()
-    engine.dispose()
+    dups = []
+    if not url.startswith("journal:"):
+        engine = sqlalchemy.create_engine(url)
+        with engine.connect() as conn:
+            dups = conn.execute(sqlalchemy.text(
+                "SELECT trial_id, step, COUNT(*) FROM trial_intermediate_values GROUP BY trial_id, step "
+                "HAVING COUNT(*) > 1")).fetchall()
+        engine.dispose()
     for trial_id, step, n in dups:
         out.append((None, f"trial_id {trial_id} has {n} intermediate values at step {step}"))
 
@@ -313,6 +331,7 @@ def check_study(folder: Path, url: str, args, workers: int, kills: list, logs: l
         if (folder / f"{NAME}_runs" / f"trial_{t.number}").exists():
             out.append((t.number, f"retry {t.number} trained in its own folder, not trial_{original.number}"))
 
+    out += steps_lost(trials)
     first_eval = first_logged_evals(logs) if workers == 1 else {}
     for kill in kills:
         for number, (reported, c) in kill.ckpt.items():
@@ -340,6 +359,51 @@ def check_study(folder: Path, url: str, args, workers: int, kills: list, logs: l
     for p in leftovers:
         out.append(("tmp", f"tmp file left: {p.relative_to(folder)} ({p.stat().st_size} B)"))
     return len(counted), overshoot, out
+
+
+def steps_lost(trials) -> list:
+    """Preempted trials (a signal, not SIGKILL): each checkpointed the step it stopped at, and its retry
+    resumed from exactly that step (0 steps lost)."""
+    out = []
+    for t in trials:
+        stopped = t.user_attrs.get("interrupted")
+        if not stopped:
+            continue
+        if not stopped.get("checkpointed"):
+            out.append((t.number, f"trial {t.number} preempted at step {stopped.get('step')} without a checkpoint"))
+        retries = [r for r in trials if r.system_attrs.get("retry_history", [None])[-1] == t.number]
+        if len(retries) != 1:
+            out.append((t.number, f"preempted trial {t.number} has {len(retries)} direct retries, expected 1"))
+            continue
+        resumed = retries[0].user_attrs.get("resumed_from_step")
+        if resumed != stopped.get("step"):
+            out.append((retries[0].number, f"retry {retries[0].number} resumed from step {resumed}, but trial "
+                                           f"{t.number} stopped (checkpointed) at step {stopped.get('step')}: "
+                                           "steps lost"))
+    return out
+
+
+def preempted_where(trials, before: dict) -> str:
+    """Where a signal landed: the trials it preempted (new `interrupted` FAILs) and their step."""
+    hit = [t for t in trials if t.user_attrs.get("interrupted") and before.get(t.number) != "FAIL"]
+    if not hit:
+        return "no trial training (start-up, admission, waiting or between trials)"
+    return "; ".join(f"trial {t.number} preempted at step {t.user_attrs['interrupted']['step']}" for t in hit)
+
+
+SIGNAL_EXIT_S = 300  # a step and a checkpoint write, on a loaded 2-core machine
+
+
+def deliver(proc: subprocess.Popen, sig) -> object:
+    """Send a preemption signal to the run's main process (not its group, as `kill PID` or SLURM's
+    `--signal=B:...` would); its exit status, or 'hang' (then SIGKILL)."""
+    os.kill(proc.pid, sig)
+    try:
+        return proc.wait(timeout=SIGNAL_EXIT_S)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+        return "hang"
 
 
 # an eval line of a trial trained by this process (a line for another process's trial shows "loss -")
@@ -388,8 +452,8 @@ def run_round(storage: str, workers: int, args, rng: random.Random, root: Path, 
             from support import pg_server
 
             pg_url = pg_server.create_database(pg_server_url, f"chaos_w{workers}_{study_index}")
-        url = storage_url(folder, pg_url)
-        path = write_study(folder, args, pg_url)
+        url = storage_url(folder, pg_url, storage)
+        path = write_study(folder, args, url if storage != "sqlite" else None)
         kills: list = []
         logs: list = []
         before: dict = {}
@@ -400,6 +464,10 @@ def run_round(storage: str, workers: int, args, rng: random.Random, root: Path, 
             log_path = folder / f"launch{len(logs):02d}.log"
             logs.append(log_path)
             mode = MODES[len(rnd.kills) % len(MODES)]
+            if args.signal:
+                mode = "signal"  # after the run's first eval line, a random part of a trial later
+            elif args.backend == "ray":
+                mode = "random"  # the write-triggered modes read the Optuna backend's log lines
             if mode == "after eval" and workers > 1:
                 mode = "random"  # spawned workers print no eval lines
             hi = estimate["startup_s"] + 1.5 * estimate["trial_s"]
@@ -408,16 +476,40 @@ def run_round(storage: str, workers: int, args, rng: random.Random, root: Path, 
             old_tmp = {str(p) for p in tmp_files(folder / f"{NAME}_runs")}
             with open(log_path, "w") as log:
                 launched = time.monotonic()
-                proc = launch(path, workers, log, env)
+                proc = launch(path, workers, log, env, args.backend)
                 if mode == "random":
                     try:
                         rc = proc.wait(timeout=delay)
                     except subprocess.TimeoutExpired:
                         rc = None
+                elif mode == "signal":  # some steps done (start-up times vary too much on a busy host)
+                    rc, trigger = wait_for("any eval", proc, folder, log_path,
+                                           FINAL_TIMEOUT_S, old_tmp)
+                    if rc is None:
+                        try:
+                            # Ray's trials run side by side and its trial_s includes its start-up: a
+                            # few seconds, or the study often ends first
+                            rc = proc.wait(timeout=rng.uniform(0.0, estimate["trial_s"] if args.backend == "optuna"
+                                                               else 3.0))
+                        except subprocess.TimeoutExpired:
+                            rc = None
                 else:
                     rc, trigger = wait_for(mode, proc, folder, log_path,
                                            estimate["startup_s"] + 2 * estimate["trial_s"], old_tmp)
-                if rc is None:
+                if rc is None and args.signal:
+                    sig = SIGNALS[len(rnd.kills) % len(SIGNALS)]
+                    trigger = sig.name
+                    rc_signal = deliver(proc, sig)
+                    early = rc_signal in (-sig.value, 128 + sig.value) and not [
+                        t for t in load_trials(url) if t.state.name == "RUNNING"]
+                    if early:  # before `run` installed its handlers (interpreter start-up): no trial yet
+                        trigger = f"{sig.name}, landed outside the handlers (interpreter start-up or exit)"
+                    elif rc_signal not in (EXIT_PREEMPTED, 0):
+                        extra.append((None, f"signal {len(rnd.kills) + 1} ({sig.name}): the run exited "
+                                            f"{rc_signal}, expected {EXIT_PREEMPTED} (preempted) or 0"))
+                    if rc_signal == 0:
+                        rc = 0  # it finished before the signal landed
+                elif rc is None:
                     os.killpg(proc.pid, signal.SIGKILL)  # our own child's session only
                     proc.wait()
                 delay = time.monotonic() - launched
@@ -425,6 +517,8 @@ def run_round(storage: str, workers: int, args, rng: random.Random, root: Path, 
                 time.sleep(0.3)  # let spawned workers' deaths settle before reading the folder
                 kill = Kill(len(rnd.kills) + 1, folder.name, delay, mode=mode, trigger=trigger)
                 kill.where, kill.hit, kill.ckpt, kill.tmp_files = classify(folder, url, before, args, old_tmp)
+                if args.signal:  # a graceful stop leaves no RUNNING trial: say which trial it preempted
+                    kill.where = preempted_where(load_trials(url), before)
                 kills.append(kill)
                 rnd.kills.append(kill)
                 shown = mode if mode == "random" else f"{mode}: {trigger}"
@@ -448,7 +542,7 @@ def run_round(storage: str, workers: int, args, rng: random.Random, root: Path, 
             log_path = folder / f"launch{len(logs):02d}-final.log"
             logs.append(log_path)
             with open(log_path, "w") as log:
-                proc = launch(path, workers, log, env)
+                proc = launch(path, workers, log, env, args.backend)
                 try:
                     rc = proc.wait(timeout=FINAL_TIMEOUT_S)
                 except subprocess.TimeoutExpired:
@@ -488,7 +582,13 @@ def main() -> int:
     parser.add_argument("--kills", type=int, default=None,
                         help="kills per (storage, workers) configuration (default 12; --quick: 3)")
     parser.add_argument("--quick", action="store_true", help="3 kills per configuration, 2 trials of 4 steps")
-    parser.add_argument("--storage", default="sqlite,postgres")
+    parser.add_argument("--storage", default="sqlite,postgres", help="sqlite, postgres and/or journal")
+    parser.add_argument("--signal", action="store_true",
+                        help="preempt instead of kill: SIGTERM, SIGINT and SIGUSR1 in turn to the run's main "
+                             "process, which must exit 75; checks that no step is lost")
+    parser.add_argument("--backend", default="optuna", choices=["optuna", "ray"])
+    parser.add_argument("--startup-s", type=float, default=6.0,
+                        help="a run's start-up time, for the kills' random window (a busy host: 30 or more)")
     parser.add_argument("--workers", default="1,2")
     parser.add_argument("--n-trials", type=int, default=4)
     parser.add_argument("--steps", type=int, default=8)
@@ -509,12 +609,13 @@ def main() -> int:
     print(f"{platform.node()} {os.cpu_count()} CPUs, load {load0[0]:.2f} {load0[1]:.2f} {load0[2]:.2f}; "
           f"python {platform.python_version()}, torch {torch.__version__}, optuna {optuna.__version__}")
     print(f"study: {args.n_trials} trials x {args.steps} steps (eval + checkpoint every {args.eval_every}), "
-          f"heartbeat 1 s / grace 3 s; {args.kills} kills per configuration", flush=True)
+          f"heartbeat 1 s / grace 3 s; {args.kills} {'signals' if args.signal else 'kills'} per configuration, "
+          f"backend {args.backend}", flush=True)
 
     root = Path(tempfile.mkdtemp(prefix="mahm-chaos-"))
     env = {**os.environ, "MAHM_CACHE_DIR": str(root / "cache"), "PYTHONUNBUFFERED": "1"}
     rng = random.Random(args.seed)
-    estimate = {"startup_s": 6.0, "trial_s": 10.0}
+    estimate = {"startup_s": args.startup_s, "trial_s": 10.0}
     rounds: list[Round] = []
     skipped: dict = {}
     storages = [s.strip() for s in args.storage.split(",") if s.strip()]

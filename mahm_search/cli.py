@@ -48,8 +48,9 @@ def _fail(err: MahmError) -> None:
         for line in err.problems:
             typer.secho(f"error: {line}", fg="red", err=True)
         raise typer.Exit(2)
-    typer.secho(f"error: {err}", fg="red", err=True)
-    raise typer.Exit(getattr(err, "exit_code", 2))  # 1: the run stopped on purpose (search/stopping/stop.py)
+    typer.secho(f"{getattr(err, 'prefix', 'error')}: {err}", fg="red", err=True)
+    # 1: the run stopped on purpose (search/stopping/stop.py); 75: preempted, rerun to continue (search/preempt/)
+    raise typer.Exit(getattr(err, "exit_code", 2))
 
 
 # Shared by the commands that read a study.
@@ -85,19 +86,45 @@ def run(
     retry_failed: bool = typer.Option(False, "--retry-failed",
                                       help="Train again the configurations whose trials failed with an error."),
     overrides: Optional[List[str]] = SET,
+    slurm: Optional[str] = typer.Option(None, "--slurm", metavar="KEY=VALUE,...",
+                                        help="Submit the workers as a SLURM job array through submitit, e.g. "
+                                             "'partition=gpu,gpus_per_node=1,timeout_min=1440,array=8' (over the "
+                                             "study's slurm: section)."),
+    no_slurm: bool = typer.Option(False, "--no-slurm", help="Run here even if the study has a slurm: section."),
 ):
     """Create or continue a study; rerun the same command to resume after any interruption."""
+    from .search.preempt.signals import graceful_signals
+
+    with graceful_signals():  # before the heavy imports: a signal from here on ends in exit 75
+        _run(study, n_trials, workers, backend, address, retry_failed, slurm, no_slurm, tuple(overrides or ()))
+
+
+def _run(study, n_trials, workers, backend, address, retry_failed, slurm, no_slurm, overrides) -> None:
     from .search.runner import run_study
 
+    if not no_slurm and _submits(study, slurm, overrides):
+        from .search.slurm import submit_study
+
+        submit_study(study, slurm, n_trials=n_trials, overrides=overrides)
+        return
     try:
         run_study(study, n_trials=n_trials, workers=_workers(workers),
                   backend=backend.value if backend else None, address=address, retry_failed=retry_failed,
-                  overrides=overrides or ())
+                  overrides=overrides)
     except KeyboardInterrupt:
         # The interrupted trial is queued again (its checkpoint kept): the same command continues.
         typer.secho(f"interrupted: finished trials are kept; run `mahm-search run {study}` to continue",
                     fg="yellow", err=True)
         raise typer.Exit(130)
+
+
+def _submits(study: Path, flag: Optional[str], overrides: tuple = ()) -> bool:
+    """--slurm given, or the study file (with its --set overrides) has a slurm: section."""
+    if flag is not None:
+        return True
+    from .study.study_spec import load_study_spec
+
+    return load_study_spec(study, overrides).slurm is not None
 
 
 def _workers(value: str):

@@ -122,7 +122,7 @@ def tpe_median_fixed(table, rng, budget, seed_order):
 
 
 def mahm_defaults(table, rng, budget, seed_order):
-    """(d) mahm-search: its default sampler (TPE) and pruner (median, search/pruners.py), racing seeds
+    """(d) mahm-search: its default sampler (TPE) and pruner (median, study/pruners.py), racing seeds
     (repeats: auto, confidence 0.95, cap 8) and the memory gate."""
     return _optuna_search(table, rng, budget, optuna.samplers.TPESampler(seed=int(rng.integers(2**31))),
                           make_pruner("median", {}), None, True, seed_order)

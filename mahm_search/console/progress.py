@@ -164,7 +164,7 @@ class SearchProgress:
         elif state == "PRUNED":
             detail = f"reason {record.prune_reason or '?'}"
         else:
-            detail = str(record.error or "process died; it will be retried")  # whole: the error is the point
+            detail = str(record.error or _interrupted(record))  # whole: the error is the point
         steps = f"  ({record.steps_done} steps)" if record.steps_done is not None else ""
         if self.plain:
             best = f"{self.best:.4g}" if self.best is not None else "-"
@@ -172,3 +172,10 @@ class SearchProgress:
             return
         self.console.print(f"[{style}]trial {t.number} {state.lower()}[/] {detail}{steps}", highlight=False,
                            soft_wrap=True)
+
+
+def _interrupted(record: TrialRecord) -> str:
+    got = record.interrupted
+    if not got:
+        return "process died; it will be retried"
+    return f"interrupted by {got.get('reason')} at step {got.get('step')}; it resumes from there"

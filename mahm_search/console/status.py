@@ -21,6 +21,7 @@ from ..study.record import TrialRecord
 from ..study.storage import open_study
 from ..study.study_spec import load_study_spec
 from ..search.trial_counts import count_trials
+from ..search.slurm.jobs import job_lines
 
 
 def study_status(path: str | Path) -> Dict[str, Any]:
@@ -48,7 +49,8 @@ def study_status(path: str | Path) -> Dict[str, Any]:
     return {"study": spec.name, "storage": spec.storage_url, "metric": metric,
             "direction": spec.objective.direction, "n_trials": spec.n_trials, "done": counts.done,
             "states": counts.by_state, "best": best, "best_configuration": best_config, "blind": blind, "prune_reasons": dict(reasons), "running": running,
-            "errors": failure_groups(trials)}
+            "errors": failure_groups(trials), "slurm_jobs": job_lines(spec),
+            "interrupted": [t.number for t in trials if TrialRecord.of(t).interrupted]}
 
 
 def failure_groups(trials) -> list:
@@ -58,14 +60,17 @@ def failure_groups(trials) -> list:
     for t in trials:
         if t.state != TrialState.FAIL:
             continue
-        error = TrialRecord.of(t).error
-        key = error_key(error) if error is not None else ""
-        group = groups.setdefault(key, {"error": error or DIED, "count": 0, "trials": []})
+        record = TrialRecord.of(t)
+        error = record.error
+        key = error_key(error) if error is not None else ("preempted" if record.interrupted else "")
+        group = groups.setdefault(key, {"error": error or (PREEMPTED if record.interrupted else DIED),
+                                        "count": 0, "trials": []})
         group["count"] += 1
         group["trials"].append(t.number)
     return sorted(groups.values(), key=lambda g: -g["count"])
 
 
+PREEMPTED = "preempted by a signal at a checkpoint (not counted); the trial resumes from that step"
 DIED = "the process died (killed, Ctrl-C or a full disk); the trial is retried from its checkpoint"
 
 
@@ -102,6 +107,11 @@ def print_status(path: str | Path, as_json: bool = False) -> None:
         rows = [(r["number"], r["step"] if r["step"] is not None else "-",
                  f"{r['last_value']:.4g}" if r["last_value"] is not None else "-") for r in status["running"]]
         console.print(_table("Running trials", ("trial", "step", f"last {status['metric']}"), rows))
+    if status["interrupted"]:
+        print(f"Interrupted (preempted, queued to resume; not counted): trials "
+              f"{', '.join(map(str, status['interrupted']))}", flush=True)
+    for line in status["slurm_jobs"]:
+        print(line, flush=True)
     if status["errors"]:
         console.file.flush()
         print("Failed trials by error:")

@@ -6,4 +6,6 @@ from .._exports import lazy_exports
 
 __getattr__, __dir__, __all__ = lazy_exports(__name__, {
     "run_study": ".runner", "TrialObjective": ".trial", "Admission": ".trial",
+    "PreemptedRun": ".preempt", "EXIT_PREEMPTED": ".preempt", "graceful_signals": ".preempt",
+    "HeartbeatJournalStorage": ".journal", "SlurmOptions": ".slurm", "submit_study": ".slurm",
 })

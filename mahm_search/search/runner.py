@@ -5,6 +5,8 @@ and never repeated, a killed trial is retried from its checkpoint, and the run s
 holds n_trials counted trials (COMPLETE + PRUNED + errored FAIL; see trial_counts.py). Before any
 trial is created, preflight.py checks the data, MANO, the storage and the study folder.
 `retry_failed` queues the configurations that failed with an error again (after a fix).
+SIGTERM/SIGINT/SIGUSR1 are handled from the start (search/preempt/): the running trial checkpoints
+and is queued to resume, and the run ends with PreemptedRun (exit 75).
 `workers="auto"`: with Optuna, as many worker processes per device as the space's smallest memory
 estimate fits in the budget, trials admitted by estimate (optuna_backend.py); with Ray, as many
 concurrent trials as the cluster's resources allow (fractional GPUs by estimate with `pack_gpu`).
@@ -16,6 +18,7 @@ from pathlib import Path
 from typing import Optional, Sequence, Union
 
 from ..errors import ConfigError
+from .preempt import graceful_signals
 from .preflight import preflight
 from ..study.study_spec import load_study_spec
 
@@ -31,6 +34,11 @@ def run_study(path: str | Path, n_trials: Optional[int] = None, workers: Union[i
     total = n_trials if n_trials is not None else spec.n_trials
     if total < 1:
         raise ConfigError([f"{path}: --n-trials: expected a positive number, got {total}"])
+    with graceful_signals():  # from the start: a signal during the checks still ends in exit 75
+        return _run(spec, path, total, workers, backend, address, retry_failed)
+
+
+def _run(spec, path, total: int, workers, backend: Optional[str], address: Optional[str], retry_failed: bool):
     chosen = backend or spec.backend
     preflight(spec, remote_trials=chosen == "ray" and bool(address or spec.ray.address))
     if chosen == "ray":  # a missing extra or a bad ray.storage_path: exit 2 before the study is created

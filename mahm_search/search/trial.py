@@ -6,6 +6,8 @@ Outcomes (the trial's record: study/record.py):
   trained), `pruner` (the study's pruner), `nan` (the loss became non-finite) or `oom` (the device
   ran out of memory anyway; memory is released and the study goes on).
 - FAIL: any other exception; its message is in user attr `error` (the study continues).
+- FAIL without `error`, with `interrupted`: a preemption stopped it at a checkpoint (search/preempt/);
+  not counted, queued to resume.
 A retry of a killed trial (RetryHeartbeatStaleTrialCallback) trains in the original trial's run
 folder, so the trainer resumes from its last checkpoint, and inherits its intermediate values.
 """
@@ -31,6 +33,8 @@ from ..study.record import TrialRecord, is_queued, queued_attrs, record_error, w
 from .stopping.stop import StudyStopped, stopping_error
 from .trial_reporter import TrialReporter
 from .optuna.optuna_private import trial_id_of
+from .preempt.requeue import mark_interrupted
+from ..train.preempt import Preempted
 
 
 def retried_trial_number(trial: optuna.Trial) -> Optional[int]:
@@ -101,6 +105,7 @@ class TrialObjective:
         self.fixed = lambda dotted: get_dotted(fixed, dotted)
         self.last_trial_id: Optional[int] = None  # the trial this objective ran last (its worker's own)
         self.stopping_error: Optional[StudyStopped] = None  # set when a trial hit e.g. a full disk
+        self.preempted: Optional[Preempted] = None  # set when a signal stopped the trial at a checkpoint
         # Called once the trial's seed is chosen and its repeats are queued (the worker loop's AskLock:
         # until then another worker could be proposed the same configuration and take a queued seed).
         self.after_ask: Callable[[], None] = lambda: None
@@ -112,6 +117,9 @@ class TrialObjective:
             admission = self.admit(trial)
             return self.train_admitted(trial, admission)
         except optuna.TrialPruned:
+            raise
+        except Preempted as err:  # checkpointed; the worker queues it to resume (search/preempt/)
+            self.preempted = err
             raise
         except Exception as err:
             stop = stopping_error(err, f"{self.spec.path} (trial {trial.number})")
@@ -193,6 +201,10 @@ class TrialObjective:
         except optuna.TrialPruned:
             stopped_early()
             self._ended(trial, run_dir)
+            raise
+        except Preempted as err:  # not the trial's fault: no `error`, so it is not counted
+            stopped_early()
+            mark_interrupted(trial, err)
             raise
         except Exception as err:
             if is_out_of_memory(err):

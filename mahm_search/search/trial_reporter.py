@@ -10,6 +10,7 @@ import optuna
 
 from ..train.reporter import Reporter
 from ..study.record import write_record
+from .preempt.resume import resumed_event, system_attrs as _system_attrs
 
 
 class TrialReporter(Reporter):
@@ -30,6 +31,9 @@ class TrialReporter(Reporter):
     def start(self, info: dict) -> None:
         self.info = dict(info)
         self.last_step = int(info.get("start_step", 0) or 0)
+        if self.last_step or "failed_trial" in _system_attrs(self.trial):  # a retry: where it continues
+            write_record(self.trial, resumed_from_step=self.last_step)
+            resumed_event(self.trial, self.last_step)
 
     def step_end(self, step: int, loss: float) -> None:
         self.last_step = step

@@ -36,6 +36,9 @@ writer and a reader cannot drift apart: a field that is not declared here cannot
                                        (Optuna keeps intermediate values for single-objective studies only)
     prune_reason                       PRUNED only: one of PRUNE_REASONS
     error                              FAIL only: the exception; a FAIL without it is a dead process
+    interrupted                        FAIL only: a preemption (search/preempt/): {reason, step,
+                                       checkpointed, at}; not counted, queued to resume from that step
+    resumed_from_step                  the checkpoint step a retry continued from (0: from scratch)
 """
 
 from __future__ import annotations
@@ -79,6 +82,8 @@ class TrialRecord:
     curve: List[List[float]] = field(default_factory=list)
     prune_reason: Optional[str] = None
     error: Optional[str] = None
+    interrupted: Optional[Dict[str, Any]] = None
+    resumed_from_step: Optional[int] = None
 
     @classmethod
     def of(cls, trial: Any) -> "TrialRecord":

@@ -3,8 +3,8 @@
 RDB (SQLite default, PostgreSQL, MySQL): heartbeats + RetryHeartbeatStaleTrialCallback, so a
 trial whose process died is failed and re-queued with its intermediate values. SQLite gets a long
 busy timeout and retries around the calls that open the study ("database is locked" with workers).
-`journal:FILE` selects Optuna's JournalStorage (file lock; safe for parallel local workers, but it
-has no heartbeat, so a killed trial stays RUNNING there).
+`journal:FILE` selects Optuna's JournalStorage (a file lock, `journal_lock`: Optuna's symlink lock
+or its O_EXCL open lock, for NFS), with the same heartbeat through liveness stamps (search/journal/).
 """
 
 from __future__ import annotations
@@ -54,9 +54,7 @@ def storage_failure(spec, err: BaseException) -> MahmError:
 def _make_storage(spec) -> optuna.storages.BaseStorage:
     url = spec.storage_url
     if url.startswith("journal:"):
-        from optuna.storages.journal import JournalFileBackend
-
-        return optuna.storages.JournalStorage(JournalFileBackend(url[len("journal:"):]))
+        return journal_storage(url[len("journal:"):], spec)
     sqlite = url.startswith("sqlite")
     # isolation_level=None: the sqlite3 driver opens no transaction of its own; sqlite_immediate's
     # BEGIN IMMEDIATE does (see there).
@@ -72,6 +70,20 @@ def _make_storage(spec) -> optuna.storages.BaseStorage:
         sqlite_immediate(storage.engine)
     name_database_errors(storage.engine, database_name(url))
     return storage
+
+
+def journal_storage(path: str, spec) -> optuna.storages.BaseStorage:
+    from optuna.storages.journal import JournalFileBackend, JournalFileOpenLock, JournalFileSymlinkLock
+
+    from ..search.journal import HeartbeatJournalStorage
+
+    lock = (JournalFileOpenLock if spec.journal_lock == "open" else JournalFileSymlinkLock)(path)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+        retry = optuna.storages.RetryHeartbeatStaleTrialCallback(
+            max_retry=spec.heartbeat.max_retry, inherit_intermediate_values=True)
+    return HeartbeatJournalStorage(JournalFileBackend(path, lock_obj=lock), path, spec.heartbeat.interval,
+                                   spec.heartbeat.grace_period, retry)
 
 
 class StudyRDBStorage(optuna.storages.RDBStorage):

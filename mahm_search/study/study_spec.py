@@ -25,6 +25,7 @@ from .sampler_check import check_sampler_and_pruner
 from .study_checks import check_corners, fixed_condition_problems, merged_problems
 from .sections import CheckpointsSpec, HeartbeatSpec, ObjectiveSpec, PrunerSpec, RacingSpec, RaySpec, SamplerSpec
 from .space import SearchSpace, load_space, resolve_space_file
+from .slurm_options import SlurmOptions
 
 # What the trainer reports at each eval (metrics/metric_names.py, the list train.objective is checked
 # against too); lower is better for all of them.
@@ -36,6 +37,7 @@ class StudySpec(Spec):
 
     name: str = Field(..., pattern=r"^[A-Za-z0-9_.\-]+$")
     storage: Optional[str] = None  # SQLAlchemy URL, or journal:FILE; default sqlite next to the file
+    journal_lock: Literal["symlink", "open"] = "symlink"  # a journal's lock; open: O_EXCL, for NFSv3+
     backend: Literal["optuna", "ray"] = "optuna"
     # one metric, or a list: the metric first, then costs (study/objectives.py): a Pareto search.
     # A list is split on reading: its first entry is `objective`, the rest `objective_costs`.
@@ -62,6 +64,7 @@ class StudySpec(Spec):
     checkpoints: CheckpointsSpec = CheckpointsSpec()
     # experiment trackers: [tensorboard, mlflow, wandb], each a name or {name: {args}} (search/trackers/)
     trackers: List[Any] = Field(default_factory=list)
+    slurm: Optional[SlurmOptions] = None  # `run --slurm`'s defaults (study/slurm_options.py)
 
     _path: Path = PrivateAttr(default=Path("."))
     _overrides: List[str] = PrivateAttr(default_factory=list)

@@ -8,6 +8,7 @@ __getattr__, __dir__, __all__ = lazy_exports(__name__, {
     "train": ".trainer", "TrainResult": ".result", "Reporter": ".reporter", "MultiReporter": ".reporter",
     "MAHMLoss": ".loss.losses",
     "blind_baseline": ".blind.blind", "BlindBaseline": ".blind.blind", "MeanHandPredictor": ".blind.blind",
+    "Preempted": ".preempt",
 })
 
 callable_package(__name__, "train")  # from mahm_search import train; train(config, reporter, run_dir)

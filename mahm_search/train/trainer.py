@@ -8,7 +8,8 @@ eval_every steps and at the last step, reports to the Reporter, and checkpoints 
 (at every eval, or every checkpoint_every steps). OOM errors propagate: search/ turns them into
 prune_reason=oom. A step's loss is read on the host only after the next step is queued (except before
 an evaluation, a checkpoint or the end), so on CUDA that read does not leave the device idle; a
-non-finite loss still stops the run at the step that produced it.
+non-finite loss still stops the run at the step that produced it. A stop request (train/preempt.py,
+set by the search workers' signal handlers) checkpoints the step just done and raises Preempted.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from .evaluate import evaluate, sample_ids, sample_scores, with_objective
 from .loss.losses import MAHMLoss
 from ..metrics.metrics import MetricAccumulator
 from .step.peak_memory import PeakMemory
+from . import preempt
 from .reporter import Reporter
 from .result import TrainResult
 from .resume import check_same_config, warn_schedule_change
@@ -183,8 +185,10 @@ def train(config: TrialConfig, reporter: Reporter | None = None, run_dir: Path |
         # Steps that evaluate, checkpoint or end the run are read at once (their model is used next);
         # the others are read after the next step is queued, so the device never idles on this host read.
         evaluates = _is_due(step, spec.eval_every, spec.steps)
-        checkpoints = ckpt_path is not None and _is_due(step, spec.checkpoint_every or spec.eval_every, spec.steps)
-        due = measured or evaluates or checkpoints
+        stop_reason = preempt.requested() if step < spec.steps else None  # a preemption: checkpoint, stop
+        checkpoints = ckpt_path is not None and (
+            _is_due(step, spec.checkpoint_every or spec.eval_every, spec.steps) or stop_reason is not None)
+        due = measured or evaluates or checkpoints or stop_reason is not None
         current = Pending(step, lr, out)
         for done in ((pending, current) if due else (pending,)):
             if done is None:
@@ -219,6 +223,8 @@ def train(config: TrialConfig, reporter: Reporter | None = None, run_dir: Path |
                 "scaler": scaler.state_dict(), "loss_weights": dict(loss_fn.weights), "history": history,
                 "loss_window": window, "rng": rng_states(),
                 "wall_time_s": wall_before + time.perf_counter() - started})
+        if stop_reason is not None:
+            raise preempt.Preempted(stop_reason, step, checkpointed=ckpt_path is not None)
     return result("complete", f"trained {step} steps", step)
 
 

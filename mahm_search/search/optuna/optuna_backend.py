@@ -32,7 +32,7 @@ from ...console.progress import SearchProgress
 from ..racing import race_step, race_summary, space_keys
 from ..stopping.error_streak import ErrorStreak
 from ...study.record import TrialRecord
-from ..stopping.recovery import queue_retry, recover
+from ..stopping.recovery import beats, queue_retry, recover
 from ..stopping.stop import StudyStopped, stops_on_full_disk
 from ...results import study_trials
 from ...study.storage import open_study, with_retries
@@ -42,6 +42,8 @@ from ..trackers.study import TrackerCallback, make_trackers
 from ..trial_counts import count_trials
 from ..stopping.wait_watch import WaitWatch
 from ..packing.packed import PackedObjective, _cuda_device_count, auto_worker_count_isolated
+from ..preempt import EXIT_PREEMPTED, PreemptedRun, forward_to, graceful_signals
+from ..preempt.worker import check_preempted
 from .optuna_private import storage_of
 
 POLL_S = 2.0
@@ -72,6 +74,8 @@ def _run_optuna(spec, n_trials: int, workers: Union[int, str]) -> optuna.Study:
 
 def run_worker_loop(spec, study: optuna.Study, n_trials: int, progress: Optional[SearchProgress] = None,
                     objective: Optional[TrialObjective] = None) -> None:
+    """Run trials until the study is done; under graceful_signals (run_study's, or a spawned worker's)
+    a signal checkpoints the trial and raises PreemptedRun (search/preempt/)."""
     objective = objective or TrialObjective(spec, progress=progress)
     trackers = objective.trackers = make_trackers(spec)
     try:
@@ -83,13 +87,14 @@ def run_worker_loop(spec, study: optuna.Study, n_trials: int, progress: Optional
 def _worker_loop(spec, study: optuna.Study, n_trials: int, progress: Optional[SearchProgress],
                  objective: TrialObjective, callbacks: list) -> None:
     deadline = time.monotonic() + spec.timeout if spec.timeout else None
-    heartbeat = not spec.storage_url.startswith("journal:")  # RDB storages carry heartbeats
+    heartbeat = beats(study)  # RDB and journal storages (search/journal/)
     optuna.logging.set_verbosity(optuna.logging.ERROR)  # outcomes are printed by progress
     waiting = WaitWatch(spec)
     streak = ErrorStreak(spec)
     ask_lock = AskLock(study, spec)
     race_keys = space_keys(spec, objective.fixed) if spec.racing is not None else None
     while deadline is None or time.monotonic() < deadline:
+        check_preempted(spec, study, objective)
         unqueued = recover(study, spec)  # dead trials whose retry is about to be queued
         trials = study_trials(study)
         counts = count_trials(trials)
@@ -131,6 +136,7 @@ def _worker_loop(spec, study: optuna.Study, n_trials: int, progress: Optional[Se
             err, objective.stopping_error = objective.stopping_error, None
             _requeue_own(spec, study, objective)
             raise err
+        check_preempted(spec, study, objective)  # raises: the trial is queued to resume
         streak.add(_own_trial(study, objective))  # raises after K same errors in a row
 
 
@@ -169,11 +175,11 @@ def _worker_main(study_path: str, n_trials: int, devices: Optional[str], worker:
             torch.set_num_threads(cpus)
     spec = load_study_spec(study_path, overrides)
     try:
-        with stops_on_full_disk(f"{spec.path} (worker-{worker})"):
+        with stops_on_full_disk(f"{spec.path} (worker-{worker})"), graceful_signals():
             study = open_study(spec, create=True, worker=worker)
             run_worker_loop(spec, study, n_trials, objective=PackedObjective(spec))
     except MahmError as err:  # one line, as the CLI prints it, not a child's traceback
-        print(f"error: worker-{worker}: {err}", file=sys.stderr, flush=True)
+        print(f"{getattr(err, 'prefix', 'error')}: worker-{worker}: {err}", file=sys.stderr, flush=True)
         sys.exit(getattr(err, "exit_code", 2))
 
 
@@ -182,21 +188,23 @@ def _run_processes(spec, study: optuna.Study, n_trials: int, workers: int, progr
     gpus = _cuda_device_count()
     cpus = max(1, cpu_share() // workers)  # the workers share this host's cores, whatever their GPUs
     procs = []
-    for i in range(workers):
-        devices = str(i % gpus) if gpus > 1 else None
-        p = ctx.Process(target=_worker_main, args=(str(spec.path), n_trials, devices, i, cpus, tuple(spec.overrides)), name=f"worker-{i}")
-        p.start()
-        procs.append(p)
-    try:
-        while any(p.is_alive() for p in procs):
-            trials = study_trials(study)
-            progress.refresh(trials, count_trials(trials).done)
+    with graceful_signals(announce=False, on_signal=forward_to(procs)):  # `kill PID` reaches only us
+        for i in range(workers):
+            devices = str(i % gpus) if gpus > 1 else None
+            p = ctx.Process(target=_worker_main, args=(str(spec.path), n_trials, devices, i, cpus, tuple(spec.overrides)),
+                            name=f"worker-{i}")
+            p.start()
+            procs.append(p)
+        try:
+            while any(p.is_alive() for p in procs):
+                trials = study_trials(study)
+                progress.refresh(trials, count_trials(trials).done)
+                for p in procs:
+                    p.join(timeout=POLL_S / len(procs))
+        except KeyboardInterrupt:
             for p in procs:
-                p.join(timeout=POLL_S / len(procs))
-    except KeyboardInterrupt:
-        for p in procs:
-            p.terminate()  # SIGTERM to our own children; their trials go stale and are retried
-        raise
+                p.terminate()  # SIGTERM to our own children; their trials go stale and are retried
+            raise
     raise_for_workers(spec, procs)
 
 
@@ -207,6 +215,9 @@ def raise_for_workers(spec, procs) -> None:
     if not failed:
         return
     names = ", ".join(p.name for p in failed)
+    if all(p.exitcode == EXIT_PREEMPTED for p in failed):
+        raise PreemptedRun(f"{spec.path}: worker(s) {names} stopped by a signal, trials checkpointed and "
+                           f"queued to resume; rerun the same command to continue (exit {EXIT_PREEMPTED})")
     if all(p.exitcode == StudyStopped.exit_code for p in failed):
         raise StudyStopped(f"{spec.path}: worker(s) {names} stopped (why: above); rerun the same command "
                            "to continue the study once that is fixed")

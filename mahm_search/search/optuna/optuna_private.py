@@ -32,3 +32,11 @@ def rdb_models() -> Any:
     from optuna.storages._rdb import models
 
     return models
+
+
+def base_heartbeat() -> Any:
+    """optuna.storages._heartbeat.BaseHeartbeat: what a storage implements to have Optuna's heartbeat
+    thread, fail_stale_trials and the stale-trial callback (the journal heartbeat, search/journal/)."""
+    from optuna.storages._heartbeat import BaseHeartbeat
+
+    return BaseHeartbeat

@@ -12,7 +12,9 @@ repeated); if the study still needs trials after that (e.g. a larger --n-trials)
 continues the same study.
 
 A full disk (in a trial or in the driver) stops the run with one line and exit 1; the interrupted
-trials are queued again and resume from their checkpoints on the rerun (stopping.py).
+trials are queued again and resume from their checkpoints on the rerun (stopping.py). A SIGTERM,
+SIGINT or SIGUSR1 to the driver checkpoints the running trials at their next step, queues them and
+exits 75 (preempt/ray_side.py).
 """
 
 from __future__ import annotations
@@ -33,6 +35,10 @@ from .paths import check_experiment_store, experiment_store
 from .suggestion import suggestion_info
 from .session import import_ray, ray_session
 from ..stopping.stop import StudyStopped, stopping_error
+from ..preempt import graceful_signals, preempted_run
+from ...train import preempt
+from ..preempt.ray_side import (DriverRequest, keep_out_tune_handlers, requeue_stopped, store_request,
+                                tune_signals_callback)
 from ...results import study_trials
 from ...study.storage import make_storage, open_study, with_retries
 from ..trial_counts import count_trials
@@ -58,8 +64,14 @@ def run_ray(spec, n_trials: int, workers: int = 1, address: Optional[str] = None
 
     from .resources import local_cpus
 
-    StopOnStoppingError.reason = None
-    with ray_session(address, num_cpus=None if address else local_cpus(spec)) as ray, progress:
+    StopOnStoppingError.reason = DriverRequest.reason = None
+    store_request(study, None)  # an earlier run's preemption request is no longer asked for
+    keep_out_tune_handlers()
+    with ray_session(address, num_cpus=None if address else local_cpus(spec)) as ray, progress, \
+            graceful_signals(on_signal=lambda signum: DriverRequest.ask(study, signum)) as handler:
+        DriverRequest.handler = handler  # put back after Tune takes SIGUSR1 (preempt/ray_side.py)
+        if preempt.requested() is not None:  # a signal while Ray started: no trial is asked for
+            DriverRequest.reason = preempt.requested()
         check_cluster(spec, ray.nodes())  # before any trial: a file storage on a multi-host cluster
         StorageProgressCallback.live = (study, progress)
         progress.refresh(study_trials(study), _done(study))  # trials finished before this run are not re-printed
@@ -79,6 +91,8 @@ def run_ray(spec, n_trials: int, workers: int = 1, address: Optional[str] = None
         finally:
             StorageProgressCallback.live = None
             progress.refresh(study_trials(study), _done(study))
+    if DriverRequest.reason is not None:  # a signal: the trials checkpointed and stopped; queue them
+        raise preempted_run(str(spec.path), DriverRequest.reason, requeue_stopped(study))
     if stopping():  # Ray is down now: no trial can still write; queue the interrupted ones again
         requeue_interrupted(study, spec)
         raise StudyStopped(StopOnStoppingError.reason)
@@ -135,7 +149,8 @@ def _run_experiment(spec, study, n_trials: int, workers: int, cluster: dict,
                 name=point.next_name, storage_path=store.tune_path(), storage_filesystem=store.tune_filesystem,
                 verbose=0, log_to_file=True,
                 # the study's trackers as Tune's own logger callbacks (search/trackers/ray_callbacks.py)
-                callbacks=[StorageProgressCallback(), *ray_logger_callbacks(spec)],
+                callbacks=[StorageProgressCallback(), tune_signals_callback(DriverRequest.handler),
+                           *ray_logger_callbacks(spec)],
                 stop=StopOnStoppingError(),  # a trial's full disk stops them all (stopping.py)
                 checkpoint_config=tune.CheckpointConfig(num_to_keep=1),
                 # A dead worker process (or node) restarts its trial from its last Tune checkpoint, up

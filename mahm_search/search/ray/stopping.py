@@ -19,6 +19,7 @@ from optuna.trial import TrialState
 from ray import tune
 
 from ..stopping.recovery import queue_retry
+from ..preempt.ray_side import PREEMPT_KEY, DriverRequest
 from ...results import study_trials
 from ...study.storage import with_retries
 from ..optuna.optuna_private import storage_of, trial_id_of
@@ -36,14 +37,15 @@ class StopOnStoppingError(tune.Stopper):
         message = result.get(STOP_KEY)
         if message and StopOnStoppingError.reason is None:
             StopOnStoppingError.reason = str(message)  # the first one: the one the user reads
-        return bool(message)
+        return bool(message) or bool(result.get(PREEMPT_KEY))  # a preempted trial: only that one
 
     def stop_all(self) -> bool:
         return StopOnStoppingError.reason is not None
 
 
 def stopping() -> bool:
-    return StopOnStoppingError.reason is not None
+    """A stopping error, or a signal asked the run to stop (preempt/ray_side.py): no new trial."""
+    return StopOnStoppingError.reason is not None or DriverRequest.reason is not None
 
 
 def report_stop(message: str) -> None:

@@ -39,6 +39,8 @@ from ..stopping.stop import stopping_error
 from ..trial import Admission, TrialObjective, trial_run_dir
 from .stopping import report_stop
 from ..optuna.optuna_private import storage_of, trial_id_of
+from ...train import preempt
+from ..preempt.ray_side import PREEMPT_KEY, watch_study
 
 
 class TuneReporter(Reporter):
@@ -105,6 +107,14 @@ def run_tune_trial(config: dict, spec, train_fn=None) -> None:
     trial = optuna.Trial(study, int(info["trial_id"]))
     if storage_of(study).get_trial(trial_id_of(trial)).state != TrialState.RUNNING:
         return  # finished before a driver restart: nothing to repeat
+    watch_study(study)  # the driver's signal reaches this trial through the study (preempt/ray_side.py)
+    try:
+        _run_admitted(spec, study, trial, info, train_fn)
+    finally:
+        preempt.clear()  # this worker process may run the next trial (reuse_actors)
+
+
+def _run_admitted(spec, study: optuna.Study, trial: optuna.Trial, info: dict, train_fn) -> None:
     run_dir = trial_run_dir(spec.runs_dir, trial)
     bridge = _TuneBridge(run_dir)
     objective = TrialObjective(spec, progress=bridge, train_fn=train_fn)
@@ -119,6 +129,11 @@ def run_tune_trial(config: dict, spec, train_fn=None) -> None:
         value = objective.train_admitted(trial, admission)
     except optuna.TrialPruned:  # nan / oom: TrialObjective set prune_reason and the attrs
         _tell(study, trial, TrialState.PRUNED)
+        return
+    except preempt.Preempted:  # checkpointed, marked interrupted; the driver queues it once Tune is done
+        if bridge.reporter is not None:
+            bridge.reporter.flush()
+        tune.report({PREEMPT_KEY: True})
         return
     except Exception as err:
         if not _reported_stop(spec, trial, err):

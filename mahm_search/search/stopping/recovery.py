@@ -1,4 +1,4 @@
-"""Crash recovery on RDB storages: close the two gaps in Optuna's heartbeat machinery.
+"""Crash recovery on RDB and journal storages (search/journal/: a heartbeat by liveness stamps): close the two gaps in Optuna's heartbeat machinery.
 
 1. `study.ask()` marks a trial RUNNING before its heartbeat thread writes a first beat. A process
    killed in that gap leaves a RUNNING trial with no heartbeat row, which `fail_stale_trials` never
@@ -40,6 +40,8 @@ def recover(study: optuna.Study, spec) -> int:
     many FAILs without a retry are still too fresh to queue: the caller waits for them as it would
     for running trials, rather than sampling a fresh configuration in their place."""
     storage = storage_of(study)
+    if _journal_heartbeat(storage):  # no tables: Optuna's check is all (stamps missing count as silent)
+        return _recover_journal(study, spec)
     if not _has_heartbeat(storage):
         return 0
     with warnings.catch_warnings():
@@ -84,6 +86,8 @@ def remove_dead_tmp_files(spec, trials: Iterable[optuna.trial.FrozenTrial]) -> l
 def liveness(study: optuna.Study) -> Dict[int, Optional[float]]:
     """RUNNING trial number -> seconds since its last heartbeat (None: it has no heartbeat row)."""
     storage = storage_of(study)
+    if _journal_heartbeat(storage):
+        return storage.heartbeat_ages(study_id_of(study))
     if not _has_heartbeat(storage):
         return {}
     return with_retries(lambda: _heartbeat_ages(storage, study_id_of(study)))
@@ -107,6 +111,28 @@ def queue_retry(study: optuna.Study, spec, frozen: optuna.trial.FrozenTrial) -> 
 def _rdb(storage):
     """The RDBStorage under Optuna's cache wrapper (storage_of(study) is a _CachedStorage)."""
     return getattr(storage, "_backend", storage)
+
+
+def beats(study: optuna.Study) -> bool:
+    """Does this study's storage carry heartbeats (RDB, journal), so a dead trial is found?"""
+    storage = storage_of(study)
+    return _journal_heartbeat(storage) or _has_heartbeat(storage)
+
+
+def _journal_heartbeat(storage) -> bool:
+    from ..journal import HeartbeatJournalStorage
+
+    return isinstance(storage, HeartbeatJournalStorage)
+
+
+def _recover_journal(study: optuna.Study, spec) -> int:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+        optuna.storages.fail_stale_trials(study)
+        trials = study_trials(study)
+        fresh = _requeue_orphans(study, spec, trials)
+    remove_dead_tmp_files(spec, trials)
+    return fresh
 
 
 def _has_heartbeat(storage) -> bool:
