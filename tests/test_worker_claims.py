@@ -83,8 +83,8 @@ def test_a_lock_whose_holder_died_is_taken_after_the_grace_period(tmp_path):
     spec = load_study_spec(write_study(tmp_path, heartbeat={"interval": 1, "grace_period": 2, "max_retry": 2}))
     dead = AskLock(open_study(spec, create=True), spec)
     dead.acquire()  # and never released: its worker was killed between the recount and the ask
+    began = time.monotonic()  # the lease's age counts from here (opening the next study takes time too)
     alive = AskLock(open_study(spec, create=True, worker=1), spec)
-    began = time.monotonic()
     with Deadline(30), alive:
         waited = time.monotonic() - began
     assert 0.9 <= waited <= 4, waited  # the grace period (2 s), on the database's one-second clock
@@ -113,9 +113,9 @@ def test_the_lock_is_held_until_the_trial_has_queued_its_repeats(tmp_path, monke
     train = objective.train_admitted
     objective.train_admitted = lambda trial, admission: (held_at.setdefault("train", lock.held),
                                                          train(trial, admission))[1]
-    with Deadline(60), lock:
-        study.optimize(lock.releasing(objective), n_trials=1)
-    assert held_at == {"enqueue": True, "train": False}
+    with Deadline(60):
+        assert lock.ask_one(study, objective, has_room=lambda: True)
+    assert held_at == {"enqueue": True, "train": False} and not lock.held
     assert [t.state for t in study.get_trials()] == [TrialState.COMPLETE, TrialState.WAITING]  # its repeat
 
 
@@ -129,3 +129,15 @@ def test_every_worker_and_every_resume_reads_the_grid_the_same_way(tmp_path):
     first.enqueue_trial({"train.batch_size": 2})  # a stored trial: the next open is a resume
     grids = [open_study(spec, create=True, worker=w).sampler._all_grids for w in (0, 1, 2)]
     assert grids[0] == grids[1] == grids[2] == first.sampler._all_grids
+
+
+def test_no_room_asks_nothing_and_gives_the_lock_back(tmp_path):
+    spec = load_study_spec(write_study(tmp_path))
+    study = open_study(spec, create=True)
+    lock = AskLock(study, spec)
+    asked = []
+    assert not lock.ask_one(study, lambda trial, claimed: asked.append(trial), has_room=lambda: False)
+    assert asked == [] and study.get_trials() == [] and not lock.held
+    other = AskLock(open_study(spec, create=True, worker=1), spec)
+    other.acquire()  # another worker takes it at once: the lease was given back
+    other.release()

@@ -106,15 +106,14 @@ class TrialObjective:
         self.last_trial_id: Optional[int] = None  # the trial this objective ran last (its worker's own)
         self.stopping_error: Optional[StudyStopped] = None  # set when a trial hit e.g. a full disk
         self.preempted: Optional[Preempted] = None  # set when a signal stopped the trial at a checkpoint
-        # Called once the trial's seed is chosen and its repeats are queued (the worker loop's AskLock:
-        # until then another worker could be proposed the same configuration and take a queued seed).
-        self.after_ask: Callable[[], None] = lambda: None
         self.trackers = None  # the study's experiment trackers (search/trackers/), set by the worker loop
 
-    def __call__(self, trial: optuna.Trial):
+    def __call__(self, trial: optuna.Trial, claimed: Optional[Callable[[], None]] = None):
+        """`claimed`: called once the trial's seed is chosen and its repeats are queued (the worker
+        loop's AskLock.ask_one gives its lock back then)."""
         self.last_trial_id = trial_id_of(trial)
         try:
-            admission = self.admit(trial)
+            admission = self.admit(trial, claimed)
             return self.train_admitted(trial, admission)
         except optuna.TrialPruned:
             raise
@@ -130,7 +129,7 @@ class TrialObjective:
             record_error(trial, err)
             raise
 
-    def admit(self, trial: optuna.Trial) -> Admission:
+    def admit(self, trial: optuna.Trial, claimed: Optional[Callable[[], None]] = None) -> Admission:
         """Sample, build and memory-check the trial's config; write what is known to its record.
         Raises optuna.TrialPruned (prune_reason memory) when no rescue fits the budget."""
         started = time.perf_counter()
@@ -146,7 +145,8 @@ class TrialObjective:
         seed = int(spec.base_config.get("train", {}).get("seed", 0)) + repeat
         write_record(trial, repeat=repeat)
         self._enqueue_repeats(trial, sampled=sampled, new_configuration=sampled and repeat == 0)
-        self.after_ask()
+        if claimed is not None:
+            claimed()
         config = self._build_config(trial, params, seed)
         write_record(trial, config_key=key, repeat=repeat, seed=seed, config=config.to_dict(),
                      code_version=code_version())

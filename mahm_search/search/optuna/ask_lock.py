@@ -4,7 +4,7 @@ Each worker recounts the study's trials and then asks Optuna for one; workers th
 same moment all saw room, and together started up to workers-1 trials more than n_trials. Under
 AskLock the recount and the ask are one step for all workers, so RUNNING trials (which count once
 they finish) plus counted ones never exceed n_trials. The lock is released as soon as the asked
-trial has its seed and has queued its repeats (`releasing`), so trials still train side by side.
+trial has its seed and has queued its repeats (`ask_one`), so trials still train side by side.
 
 It lives where every worker already meets, the storage, so it holds across processes and hosts:
 - RDB (SQLite, PostgreSQL, MySQL): a lease in the study's system attrs (key LEASE_KEY: owner and an
@@ -28,7 +28,7 @@ import time
 import uuid
 import warnings
 from datetime import datetime, timezone
-from typing import Callable, Optional
+from typing import Callable, Optional, Sequence
 
 import optuna
 
@@ -83,20 +83,25 @@ class AskLock:
                 if self._queue is not None:
                     self._queue.leave()
 
-    def releasing(self, objective: Callable) -> Callable:
-        """`objective`, giving the lock back as soon as the asked trial (RUNNING since study.ask()) has
-        chosen its seed and queued its repeats (`objective.after_ask`): a worker asking before that
-        could be proposed the same configuration (a grid once exhausted, TPE on choices) while its
-        repeats are not queued yet, and train a seed out of turn, leaving a queued repeat behind."""
-
-        def run(trial):
-            objective.after_ask = self.release
-            try:
-                return objective(trial)
-            finally:
-                self.release()  # an objective that failed before its seed was chosen
-
-        return run
+    def ask_one(self, study: optuna.Study, objective: Callable, has_room: Callable[[], bool],
+                callbacks: Sequence = ()) -> bool:
+        """Under the lock: recount (`has_room`), then ask and run one trial with study.optimize. The
+        lock is taken here and given back here: as soon as the asked trial (RUNNING since ask) has
+        chosen its seed and queued its repeats (the objective calls `claimed`), or when the objective
+        ends before that. A worker asking earlier could be proposed the same configuration (a grid once
+        exhausted, TPE on choices) while its repeats are not queued yet, and train a seed out of turn.
+        False: no room, nothing asked."""
+        self.acquire()
+        try:
+            if not has_room():
+                return False
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+                study.optimize(lambda trial: objective(trial, claimed=self.release), n_trials=1,
+                               catch=(Exception,), callbacks=list(callbacks))
+            return True
+        finally:
+            self.release()
 
     def __enter__(self) -> "AskLock":
         self.acquire()

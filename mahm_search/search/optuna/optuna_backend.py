@@ -20,7 +20,6 @@ import multiprocessing as mp
 import os
 import sys
 import time
-import warnings
 from typing import Optional, Union
 
 import optuna
@@ -121,17 +120,12 @@ def _worker_loop(spec, study: optuna.Study, n_trials: int, progress: Optional[Se
             time.sleep(min(POLL_S, spec.heartbeat.interval))  # other workers, or a dead one going stale
             continue
         waiting.reset()
-        with ask_lock:  # the recount and the ask are one step for all workers (ask_lock.py)
-            if not _has_room(study, n_trials):
+        try:  # the recount and the ask are one step for all workers (ask_lock.py)
+            if not ask_lock.ask_one(study, objective, lambda: _has_room(study, n_trials), callbacks):
                 continue  # another worker took the last place since the count above
-            try:
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-                    study.optimize(ask_lock.releasing(objective), n_trials=1, catch=(Exception,),
-                                   callbacks=callbacks)
-            except KeyboardInterrupt:
-                _requeue_own(spec, study, objective)
-                raise
+        except KeyboardInterrupt:
+            _requeue_own(spec, study, objective)
+            raise
         if objective.stopping_error is not None:  # e.g. disk full: the trial is retried on a rerun
             err, objective.stopping_error = objective.stopping_error, None
             _requeue_own(spec, study, objective)

@@ -4,7 +4,8 @@ request in the study (system attr REQUEST_ATTR), which every trial's trainer pol
 (train/preempt.py: watch). A trial then checkpoints, reports PREEMPT_KEY and returns, its Optuna trial
 still RUNNING: the stopper ends that Tune trial, the searcher hands out no new one, and once Tune is
 done the driver fails and queues each such trial (requeue.py) and exits 75. Tune's own SIGINT/SIGUSR1
-handlers, which would end every trial without a checkpoint, are kept out (`TuneSignals`).
+handlers, which would end every trial without a checkpoint, are kept out (`TuneSignals`). The
+driver's reason and handler live in ray/driver_state.py.
 """
 
 from __future__ import annotations
@@ -23,19 +24,6 @@ from .requeue import requeue_preempted
 
 REQUEST_ATTR = "mahm_preempt_request"
 PREEMPT_KEY = "mahm_preempted"
-
-
-class DriverRequest:
-    """In the driver: what a signal asked for (`reason`), stored for the trials to read."""
-
-    reason: Optional[str] = None  # class-wide: the searcher and the stopper of a restored experiment read it
-    handler = None  # the driver's signal handler, put back after Tune has taken SIGUSR1
-
-    @staticmethod
-    def ask(study: optuna.Study, signum: int) -> None:
-        if DriverRequest.reason is None:
-            DriverRequest.reason = signal.Signals(signum).name
-            store_request(study, DriverRequest.reason)
 
 
 def store_request(study: optuna.Study, reason: Optional[str]) -> None:

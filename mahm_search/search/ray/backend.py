@@ -37,7 +37,8 @@ from .session import import_ray, ray_session
 from ..stopping.stop import StudyStopped, stopping_error
 from ..preempt import graceful_signals, preempted_run
 from ...train import preempt
-from ..preempt.ray_side import (DriverRequest, keep_out_tune_handlers, requeue_stopped, store_request,
+from .driver_state import current, driver_run
+from ..preempt.ray_side import (keep_out_tune_handlers, requeue_stopped, store_request,
                                 tune_signals_callback)
 from ...results import study_trials
 from ...study.storage import make_storage, open_study, with_retries
@@ -54,26 +55,29 @@ def run_ray(spec, n_trials: int, workers: int = 1, address: Optional[str] = None
     train.trainer.train in the workers (tests and benchmarks; it must be picklable)."""
     import_ray()  # a missing extra fails here, before anything is created
     check_experiment_store(spec)  # a bad ray.storage_path too (exit 2)
-    from .stopping import StopOnStoppingError, requeue_interrupted, stopping
+    from .stopping import requeue_interrupted, stopping
 
     started = datetime.now()  # the error streak counts this run's trials (naive, as Optuna's)
     study = open_study(spec, create=True)  # checks the direction, records the study's attrs
     progress = SearchProgress(n_trials, spec.objective.metric, spec.objective.direction == "maximize",
                               workers=1)  # one bar; finished trials print a line each
-    from .progress import StorageProgressCallback
-
     from .resources import local_cpus
 
-    StopOnStoppingError.reason = DriverRequest.reason = None
     store_request(study, None)  # an earlier run's preemption request is no longer asked for
     keep_out_tune_handlers()
-    with ray_session(address, num_cpus=None if address else local_cpus(spec)) as ray, progress, \
-            graceful_signals(on_signal=lambda signum: DriverRequest.ask(study, signum)) as handler:
-        DriverRequest.handler = handler  # put back after Tune takes SIGUSR1 (preempt/ray_side.py)
+
+    def on_signal(signum: int) -> None:  # Tune pickles it (preempt/ray_side.py): no display in here
+        reason = current().ask_preempt(signum)
+        if reason is not None:
+            store_request(study, reason)
+
+    with driver_run(study, progress) as state, \
+            ray_session(address, num_cpus=None if address else local_cpus(spec)) as ray, progress, \
+            graceful_signals(on_signal=on_signal) as handler:
+        state.signal_handler = handler  # put back after Tune takes SIGUSR1 (preempt/ray_side.py)
         if preempt.requested() is not None:  # a signal while Ray started: no trial is asked for
-            DriverRequest.reason = preempt.requested()
+            state.preempt_reason = preempt.requested()
         check_cluster(spec, ray.nodes())  # before any trial: a file storage on a multi-host cluster
-        StorageProgressCallback.live = (study, progress)
         progress.refresh(study_trials(study), _done(study))  # trials finished before this run are not re-printed
         try:
             for _ in range(MAX_EXPERIMENTS_PER_RUN):
@@ -89,13 +93,13 @@ def run_ray(spec, n_trials: int, workers: int = 1, address: Optional[str] = None
                 if _done(study) >= n_trials:
                     break
         finally:
-            StorageProgressCallback.live = None
             progress.refresh(study_trials(study), _done(study))
-    if DriverRequest.reason is not None:  # a signal: the trials checkpointed and stopped; queue them
-        raise preempted_run(str(spec.path), DriverRequest.reason, requeue_stopped(study))
-    if stopping():  # Ray is down now: no trial can still write; queue the interrupted ones again
+        preempt_reason, stop_reason = state.preempt_reason, state.stop_reason
+    if preempt_reason is not None:  # a signal: the trials checkpointed and stopped; queue them
+        raise preempted_run(str(spec.path), preempt_reason, requeue_stopped(study))
+    if stop_reason is not None:  # Ray is down now: no trial can still write; queue the interrupted ones again
         requeue_interrupted(study, spec)
-        raise StudyStopped(StopOnStoppingError.reason)
+        raise StudyStopped(stop_reason)
     return study
 
 
@@ -103,15 +107,13 @@ def _run_experiment_or_stop(spec, study, n_trials: int, workers: int, cluster: d
                             train_fn: Optional[Callable], point: "ExperimentPoint") -> None:
     """_run_experiment; a full disk in the driver itself (Tune saving its state) stops the run as a
     trial's does (stopping.py)."""
-    from .stopping import StopOnStoppingError
-
     try:
         _run_experiment(spec, study, n_trials, workers, cluster, train_fn, point)
     except Exception as err:
         stop = stopping_error(err, f"{spec.path} (Ray Tune, {experiment_store(spec).location})")
         if stop is None:
             raise
-        StopOnStoppingError.reason = str(stop)
+        current().stop_reason = str(stop)
 
 
 def _run_experiment(spec, study, n_trials: int, workers: int, cluster: dict,
@@ -149,7 +151,7 @@ def _run_experiment(spec, study, n_trials: int, workers: int, cluster: dict,
                 name=point.next_name, storage_path=store.tune_path(), storage_filesystem=store.tune_filesystem,
                 verbose=0, log_to_file=True,
                 # the study's trackers as Tune's own logger callbacks (search/trackers/ray_callbacks.py)
-                callbacks=[StorageProgressCallback(), tune_signals_callback(DriverRequest.handler),
+                callbacks=[StorageProgressCallback(), tune_signals_callback(current().signal_handler),
                            *ray_logger_callbacks(spec)],
                 stop=StopOnStoppingError(),  # a trial's full disk stops them all (stopping.py)
                 checkpoint_config=tune.CheckpointConfig(num_to_keep=1),

@@ -9,23 +9,23 @@ from ray.tune import Callback
 
 from ...results import study_trials
 from ..trial_counts import count_trials
+from .driver_state import current
 
 REFRESH_S = 1.0
 
 
 class StorageProgressCallback(Callback):
     """Tune pickles its callbacks with the experiment; a restored copy in a new driver finds that
-    driver's display through `live` (set by run_ray), since the old one is gone."""
-
-    live: tuple | None = None  # (study, SearchProgress) of the driver running now
+    driver's study and display in driver_state.py, since the old one is gone."""
 
     def __init__(self):
         self._last = 0.0
 
     def refresh(self) -> None:
-        if StorageProgressCallback.live is None:
+        state = current()
+        if state.study is None:
             return
-        study, progress = StorageProgressCallback.live
+        study, progress = state.study, state.progress
         trials = study_trials(study)
         progress.refresh(trials, count_trials(trials).done)
         self._last = time.monotonic()

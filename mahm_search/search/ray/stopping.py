@@ -3,7 +3,7 @@
 The trial cannot simply raise: Tune would restart it (FailureConfig) on the same full disk, and the
 searcher would record the crash as a counted FAIL. So the trainable reports {STOP_KEY: message} and
 returns with its Optuna trial still RUNNING. In the driver, `StopOnStoppingError` (Tune's stopper)
-sees that result, keeps the message in `reason` and stops every trial; the searcher then leaves the
+sees that result, keeps the message (driver_state.py) and stops every trial; the searcher then leaves the
 stopped trials RUNNING. Once Ray is shut down (no worker can write any more), run_ray calls
 `requeue_interrupted`: each such trial is failed without `error` (not counted) and queued again, so a
 rerun resumes it from its checkpoint; then run_ray raises the message (exit 1).
@@ -12,14 +12,14 @@ rerun resumes it from its checkpoint; then run_ray raises the message (exit 1).
 from __future__ import annotations
 
 import copy
-from typing import Optional
 
 import optuna
 from optuna.trial import TrialState
 from ray import tune
 
 from ..stopping.recovery import queue_retry
-from ..preempt.ray_side import PREEMPT_KEY, DriverRequest
+from ..preempt.ray_side import PREEMPT_KEY
+from .driver_state import current
 from ...results import study_trials
 from ...study.storage import with_retries
 from ..optuna.optuna_private import storage_of, trial_id_of
@@ -28,24 +28,24 @@ STOP_KEY = "mahm_stopping_error"
 
 
 class StopOnStoppingError(tune.Stopper):
-    """Tune pickles its stopper with the experiment; `reason` is class-wide so a restored copy and
-    the searcher of the driver running now share it (run_ray clears it when it starts)."""
-
-    reason: Optional[str] = None
+    """Tune pickles its stopper with the experiment: a restored copy keeps the reason in the driver
+    that runs now (driver_state.py), where the searcher and run_ray read it."""
 
     def __call__(self, trial_id: str, result: dict) -> bool:
         message = result.get(STOP_KEY)
-        if message and StopOnStoppingError.reason is None:
-            StopOnStoppingError.reason = str(message)  # the first one: the one the user reads
+        state = current()
+        if message and state.stop_reason is None:
+            state.stop_reason = str(message)  # the first one: the one the user reads
         return bool(message) or bool(result.get(PREEMPT_KEY))  # a preempted trial: only that one
 
     def stop_all(self) -> bool:
-        return StopOnStoppingError.reason is not None
+        return current().stop_reason is not None
 
 
 def stopping() -> bool:
     """A stopping error, or a signal asked the run to stop (preempt/ray_side.py): no new trial."""
-    return StopOnStoppingError.reason is not None or DriverRequest.reason is not None
+    state = current()
+    return state.stop_reason is not None or state.preempt_reason is not None
 
 
 def report_stop(message: str) -> None:
