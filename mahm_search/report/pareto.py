@@ -36,7 +36,7 @@ def study_front(loaded) -> tuple[list[str], list[ParetoPoint]]:
 
 
 def plot_pareto(points: list[ParetoPoint], metrics: list[str], path: Path, title: str, factors: list[str],
-                template: Optional[str]) -> None:
+                template: Optional[str], blind: Optional[list] = None) -> None:
     """Score (y) against the first cost (x): each configuration's mean with 95% intervals over seeds
     in both, its seeds as faint dots, the front joined by a step line and labelled with the share of
     seed resamples in which each point stays non-dominated."""
@@ -67,7 +67,13 @@ def plot_pareto(points: list[ParetoPoint], metrics: list[str], path: Path, title
     ax.set_ylabel(f"final validation {label(metrics[0])}")
     ax.grid(alpha=0.3)
     ax.margins(0.15)
-    ax.legend(fontsize=8, loc="best")
+    chance = []
+    if blind and metrics[0] == "score":  # the blind baseline scores the objective's metric only
+        from .figures.blind_line import chance_legend, draw_chance_lines
+
+        draw_chance_lines(ax, blind)
+        chance = chance_legend(blind)
+    ax.legend(handles=ax.get_legend_handles_labels()[0] + chance, fontsize=8, loc="best")
     ax.set_title(title, fontsize=10)
     fig.subplots_adjust(left=0.06, right=0.65, top=0.86, bottom=0.1)
     save_figure(fig, path)

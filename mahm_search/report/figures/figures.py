@@ -114,7 +114,7 @@ def write_figures(study_path: str | Path, out: Optional[str | Path] = None,
         if note:
             del files["importance"]
             notes.append(note)
-    _pareto_figure(loaded, files, notes, out_dir, fmt, factors, f"{title}\n{protocol}")
+    _pareto_figure(loaded, files, notes, out_dir, fmt, factors, f"{title}\n{protocol}", chance)
     if not quiet:
         for path in files.values():
             print(f"wrote {path}")
@@ -124,7 +124,8 @@ def write_figures(study_path: str | Path, out: Optional[str | Path] = None,
                          factors=factors, lines=lines, ablation=table)
 
 
-def _pareto_figure(loaded, files: dict, notes: list, out_dir: Path, fmt: str, factors: list[str], title: str) -> None:
+def _pareto_figure(loaded, files: dict, notes: list, out_dir: Path, fmt: str, factors: list[str], title: str,
+                   blind: list) -> None:
     """pareto.png for a multi-objective study (pareto.py): score against the first cost."""
     from ..pareto import plot_pareto, study_front
 
@@ -137,7 +138,7 @@ def _pareto_figure(loaded, files: dict, notes: list, out_dir: Path, fmt: str, fa
     files["pareto"] = out_dir / f"pareto.{fmt}"
     more = f" (first two of {len(metrics)} objectives)" if len(metrics) > 2 else ""
     plot_pareto(points, metrics, files["pareto"], f"Pareto front: validation {metrics[0]} vs {metrics[1]}{more}\n"
-                f"{title}", factors, loaded.plots.label)
+                f"{title}", factors, loaded.plots.label, blind=blind)
 
 
 def check_out_folder(out: str | Path, what: str = "--out") -> None:
