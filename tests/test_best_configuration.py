@@ -63,7 +63,7 @@ def test_status_json_names_both(tmp_path, monkeypatch):
         study.add_trial(t)
 
     class Spec:
-        name, storage_url, n_trials = "s", f"sqlite:///{tmp_path}/s.db", 4
+        name, storage_url, n_trials, folder = "s", f"sqlite:///{tmp_path}/s.db", 4, tmp_path
         objective = type("O", (), {"metric": "score", "direction": "minimize"})
         search_space = type("S", (), {"readable": staticmethod(dict)})
 
