@@ -8,7 +8,6 @@ import random
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import optuna
@@ -21,6 +20,7 @@ from mahm_search.train import preempt
 from mahm_search.train.checkpoint import load_checkpoint
 from mahm_search.train.trainer import train
 from support.search import TINY_TRAIN, write_study
+from support.signal_run import signal_after_first_eval
 from support.trainer import Recorder, tiny_config
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -113,23 +113,9 @@ def test_a_signal_at_a_random_moment_loses_no_step_and_counts_no_trial_twice(tmp
     sig = rng.choice([signal.SIGTERM, signal.SIGINT, signal.SIGUSR1])
     path = write_study(tmp_path, n_trials=1, train={**TINY_TRAIN, "steps": STEPS, "eval_every": 4})
     cmd = [sys.executable, "-m", "mahm_search.cli", "run", str(path)]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV,
-                            start_new_session=True)
-    try:
-        deadline = time.monotonic() + 240
-        while time.monotonic() < deadline:  # some steps done: trial 0 has its first eval
-            trials = _trials(tmp_path)
-            if trials and trials[0].intermediate_values and trials[0].state == TrialState.RUNNING:
-                break
-            assert proc.poll() is None, "the run ended before the signal"
-            time.sleep(0.2)
-        time.sleep(rng.uniform(0.0, 0.5))
-        os.kill(proc.pid, sig)
-        out, err = proc.communicate(timeout=300)
-    finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
-    assert proc.returncode == EXIT_PREEMPTED, err[-2000:]
+    code, out, err = signal_after_first_eval(cmd, ENV, lambda: _trials(tmp_path), sig, rng, wait_s=240,
+                                             jitter_s=0.5, running=lambda t: t.state == TrialState.RUNNING)
+    assert code == EXIT_PREEMPTED, err[-2000:]
     assert [line for line in err.splitlines() if line.startswith("preempted:")], err
     stopped = _trials(tmp_path)[0]
     interrupted = stopped.user_attrs["interrupted"]

@@ -9,7 +9,6 @@ import random
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -49,29 +48,16 @@ def _trials(folder: Path):
 def test_a_signal_to_the_ray_driver_loses_no_step(tmp_path):
     sys.path.insert(0, str(TESTS))
     from support.preempt_fakes import steps_trained
+    from support.signal_run import signal_after_first_eval
 
     rng = random.Random()
     sig = rng.choice([signal.SIGTERM, signal.SIGINT, signal.SIGUSR1])
     path = tmp_path / "pre.yaml"
     path.write_text(STUDY)
     cmd = [sys.executable, str(TESTS / "support" / "ray_preempt_driver.py"), str(path)]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV,
-                            start_new_session=True)
-    try:
-        deadline = time.monotonic() + 300
-        while time.monotonic() < deadline:
-            trials = _trials(tmp_path)
-            if trials and trials[0].intermediate_values:
-                break
-            assert proc.poll() is None, "the run ended before the signal"
-            time.sleep(0.2)
-        time.sleep(rng.uniform(0.0, 1.0))
-        os.kill(proc.pid, sig)
-        out, err = proc.communicate(timeout=300)
-    finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
-    assert proc.returncode == EXIT_PREEMPTED, err[-3000:]
+    code, out, err = signal_after_first_eval(cmd, ENV, lambda: _trials(tmp_path), sig, rng, wait_s=300,
+                                             jitter_s=1.0)
+    assert code == EXIT_PREEMPTED, err[-3000:]
     assert [line for line in err.splitlines() if line.startswith("preempted:")], err[-3000:]
     stopped = _trials(tmp_path)[0]
     at = stopped.user_attrs["interrupted"]["step"]
