@@ -53,7 +53,7 @@ def bench_ray(folder: Path) -> float:
 
     from mahm_search.search.ray import run_ray
 
-    cloudpickle.register_pickle_by_value(ray_fakes)
+    ray_fakes.pickle_by_value(cloudpickle)
     spec = load_study_spec(_write(folder))
     started = time.perf_counter()
     run_ray(spec, n_trials=N_TRIALS, train_fn=ray_fakes.fake_train)

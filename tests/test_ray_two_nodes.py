@@ -89,7 +89,7 @@ def test_trials_run_on_both_nodes_and_land_in_one_study(tmp_path, two_nodes):
         path = tmp_path / "two.yaml"
         path.write_text(STUDY.format(port=two_nodes))
         spec = ray_driver.load_study_spec(path)
-        ray_driver.cloudpickle.register_pickle_by_value(ray_fakes)
+        ray_fakes.pickle_by_value(ray_driver.cloudpickle)
         trial_module.plan_memory = ray_fakes.fake_plan
         ray_driver.run_ray(spec, n_trials=4, workers=2, address=spec.ray.address,
                            train_fn=ray_fakes.fake_train_on_node)

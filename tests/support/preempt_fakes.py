@@ -1,7 +1,7 @@
-"""A stand-in trainer that keeps train()'s preemption contract (train/preempt.py): it reads the stop
-request after every step, then checkpoints that step and raises Preempted; it resumes from
-run_dir/checkpoint.pt (JSON) and notes each step it trains in run_dir/steps.log, so a test can see
-that no step was trained twice or skipped."""
+"""A stand-in trainer (the one loop, fake_trainer.fake_steps) that keeps train()'s preemption contract
+(train/preempt.py): it reads the stop request after every step, then checkpoints that step and raises
+Preempted; it resumes from run_dir/checkpoint.pt (JSON) and notes each step it trains in
+run_dir/steps.log, so a test can see that no step was trained twice or skipped."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from pathlib import Path
 from mahm_search.train import preempt
 from mahm_search.train.result import TrainResult
 
-from .ray_fakes import fake_steps
+from .fake_trainer import fake_steps
 
 STEP_S = float(os.environ.get("MAHM_FAKE_STEP_S", "0.2"))
 
@@ -21,7 +21,7 @@ def fake_train_preemptible(config, reporter, run_dir: Path) -> TrainResult:
         with open(Path(run_dir) / "steps.log", "a") as f:
             f.write(f"{step}\n")
 
-    return fake_steps(config, reporter, run_dir, STEP_S, trained=trained,
+    return fake_steps(config, reporter, run_dir, step_s=STEP_S, trained=trained,
                       stop_reason=lambda step: preempt.requested())
 
 

@@ -17,7 +17,7 @@ from mahm_search.study.study_spec import load_study_spec  # noqa: E402
 
 
 def run_with_fakes(study_file, n_trials=None, train_fn=None):
-    cloudpickle.register_pickle_by_value(ray_fakes)  # the workers do not have tests/ on their path
+    ray_fakes.pickle_by_value(cloudpickle)  # the workers do not have tests/ on their path
     trial_module.plan_memory = ray_fakes.fake_plan  # the driver-side admission
     spec = load_study_spec(study_file)
     return run_ray(spec, n_trials=n_trials or spec.n_trials, train_fn=train_fn or ray_fakes.fake_train)

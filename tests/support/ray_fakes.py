@@ -1,59 +1,34 @@
-"""Stand-ins for the Ray backend tests: a trainer that follows train()'s contract (Reporter calls,
-run_dir/checkpoint.pt written after each eval's report, resume from it) in milliseconds, and a
-memory planner whose estimate grows with the batch size."""
+"""Stand-ins for the Ray backend tests (and the subprocess workers'): variants of the one stand-in loop
+(fake_trainer.fake_steps: Reporter calls, run_dir/checkpoint.pt written after each eval's report, resume
+from it) in milliseconds, and a memory planner whose estimate grows with the batch size."""
 
 from __future__ import annotations
 
 import errno
 import json
-import math
 import os
-import time
+import sys
 from pathlib import Path
 
 from mahm_search.memory import unplanned
 from mahm_search.train.result import TrainResult
+
+from . import fake_trainer
+from .fake_trainer import fake_steps
 
 STEP_SLEEP_S = float(os.environ.get("MAHM_FAKE_STEP_S", "0.05"))
 BYTES_PER_SAMPLE = 1000
 
 
 def fake_train(config, reporter, run_dir: Path) -> TrainResult:
-    return fake_steps(config, reporter, run_dir, STEP_SLEEP_S)
+    """The loop (fake_trainer.fake_steps) as it is: JSON checkpoints, STEP_SLEEP_S per step."""
+    return fake_steps(config, reporter, run_dir, step_s=STEP_SLEEP_S)
 
 
-def fake_steps(config, reporter, run_dir: Path, step_s: float, trained=None, stop_reason=None) -> TrainResult:
-    """The stand-ins' one training loop: resume from run_dir/checkpoint.pt (JSON), sleep step_s per
-    step, report and checkpoint at each eval. `trained(step)` is told of each step trained;
-    `stop_reason(step)` (a preemption request) checkpoints that step and raises Preempted."""
-    from mahm_search.train import preempt
-
-    spec = config.train
-    ckpt = Path(run_dir) / "checkpoint.pt"
-    state = json.loads(ckpt.read_text()) if ckpt.is_file() else {"step": 0, "history": []}
-    reporter.start({"params_count": 1234, "device": "cpu", "loss_weights": {},
-                    "start_step": state["step"], "history": state["history"]})
-    for step in range(state["step"] + 1, spec.steps + 1):
-        time.sleep(step_s)
-        if trained is not None:
-            trained(step)
-        reporter.step_end(step, 1.0 / step)
-        if step % spec.eval_every == 0 or step == spec.steps:
-            score = 10.0 * abs(math.log10(spec.lr) + 3.0) + 5.0 / step
-            metrics = {"score": score, "mpjpe": score, "mpvpe": score, "pa_mpjpe": score, "mrrpe": score}
-            state["history"].append({"step": step, **metrics})
-            reporter.report(step, metrics)
-            state["step"] = step
-            ckpt.write_text(json.dumps(state))
-        reason = stop_reason(step) if stop_reason is not None and step < spec.steps else None
-        if reason is not None:
-            state["step"] = step
-            ckpt.write_text(json.dumps(state))
-            raise preempt.Preempted(reason, step, checkpointed=True)
-    last = state["history"][-1]
-    return TrainResult(status="complete", message="", history=state["history"], steps_done=spec.steps,
-                       wall_time_s=0.1, memory_peak_bytes=4321, params_count=1234,
-                       final_metrics={k: v for k, v in last.items() if k != "step"})
+def pickle_by_value(cloudpickle) -> None:
+    """Ray's workers do not have tests/ on their path: ship these stand-ins, and the loop they call, by value."""
+    for module in (fake_trainer, sys.modules[__name__]):
+        cloudpickle.register_pickle_by_value(module)
 
 
 def fake_plan(config, budget_bytes, device):

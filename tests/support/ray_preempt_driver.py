@@ -17,8 +17,8 @@ from mahm_search.search.ray import run_ray  # noqa: E402
 from mahm_search.study.study_spec import load_study_spec  # noqa: E402
 
 if __name__ == "__main__":
-    for module in (ray_fakes, preempt_fakes):
-        cloudpickle.register_pickle_by_value(module)  # the workers do not have tests/ on their path
+    ray_fakes.pickle_by_value(cloudpickle)  # the workers do not have tests/ on their path
+    cloudpickle.register_pickle_by_value(preempt_fakes)
     trial_module.plan_memory = ray_fakes.fake_plan
     spec = load_study_spec(sys.argv[1])
     try:

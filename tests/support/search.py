@@ -32,26 +32,25 @@ def write_study(folder: Path, name: str = "tiny", **overrides) -> Path:
 
 
 def fake_train(calls: list, fail_on: dict | None = None):
-    """Stands in for train.trainer.train: two evals in milliseconds, or raises fail_on[call number]
-    after the first eval (the trial's checkpoint-free curve is then {2: 50.0})."""
-    from mahm_search.train.result import TrainResult
+    """Stands in for train.trainer.train: the one stand-in loop (fake_trainer.fake_steps) in
+    milliseconds, with no checkpoint, scoring 100/step + lr at each eval (steps 2 and 4 of TINY_TRAIN),
+    params_count 7 and a 123-byte peak. Each config trained is appended to `calls`; the call numbered
+    k in fail_on scores 100/step and raises fail_on[k] after its first eval (its checkpoint-free curve
+    is then {2: 50.0})."""
+    from .fake_trainer import fake_steps
 
     fail_on = fail_on or {}
 
     def train(config, reporter, run_dir):
-        calls.append(config)
-        reporter.start({"params_count": 7, "start_step": 0})
-        if len(calls) - 1 in fail_on:
-            reporter.report(2, {"score": 50.0})
-            raise fail_on[len(calls) - 1]
-        history = []
-        for step in (2, 4):
-            metrics = {"score": 100.0 / step + config.train.lr}
-            reporter.step_end(step, 0.5)
-            reporter.report(step, metrics)
-            history.append({"step": step, **metrics})
-        return TrainResult(status="complete", message="", history=history, steps_done=4, wall_time_s=0.1,
-                           memory_peak_bytes=123, params_count=7, final_metrics=history[-1])
+        error = fail_on.get(len(calls))
+
+        def fail(step):
+            raise error
+
+        lr = 0.0 if error is not None else config.train.lr
+        return fake_steps(config, reporter, run_dir, metrics=lambda c, step: {"score": 100.0 / step + lr},
+                          checkpoint=False, loss=lambda step: 0.5, params_count=7, memory_peak_bytes=123,
+                          calls=calls, after_eval=fail if error is not None else None)
 
     return train
 
