@@ -5,6 +5,7 @@ search loop with a stand-in trainer (no network): only the scores are made up.""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import random
 from pathlib import Path
@@ -23,7 +24,7 @@ from mahm_search.console.status import print_status, study_status
 from mahm_search.study.storage import open_study
 from mahm_search.study.study_spec import load_study_spec
 from mahm_search.console.summary import summary_lines
-from mahm_search.train.result import TrainResult
+from support.fake_trainer import fake_steps
 from support.search import write_study
 
 N_VAL = 24
@@ -38,18 +39,16 @@ def stand_in(score: float, pa: float, with_blind: bool = True):
     def train(config, reporter, run_dir):
         rng = random.Random(config.train.seed * 7919 + int(config.train.lr * 1e6))
         final, final_pa = score + rng.gauss(0, 0.3), pa + rng.gauss(0, 0.2)
-        reporter.start({"params_count": 7, "start_step": 0})
-        history = [{"step": 4, "score": final, "mpjpe": final, "mpvpe": final, "pa_mpjpe": final_pa}]
-        reporter.step_end(4, 0.5)
-        reporter.report(4, history[0])
+        metrics = {"score": final, "mpjpe": final, "mpvpe": final, "pa_mpjpe": final_pa}
+        result = fake_steps(config, reporter, run_dir, metrics=lambda c, step: metrics, checkpoint=False,
+                            loss=lambda step: 0.5, params_count=7)
         per_sample = [final + d + rng.gauss(0, 1.0) for d in DIFFICULTY]
         per_pa = [final_pa + d / 5 + rng.gauss(0, 0.3) for d in DIFFICULTY]
         blind = {"key": "k", "n_train": 64, "n_val": N_VAL,
                  "metrics": {"score": BLIND, "mpjpe": BLIND + 4, "mpvpe": BLIND - 4, "pa_mpjpe": BLIND_PA},
                  "val_scores": [BLIND + d for d in DIFFICULTY], "val_pa_scores": [BLIND_PA + d / 5 for d in DIFFICULTY]}
-        return TrainResult(status="complete", message="", history=history, steps_done=4, wall_time_s=0.1,
-                           params_count=7, final_metrics=history[0], val_scores=per_sample, val_pa_scores=per_pa,
-                           blind=blind if with_blind else None)
+        return dataclasses.replace(result, val_scores=per_sample, val_pa_scores=per_pa,
+                                   blind=blind if with_blind else None)
 
     return train
 

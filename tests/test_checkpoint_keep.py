@@ -10,7 +10,7 @@ from mahm_search.errors import ConfigError
 from mahm_search.runs import keep_checkpoints
 from mahm_search.search.runner import run_study
 from mahm_search.study.study_spec import load_study_spec
-from mahm_search.train.result import TrainResult
+from support.fake_trainer import fake_steps
 from support.search import write_study
 
 
@@ -40,19 +40,19 @@ def test_study_file_validates_keep(tmp_path):
 
 
 def _writing_trainer(seen):
-    """Writes both checkpoints as the trainer does, then raises, prunes or completes by trial."""
+    """Writes both checkpoints as the trainer does, then raises (Ctrl-C) on the second trial: the tests'
+    one stand-in loop (fake_trainer.fake_steps) with the real checkpoint files."""
+
+    def interrupt_second(step: int) -> None:
+        if len(seen) == 2:
+            raise KeyboardInterrupt  # Ctrl-C: the trial stays resumable, nothing deleted
 
     def train(config, reporter, run_dir):
         seen.append(sorted(p.name for p in run_dir.glob("*.pt")))
         _both(run_dir)
-        reporter.start({"params_count": 7, "start_step": 0})
-        reporter.step_end(2, 0.5)
-        reporter.report(2, {"score": 10.0})
-        if len(seen) == 2:
-            raise KeyboardInterrupt  # Ctrl-C: the trial stays resumable, nothing deleted
-        history = [{"step": 4, "score": 9.0}]
-        return TrainResult(status="complete", message="", history=history, steps_done=4, wall_time_s=0.1,
-                           memory_peak_bytes=1, params_count=7, final_metrics=history[0])
+        return fake_steps(config, reporter, run_dir, metrics=lambda c, step: {"score": 11.0 - step / 2},
+                          checkpoint=False, loss=lambda step: 0.5, params_count=7, memory_peak_bytes=1,
+                          after_eval=interrupt_second)
 
     return train
 

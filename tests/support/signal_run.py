@@ -25,7 +25,9 @@ def signal_after_first_eval(cmd: List[str], env: dict, trials: Callable[[], list
             found = trials()
             if found and found[0].intermediate_values and running(found[0]):
                 break
-            assert proc.poll() is None, "the run ended before the signal"
+            if proc.poll() is not None:  # say why it ended: its exit status and the end of its stderr
+                out, err = proc.communicate()
+                raise AssertionError(f"the run ended before the signal (exit {proc.returncode}): {err[-3000:]}")
             time.sleep(0.2)
         time.sleep(rng.uniform(0.0, jitter_s))
         os.kill(proc.pid, sig)

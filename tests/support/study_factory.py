@@ -11,6 +11,7 @@ through its first seed.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import random
 import shutil
@@ -30,6 +31,8 @@ from mahm_search.study.storage import open_study
 from mahm_search.study.study_spec import load_study_spec
 from mahm_search.search.trial import TrialObjective
 from mahm_search.train.result import TrainResult
+
+from .fake_trainer import fake_steps
 
 WIDTHS = {  # cascade -> (final score mm, score at step 0); deeper is better, as in Figure 1
     "512-256-512": (56.0, 120.0),
@@ -56,7 +59,8 @@ def stand_in_plan(config, budget_bytes, device) -> MemoryPlan:
 
 
 def stand_in_train(config, reporter, run_dir) -> TrainResult:
-    """train()'s contract (Reporter calls, TrainResult) in milliseconds."""
+    """train()'s contract in milliseconds (the tests' one stand-in loop, fake_trainer.fake_steps), with
+    this family's learning curves and the last evaluation's per-sample errors."""
     widths = "-".join(str(w) for w in config.arch.cascade_widths)
     attention = bool(config.arch.self_attention)
     seed = config.train.seed
@@ -65,28 +69,23 @@ def stand_in_train(config, reporter, run_dir) -> TrainResult:
     final += rng.gauss(0, 0.4) - (1.0 if attention else 0.0)
     tau = 200 if attention else 400
     last = STEPS // 2 if attention and widths == DEEPEST and seed == 0 else STEPS
-    params_count = 10_000_000 + 3_000 * sum(config.arch.cascade_widths)
-    reporter.start({"params_count": params_count, "device": "cpu", "loss_weights": {}, "start_step": 0,
-                    "history": []})
-    history = []
-    for step in range(EVAL_EVERY, STEPS + 1, EVAL_EVERY):
+
+    def metrics(config, step: int) -> dict:
         if step > last:
             raise MemoryError("stand-in: out of memory half-way")
-        reporter.step_end(step, 1.0)
         score = final + (start - final) * math.exp(-step / tau) + rng.gauss(0, 0.6)
-        metrics = {"score": score, "mpjpe": score, "mpvpe": score, "pa_mpjpe": score / 2, "mrrpe": score}
-        history.append({"step": step, **metrics})
-        reporter.report(step, metrics)
+        return {"score": score, "mpjpe": score, "mpvpe": score, "pa_mpjpe": score / 2, "mrrpe": score}
+
+    result = fake_steps(config, reporter, run_dir, metrics=metrics, checkpoint=False, loss=lambda step: 1.0,
+                        params_count=10_000_000 + 3_000 * sum(config.arch.cascade_widths),
+                        memory_peak_bytes=5_500_000_000)
     # the last evaluation's per-sample errors: sample difficulty (common to all) + this run's own noise;
     # the final score is their mean, so a paired comparison sees the same differences as the scores
-    centre = history[-1]["score"]
+    centre = result.history[-1]["score"]
     per_sample = [centre + d + rng.gauss(0, 1.5) for d in DIFFICULTY]
     shift = centre - sum(per_sample) / N_VAL
-    per_sample = [v + shift for v in per_sample]
-    return TrainResult(status="complete", message="", history=history, steps_done=STEPS, wall_time_s=3.6 * STEPS,
-                       memory_peak_bytes=5_500_000_000, params_count=params_count,
-                       final_metrics={k: v for k, v in history[-1].items() if k != "step"},
-                       val_scores=per_sample, val_ids=None)
+    return dataclasses.replace(result, wall_time_s=3.6 * STEPS, val_scores=[v + shift for v in per_sample],
+                               val_ids=None)
 
 
 def make_study(folder: str | Path, kind: Literal["cascade", "self_attention", "two_cascades"] = "cascade",
