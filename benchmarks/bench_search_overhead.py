@@ -2,7 +2,7 @@
 `mahm-search run` (one trial: study storage, memory plan, reporter, checkpoints) and through
 `mahm-search train`. Goal: run <= 3% slower than train. Prints both wall times per repeat.
 
-    python benchmarks/bench_search_overhead.py [--steps 60] [--repeats 2] [--in-process]
+    python benchmarks/bench_search_overhead.py [--steps 60] [--repeats 2] [--in-process [--clock wall|cpu]]
 
 Everything runs in a fresh MAHM_CACHE_DIR: an untimed 2-step `train` first renders the data and
 writes the MANO model, so the timed commands differ only in what `run` adds. The first `run` traces
@@ -12,7 +12,8 @@ a study's repeats, resumed runs and lr/loss-weight searches do.
 On the 2-core dev machine whole-process timings swing by +-20% from one run to the next, more than
 the 3% goal. `--in-process` alternates the two paths inside one process instead (train_command and
 run_study, what the two commands call), after one untimed round of each, so interpreter start-up,
-imports and page-cache effects drop out; the imports `run` adds (optuna, SQLAlchemy) are printed
+imports and page-cache effects drop out (`--clock cpu` times this process's CPU seconds, all threads,
+instead of wall seconds: what other tenants of a shared VM take from it then counts less); the imports `run` adds (optuna, SQLAlchemy) are printed
 separately from `python -X importtime`. Each repeat is a new 1-trial study.
 """
 
@@ -71,13 +72,14 @@ def _in_process(args, train: dict) -> None:
             return path
 
         def timed(name: str, r: int) -> float:
-            started = time.perf_counter()
+            clock = time.process_time if args.clock == "cpu" else time.perf_counter
+            started = clock()
             with contextlib.redirect_stderr(io.StringIO()):
                 if name == "train":
                     train_command(config, tmp / f"train{r}", console=Console(file=io.StringIO()))
                 else:
                     run_study(study_file(f"bench{r}"))
-            return time.perf_counter() - started
+            return clock() - started
 
         timed("train", -1), timed("run", -1)  # untimed: data, MANO model, memory estimate, imports
         trains, runs = [], []
@@ -91,7 +93,7 @@ def _in_process(args, train: dict) -> None:
                   flush=True)
     t, s = statistics.median(trains), statistics.median(runs)
     print(f"median over {args.repeats} repeats: train {t:.2f} s, run {s:.2f} s, overhead {100 * (s - t) / t:+.1f}% "
-          f"(cached memory estimate; the imports run adds come on top once per process)")
+          f"({args.clock} clock; cached memory estimate; the imports run adds come on top once per process)")
 
 
 def main() -> None:
@@ -99,6 +101,8 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=60)
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--in-process", action="store_true", help="alternate both paths in this process")
+    parser.add_argument("--clock", choices=["wall", "cpu"], default="wall",
+                        help="--in-process: time wall seconds or this process's CPU seconds")
     args = parser.parse_args()
     train = {"steps": args.steps, "eval_every": max(1, args.steps // 3), "batch_size": 8, "lr": 1e-3, "seed": 0}
     if args.in_process:

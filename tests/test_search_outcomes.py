@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import optuna
 import pytest
 import torch
@@ -13,6 +15,7 @@ from mahm_search.memory import unplanned
 from mahm_search.search.runner import run_study
 from mahm_search.study.study_spec import load_study_spec
 from mahm_search.train.result import TrainResult
+from support.fake_trainer import fake_steps
 from support.search import TINY_TRAIN, fake_train, write_study
 
 
@@ -95,10 +98,9 @@ def test_a_loader_bound_study_says_so_in_its_record_table_and_summary(tmp_path, 
     from mahm_search.report.records.records import trial_records
     from mahm_search.console.summary import summary_lines
 
-    def train(config, reporter, run_dir):
-        reporter.report(2, {"score": 10.0})
-        return TrainResult(status="complete", message="", history=[{"step": 2, "score": 10.0}], steps_done=2,
-                           final_metrics={"score": 10.0}, data_wait_share=0.6)
+    def train(config, reporter, run_dir):  # 60% of its loop spent waiting for batches
+        result = fake_steps(config, reporter, run_dir, metrics=lambda c, step: {"score": 10.0}, checkpoint=False)
+        return dataclasses.replace(result, data_wait_share=0.6)
 
     monkeypatch.setattr("mahm_search.train.trainer.train", train)
     path = write_study(tmp_path, n_trials=2)

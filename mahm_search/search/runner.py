@@ -47,9 +47,10 @@ def _run(spec, path, total: int, workers, backend: Optional[str], address: Optio
 
         import_ray()
         check_experiment_store(spec)
-    _record_overrides(spec)
+    opened = _record_overrides(spec)
     if retry_failed:
         _requeue_failed(spec)
+        opened = None  # reopened: a seeded sampler is reseeded by the trials stored (study/storage.py)
     if chosen == "ray":
         from .ray import run_ray
 
@@ -59,7 +60,7 @@ def _run(spec, path, total: int, workers, backend: Optional[str], address: Optio
     else:
         from .optuna.optuna_backend import run_optuna
 
-        study = run_optuna(spec, n_trials=total, workers=workers)
+        study = run_optuna(spec, n_trials=total, workers=workers, study=opened)
     from ..console.summary import print_summary
     from .trackers.study import log_study_best
 
@@ -69,13 +70,17 @@ def _run(spec, path, total: int, workers, backend: Optional[str], address: Optio
     return study
 
 
-def _record_overrides(spec) -> None:
+def _record_overrides(spec):
+    """Record the run's overrides in the study (created here); -> the opened study, for the Optuna
+    backend to go on with (opened once per run)."""
     from ..study.overrides_record import record_overrides
     from ..study.storage import open_study
     from .stopping.stop import stops_on_full_disk
 
     with stops_on_full_disk(str(spec.path)):  # the run's first write to the study database
-        record_overrides(open_study(spec, create=True), spec)
+        study = open_study(spec, create=True)
+        record_overrides(study, spec)
+    return study
 
 
 def _requeue_failed(spec) -> None:

@@ -48,13 +48,14 @@ from .optuna_private import storage_of
 POLL_S = 2.0
 
 
-def run_optuna(spec, n_trials: int, workers: Union[int, str] = 1) -> optuna.Study:
+def run_optuna(spec, n_trials: int, workers: Union[int, str] = 1, study: Optional[optuna.Study] = None) -> optuna.Study:
+    """`study`: the study as open_study(spec, create=True) opened it for worker 0, if the caller has it."""
     with stops_on_full_disk(str(spec.path)):  # the study database's disk, too (search/stopping/stop.py)
-        return _run_optuna(spec, n_trials, workers)
+        return _run_optuna(spec, n_trials, workers, study)
 
 
-def _run_optuna(spec, n_trials: int, workers: Union[int, str]) -> optuna.Study:
-    study = open_study(spec, create=True, worker=0)
+def _run_optuna(spec, n_trials: int, workers: Union[int, str], study: Optional[optuna.Study]) -> optuna.Study:
+    study = study if study is not None else open_study(spec, create=True, worker=0)
     recover(study, spec)
     if workers == "auto":
         workers, why = auto_worker_count_isolated(spec)
