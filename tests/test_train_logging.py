@@ -65,8 +65,11 @@ def test_ctrl_c_prints_how_to_resume_and_exits_130(tmp_path):
     cfg, out, log = _config_file(tmp_path, steps=500, eval_every=1), tmp_path / "run", tmp_path / "train.log"
     env = dict(os.environ, OMP_NUM_THREADS="1")
     with open(log, "w") as f:  # stdout redirected to a file, as under a cluster scheduler
+        # SIGINT at its default in the child, as in a terminal: a suite started in the background (nohup,
+        # `&`) ignores it, and Python keeps an ignored SIGINT ignored
         proc = subprocess.Popen([sys.executable, "-m", "mahm_search.cli", "train", str(cfg), "--out", str(out)],
-                                stdout=f, stderr=subprocess.STDOUT, env=env)
+                                stdout=f, stderr=subprocess.STDOUT, env=env,
+                                preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         deadline = time.monotonic() + 120
         while "train step 2/500" not in log.read_text():  # two evaluations: a checkpoint exists
