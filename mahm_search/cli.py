@@ -7,22 +7,21 @@ that `mahm-search --help` is instant and the ray extra stays optional.
 
 from __future__ import annotations
 
-import functools
 from enum import Enum
 from pathlib import Path
 from typing import List, Optional
 
 import typer
 
-from .errors import ConfigError, MahmError
+from .cli_errors import user_errors as _user_errors
+from .cli_tools import Split, data_app, mano_app
+from .errors import ConfigError
 
 # Plain click help (rich_markup_mode=None): rich's help panels printed '<bool>' for flags and boxes
 # that wrap badly in logs.
 app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
                   help="Ablation and architecture search for MAHM two-hand networks: run studies, inspect them, "
                        "plot and report them.")
-data_app = typer.Typer(no_args_is_help=True, help="Inspect the two-hand data sources.", rich_markup_mode=None)
-mano_app = typer.Typer(no_args_is_help=True, help="Prepare MANO model files.", rich_markup_mode=None)
 app.add_typer(data_app, name="data")
 app.add_typer(mano_app, name="mano")
 
@@ -32,25 +31,10 @@ class Backend(str, Enum):
     ray = "ray"
 
 
-class Source(str, Enum):
-    synthetic = "synthetic"
-    interhand = "interhand"
-
-
 class Fmt(str, Enum):
     png = "png"
     pdf = "pdf"
     svg = "svg"
-
-
-def _fail(err: MahmError) -> None:
-    if isinstance(err, ConfigError):
-        for line in err.problems:
-            typer.secho(f"error: {line}", fg="red", err=True)
-        raise typer.Exit(2)
-    typer.secho(f"{getattr(err, 'prefix', 'error')}: {err}", fg="red", err=True)
-    # 1: the run stopped on purpose (search/stopping/stop.py); 75: preempted, rerun to continue (search/preempt/)
-    raise typer.Exit(getattr(err, "exit_code", 2))
 
 
 # Shared by the commands that read a study.
@@ -58,19 +42,6 @@ STUDY = typer.Argument(..., metavar="STUDY", help="Study file.")
 SET = typer.Option(None, "--set", metavar="KEY=VALUE",
                    help="Override a field of the file (VALUE as YAML), e.g. --set train.lr=3e-4; repeatable.")
 REPORT_OUT = typer.Option(None, "--out", help="Output folder (default <study folder>/<name>-report/).")
-
-
-def _user_errors(command):
-    """A MahmError becomes one line per problem and an exit status, never a traceback."""
-
-    @functools.wraps(command)
-    def wrapper(*args, **kwargs):
-        try:
-            return command(*args, **kwargs)
-        except MahmError as err:
-            _fail(err)
-
-    return wrapper
 
 
 @app.command()
@@ -228,12 +199,6 @@ def describe(
     describe_command(spec, batch_size=batch_size)
 
 
-class Split(str, Enum):
-    train = "train"
-    val = "val"
-    test = "test"
-
-
 class EvalSubset(str, Enum):  # protocols/subsets.py SUBSETS
     all = "all"
     interacting = "interacting"
@@ -283,37 +248,6 @@ def render(
 
     render_command(checkpoint, images or [], out, boxes=boxes, interhand_root=interhand_root, split=split.value,
                    n=n, synthetic=synthetic, truth=truth)
-
-
-@data_app.command("preview")
-@_user_errors
-def data_preview(
-    source: Source = typer.Option(Source.synthetic, "--source", help="Where the samples come from."),
-    root: Optional[Path] = typer.Option(None, "--root", help="InterHand2.6M root (for --source interhand)."),
-    split: Split = typer.Option(Split.val, "--split", help="InterHand2.6M split (for --source interhand)."),
-    n: int = typer.Option(16, "--n", min=1, help="Samples in the grid."),
-    image_size: int = typer.Option(128, "--image-size", min=32, help="Side of each crop, pixels."),
-    seed: int = typer.Option(0, "--seed", help="Which samples and augmentations."),
-    out: Path = typer.Option(Path("preview"), "--out", help="Output folder."),
-):
-    """Write a PNG grid of samples with 2D joints and skeletons drawn per hand."""
-    from .data.preview import preview_command
-
-    preview_command(source=source.value, root=root, split=split.value, n=n,
-                    image_size=image_size, seed=seed, out=out)
-
-
-@mano_app.command("convert")
-@_user_errors
-def mano_convert(
-    src: Path = typer.Argument(..., metavar="SRC", help="Folder with the official MANO_RIGHT.pkl / MANO_LEFT.pkl."),
-    dst: Path = typer.Argument(..., metavar="DST", help="Folder to write chumpy-free MANO_RIGHT.npz / MANO_LEFT.npz."),
-):
-    """Convert the official (chumpy) MANO pickles to .npz files that smplx loads."""
-    from .hands.convert import convert_mano_dir
-
-    for path in convert_mano_dir(src, dst):
-        typer.echo(f"wrote {path}")
 
 
 def main(argv: Optional[List[str]] = None) -> None:
