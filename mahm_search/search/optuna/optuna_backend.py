@@ -48,7 +48,8 @@ from .optuna_private import storage_of
 POLL_S = 2.0
 
 
-def run_optuna(spec, n_trials: int, workers: Union[int, str] = 1, study: Optional[optuna.Study] = None) -> optuna.Study:
+def run_optuna(spec, n_trials: int, workers: Union[int, str] = 1,
+               study: Optional[optuna.Study] = None) -> optuna.Study:
     """`study`: the study as open_study(spec, create=True) opened it for worker 0, if the caller has it."""
     with stops_on_full_disk(str(spec.path)):  # the study database's disk, too (search/stopping/stop.py)
         return _run_optuna(spec, n_trials, workers, study)
