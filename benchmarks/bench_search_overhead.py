@@ -13,8 +13,8 @@ On the 2-core dev machine whole-process timings swing by +-20% from one run to t
 the 3% goal. `--in-process` alternates the two paths inside one process instead (train_command and
 run_study, what the two commands call), after one untimed round of each, so interpreter start-up,
 imports and page-cache effects drop out (`--clock cpu` times this process's CPU seconds, all threads,
-instead of wall seconds: what other tenants of a shared VM take from it then counts less); the imports `run` adds (optuna, SQLAlchemy) are printed
-separately from `python -X importtime`. Each repeat is a new 1-trial study.
+instead of wall seconds: what other tenants of a shared VM take from it then counts less); the
+imports `run` adds (optuna, SQLAlchemy) are printed separately from `python -X importtime`. Each repeat is a new 1-trial study.
 """
 
 from __future__ import annotations
