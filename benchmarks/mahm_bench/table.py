@@ -84,11 +84,16 @@ class Table:
 
 
 def to_table(data: dict, seeds: Optional[list[int]] = None) -> Table:
-    """The arrays of a loaded file, over the configurations with every seed run (or infeasible)."""
+    """The arrays of a loaded file, over its configurations in build order (the space's fixed shuffle) up
+    to the first feasible one that does not have every seed run: a partly built table is then a prefix
+    of the shuffle, a random subset of the space with its share of infeasible configurations."""
     seeds = seeds if seeds is not None else sorted({r["seed"] for r in data["runs"].values()})
     runs = data["runs"]
-    keys = [k for k, c in data["configs"].items()
-            if not c["feasible"] or all(run_key(k, s) in runs for s in seeds)]
+    keys = []
+    for k, c in data["configs"].items():
+        if c["feasible"] and not all(run_key(k, s) in runs for s in seeds):
+            break
+        keys.append(k)
     steps = None
     for r in runs.values():
         if r["status"] == "complete":
