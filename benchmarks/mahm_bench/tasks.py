@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import math
-from typing import Callable, Optional
+from typing import Optional
 
 import numpy as np
 from scipy import stats
@@ -143,12 +143,17 @@ class Truth:
             if factors else {}
         self.verdicts = {f: verdict(table, full, f) for f in factors}
 
-    def score(self, task: str, runs: dict, stated: Optional[bool]) -> tuple[bool, bool, float]:
-        """(correct, stated as significant, regret in mm) of a search's state on one task."""
+    def score(self, task: str, runs: dict, stated: Optional[bool]) -> tuple[bool, bool, float, bool]:
+        """(correct, stated as significant, regret in mm, claim true) of a search's state on one task.
+
+        A significant claim about the best is a claim about the configurations tried ("X is better than
+        the others tried"): it is true when X's true mean is within one seed-std of the best tried one.
+        `correct` asks more (within one seed-std of the whole table's best)."""
         if task == "best":
             c = chosen(runs)
             regret = float(self.means[c] - self.means[self.best]) if c is not None else np.inf
             sig = welch_resolved(runs) if stated is None else bool(stated)
-            return regret <= self.sd, sig, regret
+            claim_true = c is not None and self.means[c] - min(self.means[k] for k in runs) <= self.sd
+            return regret <= self.sd, sig, regret, bool(claim_true)
         v = verdict(self.table, runs, task)
-        return v == self.verdicts[task], v != "inconclusive", np.nan
+        return v == self.verdicts[task], v != "inconclusive", np.nan, v == self.verdicts[task]
