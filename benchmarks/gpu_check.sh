@@ -4,6 +4,7 @@
 #   bash benchmarks/gpu_wheels.sh                        # here, once: the wheels that machine lacks
 #   device run, carry [".whl"]:  bash benchmarks/gpu_check.sh 1    # numerics + step ratios, <= 9 min
 #   device run, carry [".whl"]:  bash benchmarks/gpu_check.sh 2    # loader + memory, <= 5 min
+#   device run, carry [".whl"]:  bash benchmarks/gpu_check.sh 3    # issue 18's PA-MPJPE mark, <= 9 min
 # Logs go to ${OUT:-/tmp/gpu_check}/*.log (the device tool brings $OUT back). Each measurement has its
 # own time limit, so one slow compile cannot eat the others' time. Record what it prints in
 # benchmarks/README.md ("Issue 10"), with the device, torch version and date.
@@ -30,7 +31,13 @@ run() {  # run SECONDS NAME COMMAND...: prints the tail, keeps the whole log
 { nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader
   $PY -c "import torch, optuna, smplx, pydantic; print('torch', torch.__version__, 'cuda', torch.version.cuda, 'optuna', optuna.__version__)"
   date -u; } | tee "$LOG/device.txt"
-if [ "$PART" = 1 ]; then
+if [ "$PART" = 3 ]; then
+  # the seed's best cascade at GPU step counts, then its marks recomputed with numpy (check_marks.py):
+  # does the articulation get learned (PA-MPJPE <= 0.7x the blind mean pose) with ~6x the CPU's steps?
+  run 440 seed_best_gpu $PY -m mahm_search.cli train configs/seed_best_gpu.yaml --out "$LOG/seed_best_gpu"
+  run 90  check_marks   $PY benchmarks/check_marks.py "$LOG/seed_best_gpu"
+  rm -f "$LOG"/seed_best_gpu/*.pt  # the checkpoints stay there; the logs and history come back
+elif [ "$PART" = 1 ]; then
   # captured vs eager numerics (fp32 and bf16), and the CPU-side capture-safety tests
   run 120 numerics $PY -m pytest -q -p no:cacheprovider tests/test_compile_step.py
   # step ratio, bf16, batch 16 and 64: the captured step, then today's eager step (samples/s before/after)
