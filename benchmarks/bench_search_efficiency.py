@@ -86,6 +86,30 @@ def _mean_regret(regret: np.ndarray) -> list:
     return [float(s / n) if n else None for s, n in zip(sums, finite.sum(axis=0))]
 
 
+def ratio_to_base(results: dict, base: dict, per: dict, tasks) -> str:
+    """Geometric mean over tasks of C95(a) / C95(this). A task whose truth is "inconclusive" is answered
+    correctly by saying nothing: left out. Where (a) never reaches 95% on the grid and this does, its
+    C95 is past the grid's end, so the ratio is at least grid end / C95(this): the mean is then a lower
+    bound. Where this never does and (a) does, the ratio is an upper bound; with both kinds, n/a."""
+    end, logs, lower, upper = results["grid_s"][-1], [], 0, 0
+    for t in tasks:
+        a, x = base[t]["c95_s"], per[t]["c95_s"]
+        if results["truth"]["verdicts"].get(t) == "inconclusive" or (math.isinf(a) and math.isinf(x)):
+            continue
+        if math.isinf(a):
+            lower += 1
+        elif math.isinf(x):
+            upper += 1
+        logs.append(math.log((end if math.isinf(a) else a) / (end if math.isinf(x) else x)))
+    if not logs:
+        return "n/a (no task with a C95)"
+    if lower and upper:
+        return f"n/a ({lower} task(s) only this reaches, {upper} only (a) reaches)"
+    value = f"{math.exp(np.mean(logs)):.2f}x over {len(logs)} task(s)"
+    return (f">= {value}, {lower} a lower bound" if lower else f"<= {value}, {upper} an upper bound" if upper
+            else value)
+
+
 def _fmt(x: float) -> str:
     return "never" if math.isinf(x) else f"{x:.0f}"
 
@@ -97,13 +121,7 @@ def markdown(results: dict, tasks) -> str:
     base = results["methods"].get(BASELINE)
     for name, per in results["methods"].items():
         cells = [f"{_fmt(per[t]['c95_s'])} [{_fmt(per[t]['c95_ci_s'][0])}, {_fmt(per[t]['c95_ci_s'][1])}]" for t in tasks]
-        ratio = "-"
-        if base:
-            # a task whose truth is "inconclusive" is answered correctly by saying nothing: left out
-            r = [base[t]["c95_s"] / per[t]["c95_s"] for t in tasks
-                 if math.isfinite(base[t]["c95_s"]) and math.isfinite(per[t]["c95_s"])
-                 and results["truth"]["verdicts"].get(t) != "inconclusive"]
-            ratio = f"{math.exp(np.mean(np.log(r))):.2f}x over {len(r)} task(s)" if r else "n/a (a C95 is never)"
+        ratio = ratio_to_base(results, base, per, tasks) if base else "-"
         claims = sum(per[t]["claims"] for t in tasks)
         wrong = sum(per[t]["wrong_significant"] * per[t]["claims"] for t in tasks)
         cells += [ratio, f"{wrong / claims:.1%} of {claims}" if claims else "no claims"]

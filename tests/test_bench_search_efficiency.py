@@ -160,3 +160,23 @@ def test_a_build_resumes_only_in_the_setting_its_timings_were_measured_in(tmp_pa
     assert err.value.code == 2
     message = capsys.readouterr().err
     assert str(out) in message and "--workers 1 --threads 2" in message
+
+
+def test_the_ratio_to_the_baseline_is_a_bound_where_one_side_never_reaches_95_percent():
+    import bench_search_efficiency as bench
+
+    results = {"grid_s": [1.0, 100.0], "truth": {"verdicts": {"heatmap": "B better", "depth": "inconclusive"}}}
+    inf = math.inf
+
+    def per(best, heatmap, depth=1.0):
+        return {"best": {"c95_s": best}, "heatmap": {"c95_s": heatmap}, "depth": {"c95_s": depth}}
+
+    tasks = ["best", "heatmap", "depth"]
+    # both finite: the geometric mean of 4x and 1x; the inconclusive depth is left out
+    assert bench.ratio_to_base(results, per(40.0, 10.0), per(10.0, 10.0), tasks) == "2.00x over 2 task(s)"
+    # (a) never on the heatmap: its ratio is at least 100 / 25
+    assert bench.ratio_to_base(results, per(40.0, inf), per(10.0, 25.0), tasks) == \
+        ">= 4.00x over 2 task(s), 1 a lower bound"
+    assert bench.ratio_to_base(results, per(40.0, 25.0), per(10.0, inf), tasks).startswith("<= ")
+    assert bench.ratio_to_base(results, per(inf, 25.0), per(10.0, inf), tasks).startswith("n/a")
+    assert bench.ratio_to_base(results, per(inf, inf), per(inf, inf), tasks) == "n/a (no task with a C95)"
