@@ -85,14 +85,17 @@ def train_one(params: dict, seed: int, steps: int) -> tuple[dict, dict, float]:
     from mahm_search.config import trial_config
     from mahm_search.train import train
 
-    t0 = time.perf_counter()
+    t0, cpu0 = time.perf_counter(), time.process_time()
     result = train(trial_config(space.tree(params, seed, steps)))
     hist = result.history
     run = {"config": space.config_key(params), "seed": seed, "status": result.status,
            "steps": [h["step"] for h in hist], "score": [round(float(h["score"]), 3) for h in hist],
            "pa_mpjpe": [round(float(h["pa_mpjpe"]), 3) for h in hist],
            "s_per_step": round(result.wall_time_s / max(1, result.steps_done), 4),
-           "wall_s": round(result.wall_time_s, 2), "peak_bytes": result.memory_peak_bytes}
+           "wall_s": round(result.wall_time_s, 2), "peak_bytes": result.memory_peak_bytes,
+           # the process's CPU seconds: with one thread per run, what the run costs on a core of its own,
+           # whatever else shared the machine meanwhile (the replay charges this where it is recorded)
+           "cpu_s_per_step": round((time.process_time() - cpu0) / max(1, result.steps_done), 4)}
     blind = (result.blind or {}).get("metrics", {})
     return run, {"score": blind.get("score"), "pa_mpjpe": blind.get("pa_mpjpe")}, time.perf_counter() - t0
 

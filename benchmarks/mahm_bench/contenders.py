@@ -121,9 +121,32 @@ def tpe_median_fixed(table, rng, budget, seed_order):
                           optuna.pruners.MedianPruner(), min(FIXED_SEEDS, table.n_seeds), False, seed_order)
 
 
+def project_defaults() -> tuple:
+    """(sampler spec, pruner spec, repeats) that a study file without those fields gets, read from the
+    study spec itself, so (d) follows the defaults when they change."""
+    from mahm_search.study.sections import PrunerSpec, SamplerSpec
+    from mahm_search.study.study_spec import StudySpec
+
+    return SamplerSpec(), PrunerSpec(), StudySpec.model_fields["repeats"].default
+
+
 def mahm_defaults(table, rng, budget, seed_order):
-    """(d) mahm-search: its default sampler (TPE) and pruner (median, study/pruners.py), racing seeds
-    (repeats: auto, confidence 0.95, cap 8) and the memory gate."""
+    """(d) mahm-search as a study file without sampler, pruner or repeats runs it (project_defaults),
+    with the memory gate, which every mahm-search study has."""
+    from mahm_search.study.samplers import make_sampler
+    from mahm_search.study.space import SearchSpace
+
+    sampler, pruner, repeats = project_defaults()
+    racing = not isinstance(repeats, int)  # "auto" or {auto: true, ...}
+    return _optuna_search(table, rng, budget, make_sampler(sampler.type, int(rng.integers(2**31)), sampler.args,
+                                                           SearchSpace()),
+                          make_pruner(pruner.type, pruner.args), None if racing else min(repeats, table.n_seeds),
+                          True, seed_order)
+
+
+def race_gate_tpe_median(table, rng, budget, seed_order):
+    """(h) racing seeds (repeats: auto, confidence 0.95, cap 8), the memory gate, TPE and Optuna's
+    MedianPruner as it comes (5 startup trials, no warmup): what (d) measured until 2026-12-07 night."""
     return _optuna_search(table, rng, budget, optuna.samplers.TPESampler(seed=int(rng.integers(2**31))),
                           make_pruner("median", {}), None, True, seed_order)
 
@@ -198,4 +221,5 @@ CONTENDERS = {
     "e_race_gate_tpe_nopruner": (race_gate_nopruner, 1.0),
     "f_race_gate_tpe_late_median": (race_gate_late_median, 1.0),
     "g_race_gate_random": (race_gate_random, 1.0),
+    "h_race_gate_tpe_median": (race_gate_tpe_median, 1.0),
 }

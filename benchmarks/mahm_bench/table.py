@@ -10,7 +10,8 @@ File (`benchmarks/mahm_bench.json.gz`): one gzip-compressed JSON object,
                        "train_flops_per_sample": int, "feasible": bool}},
      "runs":    {"KEY/SEED": {"config": key, "seed": int, "status": "complete"|"nan",
                               "steps": [int], "score": [mm], "pa_mpjpe": [mm],   # every evaluation
-                              "s_per_step": float, "wall_s": float, "peak_bytes": int|null}}}
+                              "s_per_step": float, "wall_s": float, "peak_bytes": int|null,
+                              "cpu_s_per_step": float}}}   # process CPU time; absent in early runs
 
 An infeasible configuration (estimate over the budget) has no runs. The file is rewritten whole after
 every run through a temporary file and a rename, so a killed build leaves the last complete table.
@@ -59,7 +60,7 @@ class Table:
     """What the replay needs, as arrays over C configurations x S seeds x E evaluations (lower is better).
 
     curves[c, s, e]: the score at evaluation e (NaN past a run that stopped); steps[e]: its step;
-    s_per_step[c, s]; feasible[c]; die_cost_s[c]: what an infeasible config costs a search without the
+    s_per_step[c, s] (CPU seconds where the run recorded them, else wall); feasible[c]; die_cost_s[c]: what an infeasible config costs a search without the
     memory gate before it dies (its predicted time of one step, scaled from the feasible runs by FLOPs).
     """
 
@@ -113,7 +114,8 @@ def to_table(data: dict, seeds: Optional[list[int]] = None) -> Table:
             curves[c, s, :n], pa[c, s, :n] = r["score"][:n], r["pa_mpjpe"][:n]
             if n < E:  # a diverged run keeps its last score: what a search would have read from it
                 curves[c, s, n:] = np.nan
-            sps[c, s] = r["s_per_step"]
+            # CPU time per step where recorded: with one thread per run it does not move with the load
+            sps[c, s] = r.get("cpu_s_per_step", r["s_per_step"])
     feasible = np.array([data["configs"][k]["feasible"] for k in keys])
     flops = np.array([data["configs"][k]["train_flops_per_sample"] * data["configs"][k]["params"]["train.batch_size"]
                       for k in keys], float)
