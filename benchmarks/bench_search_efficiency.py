@@ -61,10 +61,11 @@ def run(table, methods, tasks, replays: int, progress=print, max_configs=None, j
         with ProcessPoolExecutor(jobs) as pool:
             futures = {name: pool.submit(replay, table, name, replays, grid, None) for name in methods}
             all_logs = {name: f.result() for name, f in futures.items()}
-    for name in methods:
-        logs = all_logs[name] if jobs > 1 else replay(table, name, replays, grid, progress)
-        if jobs > 1 and progress:
-            progress(f"{name}: {replays} replays")
+        if progress:
+            progress(f"{', '.join(methods)}: {replays} replays each")
+    else:
+        all_logs = {name: replay(table, name, replays, grid, progress) for name in methods}
+    for name, logs in all_logs.items():
         scored = score_logs(truth, logs, grid, CONTENDERS[name][1], tasks)
         per_task = {}
         for t in tasks:

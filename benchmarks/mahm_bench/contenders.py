@@ -133,44 +133,50 @@ def project_defaults() -> tuple:
 def mahm_defaults(table, rng, budget, seed_order):
     """(d) mahm-search as a study file without sampler, pruner or repeats runs it (project_defaults),
     with the memory gate, which every mahm-search study has."""
-    from mahm_search.study.samplers import make_sampler
-    from mahm_search.study.space import SearchSpace
-
     sampler, pruner, repeats = project_defaults()
     racing = not isinstance(repeats, int)  # "auto" or {auto: true, ...}
-    return _optuna_search(table, rng, budget, make_sampler(sampler.type, int(rng.integers(2**31)), sampler.args,
-                                                           SearchSpace()),
+    return _optuna_search(table, rng, budget, _sampler(sampler.type, rng, sampler.args),
                           make_pruner(pruner.type, pruner.args), None if racing else min(repeats, table.n_seeds),
                           True, seed_order)
 
 
+def _sampler(kind: str, rng, args: Optional[dict] = None) -> optuna.samplers.BaseSampler:
+    """The project's sampler of this kind (study/samplers.py), seeded from the replay's rng."""
+    from mahm_search.study.samplers import make_sampler
+    from mahm_search.study.space import SearchSpace
+
+    return make_sampler(kind, int(rng.integers(2**31)), args or {}, SearchSpace())
+
+
+def _race_gate(table, rng, budget, seed_order, sampler: str, pruner: str, pruner_args: Optional[dict] = None) -> Log:
+    """Racing seeds (repeats: auto, confidence 0.95, cap 8) and the memory gate, with this sampler and
+    pruner: the searches (e)-(h)."""
+    return _optuna_search(table, rng, budget, _sampler(sampler, rng), make_pruner(pruner, pruner_args or {}),
+                          None, True, seed_order)
+
+
 def race_gate_tpe_median(table, rng, budget, seed_order):
-    """(h) racing seeds (repeats: auto, confidence 0.95, cap 8), the memory gate, TPE and Optuna's
-    MedianPruner as it comes (5 startup trials, no warmup): what (d) measured until 2026-12-07 night."""
-    return _optuna_search(table, rng, budget, optuna.samplers.TPESampler(seed=int(rng.integers(2**31))),
-                          make_pruner("median", {}), None, True, seed_order)
+    """(h) racing, the gate, TPE and Optuna's MedianPruner as it comes (5 startup trials, no warmup):
+    what (d) measured until 2026-12-07 night."""
+    return _race_gate(table, rng, budget, seed_order, "tpe", "median")
 
 
 def race_gate_nopruner(table, rng, budget, seed_order):
     """(e) racing and the memory gate with TPE but no pruner: a seed is never cut on its early curve."""
-    return _optuna_search(table, rng, budget, optuna.samplers.TPESampler(seed=int(rng.integers(2**31))),
-                          make_pruner("none", {}), None, True, seed_order)
+    return _race_gate(table, rng, budget, seed_order, "tpe", "none")
 
 
 def race_gate_late_median(table, rng, budget, seed_order):
     """(f) racing, the gate and TPE with a median pruner that only acts in the second half of a run and
     after 10 finished trials: early curves are mostly seed noise (the small table's lesson)."""
     half = int(table.steps[len(table.steps) // 2])
-    return _optuna_search(table, rng, budget, optuna.samplers.TPESampler(seed=int(rng.integers(2**31))),
-                          make_pruner("median", {"n_startup_trials": 10, "n_warmup_steps": half}), None, True,
-                          seed_order)
+    return _race_gate(table, rng, budget, seed_order, "tpe", "median", {"n_startup_trials": 10, "n_warmup_steps": half})
 
 
 def race_gate_random(table, rng, budget, seed_order):
     """(g) racing and the gate with random configurations and no pruner: balanced samples of every factor,
     what an ablation's least-squares verdict wants."""
-    return _optuna_search(table, rng, budget, optuna.samplers.RandomSampler(seed=int(rng.integers(2**31))),
-                          make_pruner("none", {}), None, True, seed_order)
+    return _race_gate(table, rng, budget, seed_order, "random", "none")
 
 
 def random_fixed(table, rng, budget, seed_order):

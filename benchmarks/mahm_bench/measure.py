@@ -28,16 +28,19 @@ def budget_grid(table: Table, points: int = 30, max_configs: int | None = None) 
     return np.geomspace(lo, hi, points)
 
 
+SCORED = ("correct", "significant", "regret", "claim_true")  # what Truth.score returns, in its order
+
+
 def score_logs(truth: Truth, logs: list[Log], grid: np.ndarray, mult: float = 1.0, tasks=TASKS) -> dict:
-    """task -> {"correct", "significant", "regret"}: arrays [replays, grid points]; a contender with
-    mult > 1 is judged at B from what it finished by mult * B."""
-    out = {t: {k: np.zeros((len(logs), len(grid)), dtype=float if k == "regret" else bool)
-               for k in ("correct", "significant", "regret", "claim_true")} for t in tasks}
+    """task -> {name in SCORED: array [replays, grid points]}; a contender with mult > 1 is judged at B
+    from what it finished by mult * B."""
+    out = {t: {k: np.zeros((len(logs), len(grid)), dtype=float if k == "regret" else bool) for k in SCORED}
+           for t in tasks}
     for r, log in enumerate(logs):
         for g, budget in enumerate(grid):
             runs, stated = log.state_at(budget * mult)
             for t in tasks:
-                for k, v in zip(("correct", "significant", "regret", "claim_true"), truth.score(t, runs, stated)):
+                for k, v in zip(SCORED, truth.score(t, runs, stated)):
                     out[t][k][r, g] = v
     return out
 

@@ -60,8 +60,9 @@ class Table:
     """What the replay needs, as arrays over C configurations x S seeds x E evaluations (lower is better).
 
     curves[c, s, e]: the score at evaluation e (NaN past a run that stopped); steps[e]: its step;
-    s_per_step[c, s] (CPU seconds where the run recorded them, else wall); feasible[c]; die_cost_s[c]: what an infeasible config costs a search without the
-    memory gate before it dies (its predicted time of one step, scaled from the feasible runs by FLOPs).
+    s_per_step[c, s] (CPU seconds where the run recorded them, else wall); feasible[c]; die_cost_s[c]:
+    what an infeasible config costs a search without the memory gate before it dies (its predicted time
+    of one step, scaled from the feasible runs by FLOPs).
     """
 
     params: list[dict]
